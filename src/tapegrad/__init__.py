@@ -1,0 +1,95 @@
+"""tapegrad: eager, tape-based automatic differentiation on NumPy.
+
+Use it as ``import tapegrad as tg``, or run TensorFlow 2 eager code unchanged
+with ``import tapegrad as tf``. See the README for a tour.
+"""
+
+from . import ops as _ops  # installs operators and engine hooks first
+from ._core.forward import ForwardAccumulator
+from ._core.indexed_slices import IndexedSlices
+from ._core.tape import GradientTape, UnconnectedGradients
+from ._core.tensor import (
+    Tensor,
+    Variable,
+    bool_ as bool,
+    complex64,
+    complex128,
+    convert_to_tensor,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from . import autodiff, linalg, math, nn, testing
+from .custom import custom_gradient, recompute_grad, stop_gradient
+from .ops.binary import *  # noqa: F403
+from .ops.binary import __all__ as _binary_names
+from .ops.creation import *  # noqa: F403
+from .ops.creation import __all__ as _creation_names
+from .ops.index import *  # noqa: F403
+from .ops.index import __all__ as _index_names
+from .ops.linalg import matmul
+from .ops.reduce import *  # noqa: F403
+from .ops.reduce import __all__ as _reduce_names
+from .ops.shape import *  # noqa: F403
+from .ops.shape import __all__ as _shape_names
+from .ops.unary import *  # noqa: F403
+from .ops.unary import __all__ as _unary_names
+
+__version__ = "0.1.0"
+
+
+def enable_eager_execution(*args, **kwargs) -> None:
+    """Compatibility no-op: tapegrad is always eager."""
+
+
+def executing_eagerly() -> bool:
+    """Always True: tapegrad has no graph mode."""
+    return True
+
+
+__all__ = sorted(
+    set(
+        _binary_names
+        + _creation_names
+        + _index_names
+        + _reduce_names
+        + _shape_names
+        + _unary_names
+        + [
+            "Tensor",
+            "Variable",
+            "GradientTape",
+            "UnconnectedGradients",
+            "ForwardAccumulator",
+            "IndexedSlices",
+            "convert_to_tensor",
+            "custom_gradient",
+            "recompute_grad",
+            "stop_gradient",
+            "matmul",
+            "enable_eager_execution",
+            "executing_eagerly",
+            "autodiff",
+            "linalg",
+            "math",
+            "nn",
+            "testing",
+            "bool",
+            "complex64",
+            "complex128",
+            "float16",
+            "float32",
+            "float64",
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "uint8",
+        ]
+    )
+)

@@ -1,0 +1,152 @@
+"""The reverse sweep: pruning, calling VJP rules, unbroadcasting, accumulating.
+
+Given tape entries (in recording order), seed cotangents for the targets and
+the ids of the sources, walk the entries that lie between them in reverse and
+return the accumulated cotangent of every source. Rule outputs are tapegrad
+tensors, so an outer tape that is recording sees the whole sweep and can
+differentiate it again.
+
+Batched sweeps (Jacobians) carry ``batch_ndim`` extra leading dimensions on
+every cotangent. Broadcasting is undone here, and only here, for every rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .primitive import InputSpec
+from .indexed_slices import IndexedSlices, add_cotangents, densify
+from .state import hooks
+from .tensor import Tensor
+
+__all__ = ["reverse_sweep", "relevant_entries", "unbroadcast"]
+
+
+def relevant_entries(entries: Iterable, source_ids: set) -> tuple[list, set]:
+    """The entries with an input reachable from a source, and every reachable id."""
+    reach = set(source_ids)
+    relevant = []
+    for entry in entries:
+        for i in entry.input_ids:
+            if i in reach:
+                relevant.append(entry)
+                reach.update(entry.output_ids)
+                break
+    return relevant, reach
+
+
+def unbroadcast(c: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
+    """Sum ``c`` down to ``batch + shape``: undoes NumPy broadcasting of an input."""
+    cshape = c._value.shape
+    if cshape[batch_ndim:] == shape:
+        return c
+    return hooks.sum_to_shape(c, cshape[:batch_ndim] + tuple(shape), batch_ndim)
+
+
+def reverse_sweep(
+    entries: Iterable,
+    seeds: dict,
+    source_ids: set,
+    batch_ndim: int = 0,
+) -> dict:
+    """Cotangents of ``source_ids`` given cotangents ``seeds`` (id -> Tensor) of the targets."""
+    relevant, reach = relevant_entries(entries, source_ids)
+    grads: dict = dict(seeds)
+    for entry in reversed(relevant):
+        out_ids = entry.output_ids
+        if len(out_ids) == 1:
+            oid = out_ids[0]
+            if oid not in grads:
+                continue
+            g = grads[oid] if oid in source_ids else grads.pop(oid)
+            g = densify(g)
+        else:
+            if not any(o in grads for o in out_ids):
+                continue
+            g = tuple(
+                _output_cotangent(grads, o, meta, source_ids, batch_ndim)
+                for o, meta in zip(out_ids, entry.output_meta)
+            )
+        prim = entry.prim
+        if not prim.differentiable:
+            continue
+        wanted = [i is not None and i in reach for i in entry.input_ids]
+        if not any(wanted):
+            continue
+        cotangents = _call_vjp(entry, g, wanted, batch_ndim)
+        for input_id, shape, c, want in zip(entry.input_ids, entry.input_shapes, cotangents, wanted):
+            if c is None or not want:
+                continue
+            if not isinstance(c, IndexedSlices):
+                c = unbroadcast(c, shape, batch_ndim)
+            grads[input_id] = add_cotangents(grads[input_id], c) if input_id in grads else c
+    return {i: grads[i] for i in source_ids if i in grads}
+
+
+def _output_cotangent(grads, oid, meta, source_ids, batch_ndim) -> Tensor:
+    """The cotangent of one output of a multi-output op (zeros where none arrived)."""
+    if oid in grads:
+        g = grads[oid] if oid in source_ids else grads.pop(oid)
+        return densify(g)
+    shape, dtype = meta
+    batch = _batch_shape(grads, batch_ndim)
+    return hooks.zeros(batch + tuple(shape), dtype)
+
+
+def _batch_shape(grads: dict, batch_ndim: int) -> tuple:
+    if not batch_ndim:
+        return ()
+    for value in grads.values():
+        v = value.values if isinstance(value, IndexedSlices) else value
+        return v._value.shape[:batch_ndim]
+    return ()
+
+
+def _call_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
+    prim = entry.prim
+    if batch_ndim and not prim.batchable:
+        return _looped_vjp(entry, g, wanted, batch_ndim)
+    ans = entry.ans
+    inputs = tuple(
+        InputSpec(shape, dtype) if t is None else t
+        for t, shape, dtype in zip(entry.inputs, entry.input_shapes, entry.input_dtypes)
+    )
+    params = entry.params
+    if prim.vjp is not None:
+        result = prim.vjp(g, ans, *inputs, **params)
+        if not isinstance(result, (tuple, list)):
+            result = (result,)
+        if len(result) != len(inputs):
+            raise RuntimeError(
+                f"The VJP rule of {prim.name} returned {len(result)} cotangents for "
+                f"{len(inputs)} inputs."
+            )
+        return list(result)
+    out = []
+    for rule, want in zip(prim.vjps, wanted):
+        out.append(rule(g, ans, *inputs, **params) if (want and rule is not None) else None)
+    return out
+
+
+def _looped_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
+    """Apply a rule that cannot batch to each slice of the batch, then stack."""
+    first = g[0] if isinstance(g, tuple) else g
+    batch_shape = first._value.shape[:batch_ndim]
+    flat = [hooks.reshape(x, (-1,) + x._value.shape[batch_ndim:]) for x in
+            (g if isinstance(g, tuple) else (g,))]
+    n = flat[0]._value.shape[0]
+    per_slice = []
+    for k in range(n):
+        gk = tuple(x[k] for x in flat) if isinstance(g, tuple) else flat[0][k]
+        per_slice.append(_call_vjp(entry, gk, wanted, 0))
+    out = []
+    for i, want in enumerate(wanted):
+        cs = [s[i] for s in per_slice]
+        if not want or any(c is None for c in cs):
+            out.append(None)
+            continue
+        cs = [densify(c) for c in cs]
+        cs = [unbroadcast(c, entry.input_shapes[i]) for c in cs]
+        stacked = hooks.stack(cs)
+        out.append(hooks.reshape(stacked, batch_shape + tuple(entry.input_shapes[i])))
+    return out

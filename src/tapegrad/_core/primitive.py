@@ -1,0 +1,328 @@
+"""Primitive and ``bind``: the single dispatch path of every op.
+
+A primitive is a forward function on arrays plus its derivative rules:
+
+* ``vjps``: one function per input, ``vjp_i(g, ans, *inputs, **params)``,
+  returning that input's cotangent (or ``None``); or ``vjp`` returning all of
+  them at once when the inputs share work. Only the inputs that lead to a
+  source are asked for.
+* ``jvp(tangents, ans, *inputs, **params)``: the output tangent, where
+  ``tangents`` holds ``None`` for inputs without one. Without a ``jvp`` the
+  engine transposes the VJP (exact, but two sweeps).
+
+Rules are written with tapegrad ops, so they are themselves differentiable.
+``g`` and tangents may carry extra *leading* batch dimensions (Jacobians push a
+whole batch of cotangents through one sweep): rules use negative axes and
+broadcasting so they work unchanged; a rule that cannot says
+``batchable=False`` and the engine loops.
+
+``save_inputs``/``save_ans`` say which values the rules read; the tape keeps
+only those, read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .state import hooks, state
+from .tensor import Tensor, Variable, convert_to_tensor, to_array
+
+__all__ = ["Primitive", "REGISTRY", "TapeEntry", "record_operation", "read_variable"]
+
+REGISTRY: dict[str, "Primitive"] = {}
+
+_KIND_NAMES = {"f": "floating", "c": "complex", "i": "signed integer", "u": "unsigned integer",
+               "b": "bool"}
+
+
+class Primitive:
+    """An op: forward function, derivative rules and metadata, registered by name."""
+
+    __slots__ = (
+        "name",
+        "impl",
+        "vjps",
+        "vjp",
+        "jvp",
+        "save_inputs",
+        "save_ans",
+        "multiple_results",
+        "same_dtype",
+        "dtypes",
+        "differentiable",
+        "batchable",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable,
+        *,
+        vjps: Sequence[Callable | None] | None = None,
+        vjp: Callable | None = None,
+        jvp: Callable | None = None,
+        save_inputs: Sequence[int] | None = None,
+        save_ans: bool = False,
+        multiple_results: bool = False,
+        same_dtype: bool = True,
+        dtypes: str | None = None,
+        differentiable: bool = True,
+        batchable: bool = True,
+        register: bool = True,
+    ):
+        self.name = name
+        self.impl = impl
+        self.vjps = tuple(vjps) if vjps is not None else None
+        self.vjp = vjp
+        self.jvp = jvp
+        self.save_inputs = None if save_inputs is None else tuple(save_inputs)
+        self.save_ans = save_ans
+        self.multiple_results = multiple_results
+        self.same_dtype = same_dtype
+        self.dtypes = dtypes
+        self.differentiable = differentiable and (vjps is not None or vjp is not None)
+        self.batchable = batchable
+        if register:
+            if name in REGISTRY:
+                raise ValueError(f"A primitive named {name!r} is already registered.")
+            REGISTRY[name] = self
+
+    def __repr__(self) -> str:
+        return f"<Primitive {self.name}>"
+
+    # ------------------------------------------------------------------------------
+    def __call__(self, *args: Any, **params: Any):
+        return self.bind(*args, **params)
+
+    def bind(self, *args: Any, **params: Any):
+        """Convert the inputs, check dtypes, compute, wrap, then record on active tapes."""
+        for a in args:
+            if not isinstance(a, Tensor):
+                args = self._convert(args)
+                break
+        if self.same_dtype and len(args) > 1:
+            dtype = args[0]._value.dtype
+            for a in args:
+                if a._value.dtype != dtype:
+                    self._dtype_mismatch(args)
+        if self.dtypes is not None and args[0]._value.dtype.kind not in self.dtypes:
+            self._dtype_unsupported(args[0])
+        try:
+            out = self.impl(*[a._value for a in args], **params)
+        except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+            raise _describe_failure(self, args, params, err) from err
+        if self.multiple_results:
+            result = tuple([Tensor._wrap(o) for o in out])
+        else:
+            result = Tensor._wrap(out)
+        st = state
+        if st.tapes:
+            _record(st.tapes, self, args, result, params)
+        if st.accumulators:
+            _push_tangents(st.accumulators, self, args, result, params)
+        if hooks.check_numerics is not None:
+            hooks.check_numerics(self, args, result)
+        return result
+
+    def _convert(self, args: tuple) -> tuple:
+        """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype."""
+        dtype = None
+        if self.same_dtype:
+            for a in args:
+                if isinstance(a, Tensor):
+                    dtype = a._value.dtype
+                    break
+            if dtype is None:  # no tensor: the first NumPy value, if any, sets the dtype
+                for a in args:
+                    if isinstance(a, (np.ndarray, np.generic)):
+                        dtype = a.dtype
+                        break
+        converted = []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                converted.append(a)
+                continue
+            try:
+                if isinstance(a, (list, tuple)):
+                    converted.append(convert_to_tensor(a, dtype))
+                else:
+                    converted.append(Tensor._wrap(to_array(a, dtype)))
+            except TypeError as err:
+                raise TypeError(f"{self.name}: argument {i}: {err}") from None
+            if dtype is None and self.same_dtype:
+                dtype = converted[-1]._value.dtype
+        return tuple(converted)
+
+    def _dtype_mismatch(self, args: tuple):
+        described = ", ".join(f"{a.dtype.name} {a.shape}" for a in args)
+        raise TypeError(
+            f"{self.name}: all inputs must have the same dtype, got {described}. tapegrad does "
+            "not promote dtypes silently (as TensorFlow); convert one with tapegrad.cast(x, dtype)."
+        )
+
+    def _dtype_unsupported(self, x: Tensor):
+        wanted = " or ".join(_KIND_NAMES[k] for k in self.dtypes)
+        raise TypeError(
+            f"{self.name}: expected a {wanted} tensor, got dtype {x.dtype.name} (shape {x.shape}). "
+            f"Convert it first, e.g. tapegrad.cast(x, tapegrad.float32)."
+        )
+
+
+def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
+    """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
+    if isinstance(err, ValueError) and str(err).startswith(prim.name + ":"):
+        return err  # already one of ours
+    inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
+    shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
+    extra = f" with {shown}" if shown else ""
+    return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
+
+
+# ---------------------------------------------------------------------------------
+# Recording
+# ---------------------------------------------------------------------------------
+class TapeEntry:
+    """One recorded op: which ids went in and came out, and what its rules need."""
+
+    __slots__ = (
+        "prim",
+        "params",
+        "input_ids",
+        "input_shapes",
+        "input_dtypes",
+        "inputs",
+        "output_ids",
+        "ans",
+        "output_meta",
+        "trace",
+        "__weakref__",
+    )
+
+    def __init__(self, prim, params, input_ids, shapes, dtypes, inputs, output_ids, ans, meta):
+        self.prim = prim
+        self.params = params
+        self.input_ids = input_ids  # None where the input cannot carry a gradient
+        self.input_shapes = shapes
+        self.input_dtypes = dtypes
+        self.inputs = inputs  # saved tensors (None where the rules do not read them)
+        self.output_ids = output_ids
+        self.ans = ans
+        self.output_meta = meta  # ((shape, dtype), ...) of every output
+        self.trace = None  # user frame, filled when debugging asks for it
+
+    def nbytes(self) -> int:
+        """Bytes of the arrays this entry keeps alive."""
+        total = 0
+        saved = [t for t in self.inputs if t is not None]
+        if self.ans is not None:
+            saved.extend(self.ans if isinstance(self.ans, tuple) else (self.ans,))
+        seen = set()
+        for t in saved:
+            if id(t._value) not in seen:
+                seen.add(id(t._value))
+                total += t._value.nbytes
+        return total
+
+
+def _freeze(t: Tensor) -> Tensor:
+    """The value a tape keeps: read-only, and a fixed snapshot for Variables."""
+    value = t._value
+    if type(value) is np.ndarray and value.flags.writeable:
+        value.flags.writeable = False
+    if isinstance(t, Variable):
+        snap = object.__new__(Tensor)
+        snap._value = value
+        snap._id = t._id  # same id: gradients through the snapshot reach the variable
+        return snap
+    return t
+
+
+def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict) -> TapeEntry:
+    ids = tuple(a._id if a._value.dtype.kind in "fc" else None for a in args)
+    save = prim.save_inputs
+    if save is None:
+        inputs = tuple(_freeze(a) for a in args)
+    else:
+        inputs = tuple(_freeze(a) if i in save else None for i, a in enumerate(args))
+    if prim.multiple_results:
+        out_ids = tuple(r._id for r in result)
+        meta = tuple((r._value.shape, r._value.dtype) for r in result)
+        ans = tuple(_freeze(r) for r in result) if prim.save_ans else None
+    else:
+        out_ids = (result._id,)
+        meta = ((result._value.shape, result._value.dtype),)
+        ans = _freeze(result) if prim.save_ans else None
+    shapes = tuple(a._value.shape for a in args)
+    dtypes = tuple(a._value.dtype for a in args)
+    return TapeEntry(prim, params, ids, shapes, dtypes, inputs, out_ids, ans, meta)
+
+
+class InputSpec:
+    """Shape and dtype of an input a rule did not save (rules may read ``.shape``)."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple, dtype: np.dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"InputSpec(shape={self.shape}, dtype={self.dtype.name})"
+
+
+def _record(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict) -> None:
+    entry = None
+    for tape in tapes:
+        ids = tape._ids
+        if tape._watch_accessed_variables:
+            for a in args:
+                if a.__class__ is Variable and a._trainable and a._id not in ids:
+                    tape._watch_variable(a)
+        for a in args:
+            if a._id in ids:
+                break
+        else:
+            continue
+        if entry is None:
+            entry = _make_entry(prim, args, result, params)
+        tape._append(entry)
+
+
+def record_operation(prim: Primitive, args: Sequence[Tensor], result: Any, params: dict) -> None:
+    """Record an op computed outside ``bind`` (custom_gradient) on the active tapes."""
+    args = tuple(args)
+    if state.tapes:
+        _record(state.tapes, prim, args, result, params)
+    if state.accumulators:
+        _push_tangents(state.accumulators, prim, args, result, params)
+
+
+def _push_tangents(accumulators: list, prim, args, result, params) -> None:
+    for acc in accumulators:
+        acc._propagate(prim, args, result, params)
+
+
+# ---------------------------------------------------------------------------------
+# Reading a variable: the one op the engine owns.
+# ---------------------------------------------------------------------------------
+def _identity_impl(x):
+    return x
+
+
+read_variable = Primitive(
+    "read_variable",
+    _identity_impl,
+    vjps=(lambda g, ans, x: g,),
+    jvp=lambda tangents, ans, x: tangents[0],
+    save_inputs=(),
+)

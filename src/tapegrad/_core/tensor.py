@@ -1,0 +1,485 @@
+"""Tensor, Variable and the dtype rules of conversion.
+
+A ``Tensor`` is an immutable value (a NumPy array or NumPy scalar) plus a small
+increasing integer id; tapes and accumulators key everything by that id. The
+operators (``+``, ``@``, ``[]``, ...) are attached by ``tapegrad.ops`` so that
+this module stays free of op knowledge. A ``Variable`` is a Tensor whose value
+can be replaced with ``assign``; its id never changes, so gradients with
+respect to it accumulate over every read.
+
+Dtype rules follow TensorFlow: Python floats become float32, Python ints
+int32, NumPy values keep their dtype, and a Python number (or NumPy value)
+combined with a tensor takes the tensor's dtype.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Tensor",
+    "Variable",
+    "convert_to_tensor",
+    "to_array",
+    "DTYPES",
+    "is_float_dtype",
+]
+
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+uint8 = np.dtype("uint8")
+bool_ = np.dtype("bool")
+complex64 = np.dtype("complex64")
+complex128 = np.dtype("complex128")
+
+DTYPES = {
+    "float16": float16,
+    "float32": float32,
+    "float64": float64,
+    "int8": int8,
+    "int16": int16,
+    "int32": int32,
+    "int64": int64,
+    "uint8": uint8,
+    "bool": bool_,
+    "complex64": complex64,
+    "complex128": complex128,
+}
+
+_INT32 = np.iinfo(np.int32)
+# ``count.__next__`` is a single C call, atomic under the GIL: ids stay unique across threads.
+new_id = itertools.count(1).__next__
+
+
+def is_float_dtype(dtype: np.dtype) -> bool:
+    """True for the dtypes that carry gradients (floating and complex)."""
+    return dtype.kind in "fc"
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """Normalise a dtype argument (NumPy dtype, type, or name) to ``np.dtype``."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    if dtype is float:
+        return float32
+    if dtype is int:
+        return int32
+    if dtype is bool:
+        return bool_
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(
+            f"Cannot interpret {dtype!r} as a dtype; use one of "
+            f"tapegrad.{', tapegrad.'.join(DTYPES)}."
+        ) from err
+    if resolved.kind not in "fciub":
+        raise TypeError(f"tapegrad has no tensors of dtype {resolved}; use a numeric or bool dtype.")
+    return resolved
+
+
+def _default_python_array(value: Any) -> np.ndarray:
+    """TensorFlow's inference for Python values: float -> float32, int -> int32."""
+    array = np.asarray(value)
+    kind = array.dtype.kind
+    if kind == "f":
+        return array.astype(float32)
+    if kind in "iu":
+        if array.size == 0 or (array.min() >= _INT32.min and array.max() <= _INT32.max):
+            return array.astype(int32)
+        return array.astype(int64)
+    if kind in "bc":
+        return array
+    raise TypeError(
+        f"Cannot convert {type(value).__name__} {_short(value)} to a tensor: tapegrad holds "
+        "numeric and bool values only."
+    )
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
+    """Cast to ``dtype``, refusing casts that would silently change values."""
+    src = array.dtype
+    if src == dtype:
+        return array
+    if dtype.kind in "iub" and src.kind in "fc":
+        if not np.all(np.isfinite(array)) or not np.all(np.asarray(array) == np.round(array)):
+            raise TypeError(
+                f"Cannot convert {_short(what)} (dtype {src}) to a tensor of dtype {dtype}: the "
+                f"values are not integers. Use tapegrad.cast to convert explicitly."
+            )
+    if dtype.kind == "b" and src.kind != "b":
+        raise TypeError(
+            f"Cannot convert {_short(what)} (dtype {src}) to dtype bool; use a comparison "
+            "or tapegrad.cast."
+        )
+    if src.kind == "c" and dtype.kind != "c":
+        raise TypeError(
+            f"Cannot convert complex {_short(what)} to dtype {dtype}; use tapegrad.math.real."
+        )
+    return array.astype(dtype)
+
+
+_pack_hook = None  # set by tapegrad.ops: stacks a list that contains tensors
+
+
+def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
+    """The array behind ``value`` (a NumPy array or scalar), with TensorFlow's dtype rules."""
+    if isinstance(value, Tensor):
+        array = value._value
+        if dtype is not None and array.dtype != dtype:
+            raise TypeError(
+                f"Tensor conversion requested dtype {dtype} for a tensor of dtype "
+                f"{array.dtype}; use tapegrad.cast(x, {dtype.name!r})."
+            )
+        return array
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind not in "fciub":
+            raise TypeError(f"Cannot convert an array of dtype {value.dtype} to a tensor.")
+        return value if dtype is None else _cast_checked(value, dtype, value)
+    if isinstance(value, (bool, int, float, complex)) and dtype is not None:
+        if isinstance(value, float) and dtype.kind in "iu" and not value.is_integer():
+            raise TypeError(
+                f"Cannot convert {value!r} to a tensor of dtype {dtype}: it is not an integer. "
+                "Use a float tensor, or tapegrad.cast."
+            )
+        if isinstance(value, complex) and dtype.kind != "c":
+            raise TypeError(f"Cannot convert complex {value!r} to a tensor of dtype {dtype}.")
+        try:
+            return dtype.type(value)
+        except OverflowError as err:
+            raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
+    if value is None:
+        raise TypeError(
+            "Cannot convert None to a tensor. A None often comes from a gradient of an "
+            "unconnected source; see GradientTape.explain."
+        )
+    if isinstance(value, (list, tuple)) and _pack_hook is not None and _contains_tensor(value):
+        return to_array(_pack_hook(value), dtype)
+    array = _default_python_array(value)
+    return array if dtype is None else _cast_checked(array, dtype, value)
+
+
+def _contains_tensor(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_contains_tensor(v) for v in value)
+    return False
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, name: Any = None):
+    """Return ``value`` as a Tensor (a Tensor is returned unchanged).
+
+    >>> import tapegrad as tg
+    >>> tg.convert_to_tensor([1.0, 2.0]).dtype
+    dtype('float32')
+    """
+    if dtype is not None:
+        dtype = as_dtype(dtype)
+    if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != dtype:
+            raise TypeError(
+                f"convert_to_tensor: requested dtype {dtype} for a tensor of dtype {value.dtype}; "
+                f"use tapegrad.cast(x, {dtype.name!r})."
+            )
+        if isinstance(value, Variable):
+            return value.value()
+        return value
+    densify = getattr(value, "_as_dense_tensor", None)
+    if densify is not None:  # IndexedSlices
+        return densify()
+    if isinstance(value, (list, tuple)) and _pack_hook is not None and _contains_tensor(value):
+        packed = _pack_hook(value)  # recorded: gradients flow to the listed tensors
+        if dtype is not None and packed.dtype != dtype:
+            raise TypeError(
+                f"convert_to_tensor: requested dtype {dtype} for values of dtype {packed.dtype}."
+            )
+        return packed
+    if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
+        try:
+            return Tensor._wrap(to_array(value, as_dtype(dtype_hint)))
+        except TypeError:
+            pass
+    return Tensor._wrap(to_array(value, dtype))
+
+
+class Tensor:
+    """An immutable n-d array value that tapes can record.
+
+    >>> import tapegrad as tg
+    >>> x = tg.constant([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.shape, x.dtype.name
+    ((2, 2), 'float32')
+    """
+
+    __slots__ = ("_value", "_id", "__weakref__")
+    __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, value: Any, dtype: Any = None):
+        self._value = to_array(value, None if dtype is None else as_dtype(dtype))
+        self._id = new_id()
+
+    @classmethod
+    def _wrap(cls, value: Any) -> Tensor:
+        """Wrap an array without conversion (the dispatch path's constructor)."""
+        t = object.__new__(Tensor)
+        t._value = value
+        t._id = new_id()
+        return t
+
+    # --- properties -----------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self._value.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def size(self) -> int:
+        return self._value.size
+
+    @property
+    def id(self) -> int:
+        return self._id
+
+    def numpy(self) -> Any:
+        """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
+        value = self._value
+        if value.ndim == 0:
+            return value[()]
+        return np.array(value)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = np.array(self._value, dtype=dtype, copy=True)
+        return array
+
+    def get_shape(self) -> tuple:
+        return self.shape
+
+    def ref(self) -> _Reference:
+        """A hashable key for this tensor; ``.deref()`` gives the tensor back."""
+        return _Reference(self)
+
+    def experimental_ref(self) -> _Reference:
+        return _Reference(self)
+
+    # --- Python protocol --------------------------------------------------------------
+    def __hash__(self):
+        raise TypeError(
+            f"{type(self).__name__} is unhashable (== is elementwise). Use tensor.ref() as "
+            "the key and ref.deref() to get the tensor back."
+        )
+
+    def __bool__(self) -> bool:
+        if self._value.size != 1:
+            raise ValueError(
+                f"The truth value of a tensor of shape {self.shape} is ambiguous; only "
+                "tensors with one element have one. Use tapegrad.reduce_any or reduce_all."
+            )
+        return bool(self._value)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __index__(self) -> int:
+        if self._value.dtype.kind not in "iu" or self._value.ndim != 0:
+            raise TypeError(
+                f"Only scalar integer tensors can be used as an index, not shape {self.shape} "
+                f"dtype {self.dtype}."
+            )
+        return int(self._value)
+
+    def __complex__(self) -> complex:
+        return complex(self._value)
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("len() of a scalar tensor (shape ()) is undefined.")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor (shape ()).")
+        for i in range(self._value.shape[0]):
+            yield self[i]
+
+    def __format__(self, spec: str) -> str:
+        if self._value.ndim == 0:
+            return format(self._value[()], spec)
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return (
+            f"<tapegrad.Tensor: id={self._id}, shape={self.shape}, dtype={self.dtype.name}, "
+            f"numpy={_numpy_text(self._value, True)}>"
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"tapegrad.Tensor({_numpy_text(self._value, False)}, shape={self.shape}, "
+            f"dtype={self.dtype.name})"
+        )
+
+    def __copy__(self) -> Tensor:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        return self
+
+    def __reduce__(self):
+        return (_rebuild_tensor, (np.array(self._value),))
+
+
+def _rebuild_tensor(array: np.ndarray) -> Tensor:
+    return Tensor._wrap(array)
+
+
+def _numpy_text(value: Any, is_repr: bool) -> str:
+    if value.ndim == 0:
+        text = str(value[()])
+    else:
+        text = repr(np.asarray(value)) if is_repr else str(np.asarray(value))
+    if "\n" in text:
+        text = "\n" + text
+    return text
+
+
+class _Reference:
+    """Hashable stand-in for a tensor (``tensor.ref()``), compared by identity."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, tensor: Tensor):
+        self._tensor = tensor
+
+    def deref(self) -> Tensor:
+        return self._tensor
+
+    def __hash__(self) -> int:
+        return id(self._tensor)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, _Reference) and other._tensor is self._tensor
+
+    def __repr__(self) -> str:
+        return f"<Reference to {self._tensor!r}>"
+
+
+_variable_names = itertools.count()
+
+
+class Variable(Tensor):
+    """A mutable tensor: the state a model trains.
+
+    Reading a trainable Variable inside a ``GradientTape`` watches it; its id is
+    fixed, so gradients with respect to it add up over every read.
+
+    >>> import tapegrad as tg
+    >>> v = tg.Variable(1.0)
+    >>> v.assign_add(2.0).numpy()
+    np.float32(3.0)
+    """
+
+    __slots__ = ("_trainable", "_name")
+
+    def __init__(
+        self,
+        initial_value: Any = None,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        **unused: Any,
+    ):
+        if initial_value is None:
+            raise ValueError("Variable needs an initial_value.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        array = to_array(initial_value, None if dtype is None else as_dtype(dtype))
+        self._value = np.array(array)  # a private copy; never shared with the caller
+        if self._value.ndim == 0:
+            self._value = self._value[()]
+        self._id = new_id()
+        self._trainable = bool(trainable)
+        self._name = f"{name or 'Variable'}:0"
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def value(self) -> Tensor:
+        """The current value as a Tensor (recorded as a read, so it is differentiable)."""
+        from .primitive import read_variable
+
+        return read_variable(self)
+
+    read_value = value
+
+    def _checked(self, value: Any, op: str) -> Any:
+        array = to_array(value, self.dtype)
+        if np.shape(array) != self.shape:
+            raise ValueError(
+                f"Variable.{op}: cannot assign a value of shape {np.shape(array)} to "
+                f"{self._name} of shape {self.shape}."
+            )
+        return array
+
+    def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value: bool = True):
+        """Replace the value (same shape and dtype); returns the variable."""
+        array = self._checked(value, "assign")
+        self._value = np.array(array) if array.ndim else array[()]
+        return self
+
+    def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
+        """Add ``delta`` in place of the value; returns the variable."""
+        self._value = self._value + self._checked(delta, "assign_add")
+        return self
+
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
+        """Subtract ``delta`` from the value; returns the variable."""
+        self._value = self._value - self._checked(delta, "assign_sub")
+        return self
+
+    def __repr__(self) -> str:
+        return (
+            f"<tapegrad.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={_numpy_text(self._value, True)}>"
+        )
+
+    def __deepcopy__(self, memo: Any) -> Variable:
+        return Variable(np.array(self._value), self._trainable, self._name.rsplit(":", 1)[0])
+
+    def __reduce__(self):
+        return (
+            _rebuild_variable,
+            (np.array(self._value), self._trainable, self._name.rsplit(":", 1)[0]),
+        )
+
+
+def _rebuild_variable(array: np.ndarray, trainable: bool, name: str) -> Variable:
+    return Variable(array, trainable=trainable, name=name)

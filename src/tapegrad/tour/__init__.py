@@ -1,0 +1,1 @@
+"""The tour that ``python -m tapegrad`` runs."""
