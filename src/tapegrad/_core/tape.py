@@ -242,7 +242,8 @@ class GradientTape:
             seed = self._seed(t, og, i)
             if seed is not None:
                 seeds[t._id] = seed if t._id not in seeds else hooks.add(seeds[t._id], seed)
-        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc"}
+        known = self._ids  # a source this tape never watched nor produced gets no gradient
+        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc" and s._id in known}
         grads = reverse_sweep(self._entries, seeds, source_ids) if seeds else {}
         if not self._persistent:
             self._release()
@@ -337,7 +338,7 @@ class GradientTape:
         target = convert_to_tensor(target)
         self._check_known(target, "jacobian", "target")
         n = target.size
-        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc"}
+        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc" and s._id in self._ids}
         if target.dtype.kind not in "fc" or n == 0:
             grads = {}
         elif experimental_use_pfor:
@@ -410,7 +411,9 @@ class GradientTape:
         inner = target.shape[1:]
         m = int(np.prod(inner, dtype=np.int64))
         grads = {}
-        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b:
+        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b and (
+            source._id in self._ids
+        ):
             seed = np.broadcast_to(np.eye(m, dtype=target.dtype)[:, None, :], (m, b, m))
             seed = Tensor._wrap(np.ascontiguousarray(seed).reshape((m, b) + inner))
             grads = reverse_sweep(self._entries, {target._id: seed}, {source._id}, 1)
