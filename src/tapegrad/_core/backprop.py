@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .primitive import InputSpec
 from .indexed_slices import IndexedSlices, add_cotangents, densify
 from .state import hooks
 from .tensor import Tensor
@@ -56,10 +55,13 @@ def reverse_sweep(
         out_ids = entry.output_ids
         if len(out_ids) == 1:
             oid = out_ids[0]
-            if oid not in grads:
+            g = grads.get(oid)
+            if g is None:
                 continue
-            g = grads[oid] if oid in source_ids else grads.pop(oid)
-            g = densify(g)
+            if oid not in source_ids:
+                del grads[oid]  # used once: free it as soon as possible
+            if g.__class__ is not Tensor:
+                g = densify(g)
         else:
             if not any(o in grads for o in out_ids):
                 continue
@@ -70,16 +72,24 @@ def reverse_sweep(
         prim = entry.prim
         if not prim.differentiable:
             continue
-        wanted = [i is not None and i in reach for i in entry.input_ids]
-        if not any(wanted):
+        input_ids = entry.input_ids
+        wanted = [i is not None and i in reach for i in input_ids]
+        if True not in wanted:
             continue
-        cotangents = _call_vjp(entry, g, wanted, batch_ndim)
-        for input_id, shape, c, want in zip(entry.input_ids, entry.input_shapes, cotangents, wanted):
+        inputs = entry.inputs
+        if batch_ndim and not prim.batchable:
+            cotangents = _looped_vjp(entry, g, wanted, batch_ndim)
+        else:
+            cotangents = _call_vjp(entry, g, wanted)
+        for input_id, spec, c, want in zip(input_ids, inputs, cotangents, wanted):
             if c is None or not want:
                 continue
-            if not isinstance(c, IndexedSlices):
-                c = unbroadcast(c, shape, batch_ndim)
-            grads[input_id] = add_cotangents(grads[input_id], c) if input_id in grads else c
+            if c.__class__ is Tensor:
+                cshape = c._value.shape
+                if (cshape[batch_ndim:] if batch_ndim else cshape) != spec.shape:
+                    c = unbroadcast(c, spec.shape, batch_ndim)
+            previous = grads.get(input_id)
+            grads[input_id] = c if previous is None else add_cotangents(previous, c)
     return {i: grads[i] for i in source_ids if i in grads}
 
 
@@ -102,15 +112,11 @@ def _batch_shape(grads: dict, batch_ndim: int) -> tuple:
     return ()
 
 
-def _call_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
+def _call_vjp(entry, g: Any, wanted: list) -> list:
+    """Run the op's VJP rule(s) for the wanted inputs; one cotangent (or None) per input."""
     prim = entry.prim
-    if batch_ndim and not prim.batchable:
-        return _looped_vjp(entry, g, wanted, batch_ndim)
     ans = entry.ans
-    inputs = tuple(
-        InputSpec(shape, dtype) if t is None else t
-        for t, shape, dtype in zip(entry.inputs, entry.input_shapes, entry.input_dtypes)
-    )
+    inputs = entry.inputs
     params = entry.params
     if prim.vjp is not None:
         result = prim.vjp(g, ans, *inputs, **params)
@@ -122,10 +128,10 @@ def _call_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
                 f"{len(inputs)} inputs."
             )
         return list(result)
-    out = []
-    for rule, want in zip(prim.vjps, wanted):
-        out.append(rule(g, ans, *inputs, **params) if (want and rule is not None) else None)
-    return out
+    return [
+        rule(g, ans, *inputs, **params) if (want and rule is not None) else None
+        for rule, want in zip(prim.vjps, wanted)
+    ]
 
 
 def _looped_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
@@ -138,7 +144,7 @@ def _looped_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
     per_slice = []
     for k in range(n):
         gk = tuple(x[k] for x in flat) if isinstance(g, tuple) else flat[0][k]
-        per_slice.append(_call_vjp(entry, gk, wanted, 0))
+        per_slice.append(_call_vjp(entry, gk, wanted))
     out = []
     for i, want in enumerate(wanted):
         cs = [s[i] for s in per_slice]
@@ -146,7 +152,8 @@ def _looped_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
             out.append(None)
             continue
         cs = [densify(c) for c in cs]
-        cs = [unbroadcast(c, entry.input_shapes[i]) for c in cs]
+        shape = tuple(entry.inputs[i].shape)
+        cs = [unbroadcast(c, shape) for c in cs]
         stacked = hooks.stack(cs)
-        out.append(hooks.reshape(stacked, batch_shape + tuple(entry.input_shapes[i])))
+        out.append(hooks.reshape(stacked, batch_shape + shape))
     return out

@@ -17,7 +17,9 @@ broadcasting so they work unchanged; a rule that cannot says
 ``batchable=False`` and the engine loops.
 
 ``save_inputs``/``save_ans`` say which values the rules read; the tape keeps
-only those, read-only.
+only those, read-only. ``vjp_reads`` refines this per input: ``vjp_reads[i]``
+lists the inputs that input ``i``'s rule reads, and the tape saves only what
+the rules of the inputs it tracks need (``x * 0.5`` saves 0.5, not ``x``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .state import hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor, to_array
+from .state import busy, hooks, state
+from .tensor import Tensor, Variable, convert_to_tensor, new_id, to_array
+
+_new = object.__new__
 
 __all__ = ["Primitive", "REGISTRY", "TapeEntry", "record_operation", "read_variable"]
 
@@ -47,6 +51,7 @@ class Primitive:
         "vjp",
         "jvp",
         "save_inputs",
+        "vjp_reads",
         "save_ans",
         "multiple_results",
         "same_dtype",
@@ -64,6 +69,7 @@ class Primitive:
         vjp: Callable | None = None,
         jvp: Callable | None = None,
         save_inputs: Sequence[int] | None = None,
+        vjp_reads: Sequence[Sequence[int]] | None = None,
         save_ans: bool = False,
         multiple_results: bool = False,
         same_dtype: bool = True,
@@ -78,6 +84,7 @@ class Primitive:
         self.vjp = vjp
         self.jvp = jvp
         self.save_inputs = None if save_inputs is None else tuple(save_inputs)
+        self.vjp_reads = None if vjp_reads is None else tuple(tuple(r) for r in vjp_reads)
         self.save_ans = save_ans
         self.multiple_results = multiple_results
         self.same_dtype = same_dtype
@@ -97,34 +104,63 @@ class Primitive:
         return self.bind(*args, **params)
 
     def bind(self, *args: Any, **params: Any):
-        """Convert the inputs, check dtypes, compute, wrap, then record on active tapes."""
+        """Convert the inputs, check dtypes, compute, wrap, then record on active tapes.
+
+        This runs for every op, so the common cases (one or two tensor inputs, no
+        tape anywhere) take the shortest path: a few attribute reads and one check
+        of ``busy``.
+        """
         for a in args:
             if not isinstance(a, Tensor):
                 args = self._convert(args)
                 break
-        if self.same_dtype and len(args) > 1:
+        kinds = self.dtypes
+        if len(args) == 2:
+            x = args[0]._value
+            y = args[1]._value
+            if self.same_dtype:
+                dx = x.dtype
+                dy = y.dtype
+                if dx is not dy and dx != dy:
+                    self._dtype_mismatch(args)
+            if kinds is not None and x.dtype.kind not in kinds:
+                self._dtype_unsupported(args[0])
+            try:
+                out = self.impl(x, y, **params)
+            except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+                raise _describe_failure(self, args, params, err) from err
+        elif len(args) == 1:
+            x = args[0]._value
+            if kinds is not None and x.dtype.kind not in kinds:
+                self._dtype_unsupported(args[0])
+            try:
+                out = self.impl(x, **params)
+            except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+                raise _describe_failure(self, args, params, err) from err
+        else:
+            out = self._impl_many(args, params)
+        if self.multiple_results:
+            result = tuple([Tensor._wrap(o) for o in out])
+        else:
+            result = _new(Tensor)
+            result._value = out
+            result._id = new_id()
+        if busy[0]:
+            _after_op(self, args, result, params)
+        return result
+
+    def _impl_many(self, args: tuple, params: dict) -> Any:
+        if self.same_dtype and args:
             dtype = args[0]._value.dtype
             for a in args:
                 if a._value.dtype != dtype:
                     self._dtype_mismatch(args)
-        if self.dtypes is not None and args[0]._value.dtype.kind not in self.dtypes:
+        if self.dtypes is not None and args and args[0]._value.dtype.kind not in self.dtypes:
             self._dtype_unsupported(args[0])
         try:
-            out = self.impl(*[a._value for a in args], **params)
+            return self.impl(*[a._value for a in args], **params)
         except (ValueError, IndexError, np.linalg.LinAlgError) as err:
             raise _describe_failure(self, args, params, err) from err
-        if self.multiple_results:
-            result = tuple([Tensor._wrap(o) for o in out])
-        else:
-            result = Tensor._wrap(out)
-        st = state
-        if st.tapes:
-            _record(st.tapes, self, args, result, params)
-        if st.accumulators:
-            _push_tangents(st.accumulators, self, args, result, params)
-        if hooks.check_numerics is not None:
-            hooks.check_numerics(self, args, result)
-        return result
 
     def _convert(self, args: tuple) -> tuple:
         """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype."""
@@ -183,84 +219,8 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
 # ---------------------------------------------------------------------------------
 # Recording
 # ---------------------------------------------------------------------------------
-class TapeEntry:
-    """One recorded op: which ids went in and came out, and what its rules need."""
-
-    __slots__ = (
-        "prim",
-        "params",
-        "input_ids",
-        "input_shapes",
-        "input_dtypes",
-        "inputs",
-        "output_ids",
-        "ans",
-        "output_meta",
-        "trace",
-        "__weakref__",
-    )
-
-    def __init__(self, prim, params, input_ids, shapes, dtypes, inputs, output_ids, ans, meta):
-        self.prim = prim
-        self.params = params
-        self.input_ids = input_ids  # None where the input cannot carry a gradient
-        self.input_shapes = shapes
-        self.input_dtypes = dtypes
-        self.inputs = inputs  # saved tensors (None where the rules do not read them)
-        self.output_ids = output_ids
-        self.ans = ans
-        self.output_meta = meta  # ((shape, dtype), ...) of every output
-        self.trace = None  # user frame, filled when debugging asks for it
-
-    def nbytes(self) -> int:
-        """Bytes of the arrays this entry keeps alive."""
-        total = 0
-        saved = [t for t in self.inputs if t is not None]
-        if self.ans is not None:
-            saved.extend(self.ans if isinstance(self.ans, tuple) else (self.ans,))
-        seen = set()
-        for t in saved:
-            if id(t._value) not in seen:
-                seen.add(id(t._value))
-                total += t._value.nbytes
-        return total
-
-
-def _freeze(t: Tensor) -> Tensor:
-    """The value a tape keeps: read-only, and a fixed snapshot for Variables."""
-    value = t._value
-    if type(value) is np.ndarray and value.flags.writeable:
-        value.flags.writeable = False
-    if isinstance(t, Variable):
-        snap = object.__new__(Tensor)
-        snap._value = value
-        snap._id = t._id  # same id: gradients through the snapshot reach the variable
-        return snap
-    return t
-
-
-def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict) -> TapeEntry:
-    ids = tuple(a._id if a._value.dtype.kind in "fc" else None for a in args)
-    save = prim.save_inputs
-    if save is None:
-        inputs = tuple(_freeze(a) for a in args)
-    else:
-        inputs = tuple(_freeze(a) if i in save else None for i, a in enumerate(args))
-    if prim.multiple_results:
-        out_ids = tuple(r._id for r in result)
-        meta = tuple((r._value.shape, r._value.dtype) for r in result)
-        ans = tuple(_freeze(r) for r in result) if prim.save_ans else None
-    else:
-        out_ids = (result._id,)
-        meta = ((result._value.shape, result._value.dtype),)
-        ans = _freeze(result) if prim.save_ans else None
-    shapes = tuple(a._value.shape for a in args)
-    dtypes = tuple(a._value.dtype for a in args)
-    return TapeEntry(prim, params, ids, shapes, dtypes, inputs, out_ids, ans, meta)
-
-
 class InputSpec:
-    """Shape and dtype of an input a rule did not save (rules may read ``.shape``)."""
+    """Shape and dtype of an input the rules do not read (they may still ask ``.shape``)."""
 
     __slots__ = ("shape", "dtype")
 
@@ -280,22 +240,141 @@ class InputSpec:
         return f"InputSpec(shape={self.shape}, dtype={self.dtype.name})"
 
 
+class TapeEntry:
+    """One recorded op: which ids went in and came out, and what its rules need.
+
+    ``inputs[i]`` is the saved Tensor when the rules read input ``i``, else an
+    ``InputSpec`` (shape and dtype only), so the tape keeps no array it does not need.
+    """
+
+    __slots__ = (
+        "prim",
+        "params",
+        "input_ids",
+        "inputs",
+        "output_ids",
+        "ans",
+        "output_meta",
+        "trace",
+        "__weakref__",
+    )
+
+    def __init__(self, prim, params, input_ids, inputs, output_ids, ans, meta):
+        self.prim = prim
+        self.params = params
+        self.input_ids = input_ids  # None where the input cannot carry a gradient
+        self.inputs = inputs
+        self.output_ids = output_ids
+        self.ans = ans
+        self.output_meta = meta  # ((shape, dtype), ...) of every output
+        self.trace = None  # user frame, filled when debugging asks for it
+
+    @property
+    def input_shapes(self) -> tuple:
+        return tuple(t.shape for t in self.inputs)
+
+    @property
+    def input_dtypes(self) -> tuple:
+        return tuple(t.dtype for t in self.inputs)
+
+    def saved_tensors(self) -> list:
+        """The tensors whose arrays this entry keeps alive."""
+        saved = [t for t in self.inputs if isinstance(t, Tensor)]
+        if self.ans is not None:
+            saved.extend(self.ans if isinstance(self.ans, tuple) else (self.ans,))
+        return saved
+
+    def nbytes(self) -> int:
+        """Bytes of the arrays this entry keeps alive."""
+        total = 0
+        seen = set()
+        for t in self.saved_tensors():
+            if id(t._value) not in seen:
+                seen.add(id(t._value))
+                total += t._value.nbytes
+        return total
+
+
+def _freeze(t: Tensor) -> Tensor:
+    """The value a tape keeps: read-only, and a fixed snapshot for Variables."""
+    value = t._value
+    if value.__class__ is np.ndarray and value.flags.writeable:
+        value.flags.writeable = False
+    if t.__class__ is not Tensor and isinstance(t, Variable):
+        snap = _new(Tensor)
+        snap._value = value
+        snap._id = t._id  # same id: gradients through the snapshot reach the variable
+        return snap
+    return t
+
+
+def _needed_inputs(prim: Primitive, ids: list, tapes: list) -> tuple | None:
+    """Inputs the rules of the tracked inputs read (None: every input)."""
+    reads = prim.vjp_reads
+    if reads is None:
+        return prim.save_inputs
+    needed: set = set()
+    for i, input_id in enumerate(ids):
+        if input_id is not None and any(input_id in tape._ids for tape in tapes):
+            needed.update(reads[i])
+    return tuple(needed)
+
+
+def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict, tapes: list) -> TapeEntry:
+    ids = []
+    for a in args:
+        ids.append(a._id if a._value.dtype.kind in "fc" else None)
+    save = _needed_inputs(prim, ids, tapes)
+    inputs = []
+    for i, a in enumerate(args):
+        value = a._value
+        dtype = value.dtype
+        if save is None or i in save:
+            inputs.append(_freeze(a))
+        else:
+            inputs.append(InputSpec(value.shape, dtype))
+    if prim.multiple_results:
+        out_ids = tuple([r._id for r in result])
+        meta = tuple([(r._value.shape, r._value.dtype) for r in result])
+        ans = tuple([_freeze(r) for r in result]) if prim.save_ans else None
+    else:
+        value = result._value
+        out_ids = (result._id,)
+        meta = ((value.shape, value.dtype),)
+        ans = _freeze(result) if prim.save_ans else None
+    return TapeEntry(prim, params, tuple(ids), tuple(inputs), out_ids, ans, meta)
+
+
+def _after_op(prim: Primitive, args: tuple, result: Any, params: dict) -> None:
+    """The slow path of bind: something (a tape, an accumulator, a debug hook) is active."""
+    st = state
+    if st.tapes:
+        _record(st.tapes, prim, args, result, params)
+    if st.accumulators:
+        _push_tangents(st.accumulators, prim, args, result, params)
+    check = hooks._check_numerics
+    if check is not None:
+        check(prim, args, result)
+
+
 def _record(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict) -> None:
+    for tape in tapes:  # reading a trainable Variable watches it (first, for every tape)
+        if tape._watch_accessed_variables:
+            for a in args:
+                if a.__class__ is Variable and a._trainable and a._id not in tape._ids:
+                    tape._watch_variable(a)
     entry = None
     for tape in tapes:
         ids = tape._ids
-        if tape._watch_accessed_variables:
-            for a in args:
-                if a.__class__ is Variable and a._trainable and a._id not in ids:
-                    tape._watch_variable(a)
         for a in args:
             if a._id in ids:
                 break
         else:
             continue
         if entry is None:
-            entry = _make_entry(prim, args, result, params)
-        tape._append(entry)
+            entry = _make_entry(prim, args, result, params, tapes)
+        tape._entries.append(entry)
+        ids.update(entry.output_ids)
 
 
 def record_operation(prim: Primitive, args: Sequence[Tensor], result: Any, params: dict) -> None:

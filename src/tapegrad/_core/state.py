@@ -9,13 +9,49 @@ from __future__ import annotations
 
 import threading
 
-__all__ = ["state", "hooks"]
+__all__ = ["state", "hooks", "busy"]
+
+# How many tapes, accumulators and debug hooks are active, over all threads. Primitive.bind
+# reads only this when it is 0: the no-autodiff path costs one list lookup.
+busy = [0]
+_busy_lock = threading.Lock()
+
+
+def _adjust_busy(delta: int) -> None:
+    if delta:
+        with _busy_lock:
+            busy[0] += delta
+
+
+class _CountedList(list):
+    """A list that keeps ``busy`` equal to the number of active tapes and accumulators."""
+
+    __slots__ = ()
+
+
+def _counted(name: str):
+    base = getattr(list, name)
+
+    def method(self, *args):
+        before = len(self)
+        try:
+            return base(self, *args)
+        finally:
+            _adjust_busy(len(self) - before)
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("append", "insert", "extend", "pop", "remove", "clear", "__delitem__",
+              "__setitem__", "__iadd__"):
+    setattr(_CountedList, _name, _counted(_name))
 
 
 class _ThreadState(threading.local):
     def __init__(self) -> None:
-        self.tapes: list = []  # recording GradientTapes, innermost last
-        self.accumulators: list = []  # active ForwardAccumulators, innermost last
+        self.tapes: list = _CountedList()  # recording GradientTapes, innermost last
+        self.accumulators: list = _CountedList()  # active ForwardAccumulators, innermost last
 
 
 state = _ThreadState()
@@ -44,7 +80,18 @@ class _Hooks:
     reduce_sum = None
     multiply = None
     convert_dense = None
-    check_numerics = None  # set by tapegrad.debugging while enabled
+    _check_numerics = None
+
+    @property
+    def check_numerics(self):
+        """Called as ``fn(prim, inputs, result)`` after every op while set (tapegrad.debugging)."""
+        return self._check_numerics
+
+    @check_numerics.setter
+    def check_numerics(self, fn) -> None:
+        was_set = self._check_numerics is not None
+        self._check_numerics = fn
+        _adjust_busy(int(fn is not None) - int(was_set))
 
 
 hooks = _Hooks()

@@ -1,0 +1,35 @@
+"""Optional peers for the benchmarks: import what is installed, skip the rest quietly."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+def load(name: str):
+    """The module, or None when the peer is not installed (or fails to import)."""
+    try:
+        return importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - any import failure means "not available"
+        return None
+
+
+def available() -> dict:
+    peers = {}
+    torch = load("torch")
+    if torch is not None:
+        peers["torch"] = torch
+    tf = load("tensorflow")
+    if tf is not None:
+        peers["tensorflow"] = tf
+    jax = load("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", False)
+        peers["jax"] = jax
+    autograd = load("autograd")
+    if autograd is not None:
+        peers["autograd"] = autograd
+    return peers
