@@ -28,9 +28,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tapegrad as tg  # noqa: E402
 from peers import available  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
+
+import tapegrad as tg  # noqa: E402
 
 ORDER = ["numpy", "tapegrad", "torch", "tensorflow", "jax", "autograd"]
 

@@ -193,6 +193,7 @@ def test_reset_forgets_and_keeps_recording():
         tape.watch(x)
         z = x * 5.0
     assert float(tape.gradient(z, x)) == 5.0
+    assert float(y) == 4.0
 
 
 def test_variables_are_watched_automatically():
@@ -229,8 +230,8 @@ def test_variable_read_twice_sums_gradients():
         a = v * 2.0
         v.assign_add(1.0)
         b = v * v
-        y = a + b
-    assert float(tape.gradient(y, v)) == 2.0 + 8.0
+        total = a + b
+    assert float(tape.gradient(total, v)) == 2.0 + 8.0
 
 
 def test_nested_tapes_second_and_third_derivatives():

@@ -86,7 +86,8 @@ class TestProtocol:
     def test_repr_matches_seed_format(self):
         x = tg.ones((2, 2))
         text = repr(x)
-        assert text.startswith(f"<tapegrad.Tensor: id={x.id}, shape=(2, 2), dtype=float32, numpy=\n")
+        head = f"<tapegrad.Tensor: id={x.id}, shape=(2, 2), dtype=float32, numpy=\n"
+        assert text.startswith(head)
         assert text.endswith("array([[1., 1.],\n       [1., 1.]], dtype=float32)>")
         assert repr(tg.constant(4.0)).endswith("shape=(), dtype=float32, numpy=4.0>")
 
@@ -142,7 +143,7 @@ class TestProtocol:
         with pytest.raises(TypeError, match="ref"):
             hash(t)
         with pytest.raises(TypeError):
-            {t: 1}
+            _ = {t: 1}
         v = tg.Variable(1.0)
         with pytest.raises(TypeError):
             hash(v)

@@ -14,7 +14,8 @@ def test_notebook_values():
     assert tf.executing_eagerly()
     # Cells 2-7: x = ones((2, 2)); y = reduce_sum(x) = 4; z = y*y = 16 (from the first cell).
     lines = "\n".join(printed)
-    assert "shape=(2, 2), dtype=float32, numpy=\narray([[1., 1.],\n       [1., 1.]], dtype=float32)>" in lines
+    ones = "numpy=\narray([[1., 1.],\n       [1., 1.]], dtype=float32)>"
+    assert ones in lines
     assert "shape=(), dtype=float32, numpy=4.0>" in lines
     assert "shape=(), dtype=float32, numpy=16.0>" in lines
     assert "numpy=\narray([[8., 8.],\n       [8., 8.]], dtype=float32)>" in lines

@@ -9,7 +9,8 @@ way (reverse-over-reverse, forward-over-reverse, and so on).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -12,7 +12,8 @@ every cotangent. Broadcasting is undone here, and only here, for every rule.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .indexed_slices import IndexedSlices, add_cotangents, densify
 from .state import hooks
