@@ -1,141 +1,1071 @@
-"""Reductions over axes: sum, mean, max.
+"""Reductions, scans, ``top_k`` and segment sums, with TensorFlow's gradients.
 
-Axes are kept as negative integers so rules stay valid when cotangents carry
-extra leading batch dimensions. ``reduce_max`` splits the gradient equally
-among tied maxima, as TensorFlow does.
+Conventions shared by every op here:
+
+* ``axis`` is TensorFlow's: None (all axes), an int, a list/tuple, an array
+  or an integer tensor; negative values count from the end. Public functions
+  normalise it to a sorted tuple of *negative* ints, so the rules stay valid
+  when cotangents and tangents carry extra leading batch dimensions.
+* Rules expand a reduction's cotangent back to the input's rank with
+  :func:`expand_reduced` and let broadcasting do the rest.
+* Where the derivative is not unique, TensorFlow's choice is kept:
+  ``reduce_max``/``reduce_min`` split the gradient equally among ties,
+  ``reduce_prod`` is exact with zeros (products of the *other* entries, from
+  two exclusive ``cumprod`` scans), ``cumprod`` divides by ``x`` with
+  ``div_no_nan`` (so entries equal to zero get a zero gradient),
+  ``reduce_euclidean_norm`` gives NaN at the origin, ``reduce_logsumexp`` is
+  stable for large logits and gives NaN for rows of ``-inf``.
+* Integer inputs keep their dtype (sums wrap like TensorFlow's); ``argmax``,
+  ``argmin``, ``reduce_any`` and ``reduce_all`` have no gradient.
 """
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 import numpy as np
 
 from .._core.primitive import Primitive
-from .._core.tensor import Tensor, convert_to_tensor
-from ._helpers import lead, normalize_axes
+from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from . import binary, creation, index, shape, unary
+from ._helpers import lead, nondifferentiable
 
-__all__ = ["reduce_sum", "reduce_mean", "reduce_max"]
+__all__ = [
+    "reduce_sum",
+    "reduce_mean",
+    "reduce_max",
+    "reduce_min",
+    "reduce_prod",
+    "reduce_logsumexp",
+    "reduce_std",
+    "reduce_variance",
+    "reduce_euclidean_norm",
+    "reduce_any",
+    "reduce_all",
+    "argmax",
+    "argmin",
+    "cumsum",
+    "cumprod",
+    "top_k",
+    "l2_normalize",
+    "unsorted_segment_sum",
+    "segment_sum",
+]
 
 
-def _kept_shape(shape: tuple, axis: tuple) -> tuple:
-    kept = list(shape)
+# --- arguments: axes, dtypes -----------------------------------------------------------------
+def _is_int(a: Any) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def _reduction_axes(axis: Any, x: Tensor, op: str) -> tuple:
+    """TensorFlow's ``axis`` as a sorted tuple of distinct negative ints (all axes for None)."""
+    ndim = x.ndim
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    if isinstance(axis, (np.ndarray, np.generic)):
+        if axis.dtype.kind not in "iu":
+            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
+        axis = axis.tolist()
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in items:
+        if not _is_int(a):
+            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
+        if not -ndim <= a < ndim:
+            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
+            raise ValueError(
+                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
+                f"(shape {x.shape}; valid axes: {valid})."
+            )
+    negative = [int(a) - ndim if a >= 0 else int(a) for a in items]
+    if len(set(negative)) != len(negative):
+        raise ValueError(
+            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
+            f"(tensor of rank {ndim})."
+        )
+    return tuple(sorted(negative))
+
+
+def _single_axis(axis: Any, x: Tensor, op: str) -> int:
+    """One axis (an int or a scalar integer tensor) as a negative int."""
+    if isinstance(axis, Tensor):
+        if axis.ndim != 0:
+            raise TypeError(f"{op}: axis must be a scalar, got a tensor of shape {axis.shape}.")
+        axis = axis.numpy()
+    if not _is_int(axis):
+        raise TypeError(f"{op}: axis must be an int or a scalar integer tensor, got {axis!r}.")
+    return _reduction_axes(axis, x, op)[0]
+
+
+def _input(value: Any, kinds: str, op: str, what: str = "input") -> Tensor:
+    """Convert ``value`` and check its dtype kind (TensorFlow raises for the others)."""
+    x = convert_to_tensor(value)
+    if x.dtype.kind not in kinds:
+        names = {"f": "float", "c": "complex", "i": "int", "u": "unsigned int", "b": "bool"}
+        wanted = ", ".join(names[k] for k in kinds)
+        raise TypeError(
+            f"{op}: {what} must be a {wanted} tensor, got dtype {x.dtype.name} "
+            f"(shape {x.shape})."
+        )
+    return x
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """The dtype NumPy should accumulate in: float16 sums in float32 (as TensorFlow)."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+# --- shapes used by the rules ------------------------------------------------------------------
+def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
+    kept = list(x_shape)
     for a in axis:
         kept[a] = 1
     return tuple(kept)
 
 
 def expand_reduced(g: Tensor, x_shape: tuple, axis: tuple, keepdims: bool) -> Tensor:
-    """Reshape a reduction's cotangent so it broadcasts against the input (any lead)."""
-    from .shape import reshape_p
+    """Reshape a reduction's cotangent (or output) so it broadcasts against the input.
 
-    if keepdims:
+    ``g`` may carry leading batch dimensions beyond the reduction's output.
+    """
+    if keepdims or not axis:
         return g
-    out_ndim = len(x_shape) - len(axis)
-    k = lead(g, out_ndim)
-    return reshape_p.bind(g, shape=g.shape[:k] + _kept_shape(x_shape, axis))
+    k = lead(g, len(x_shape) - len(axis))
+    return shape.reshape_p.bind(g, shape=g.shape[:k] + _kept_shape(tuple(x_shape), axis))
 
 
+def _prefix(k: int) -> tuple:
+    return (slice(None),) * k
+
+
+# --- reduce_sum, reduce_mean -------------------------------------------------------------------
 def _sum_impl(x, axis, keepdims):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    out = np.sum(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    return out.astype(x.dtype, copy=False)
 
 
 def _sum_vjp(g, ans, x, axis, keepdims):
-    from .shape import broadcast_to_p
-
     g = expand_reduced(g, tuple(x.shape), axis, keepdims)
-    return broadcast_to_p.bind(g, shape=g.shape[: lead(g, x.ndim)] + tuple(x.shape))
+    return shape.broadcast_to_p.bind(g, shape=g.shape[: lead(g, x.ndim)] + tuple(x.shape))
 
 
-reduce_sum_p = Primitive(
-    "reduce_sum",
-    _sum_impl,
-    vjps=(_sum_vjp,),
-    jvp=lambda t, ans, x, axis, keepdims: reduce_sum_p.bind(t[0], axis=axis, keepdims=keepdims),
-    save_inputs=(),
-    dtypes="fciu",
-)
+def _sum_jvp(t, ans, x, axis, keepdims):
+    return reduce_sum_p.bind(t[0], axis=axis, keepdims=keepdims)
+
+
+reduce_sum_p = Primitive("reduce_sum", _sum_impl, vjps=(_sum_vjp,), jvp=_sum_jvp,
+                         save_inputs=(), dtypes="fciu")
 
 
 def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
-    """Sum over ``axis`` (all axes when None).
+    """Sum of elements across dimensions.
+
+    Args:
+        input_tensor: A numeric tensor (integer sums wrap around in their dtype, as in
+            TensorFlow).
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored (TensorFlow compatibility).
+
+    Returns:
+        The reduced tensor, of the input's dtype.
 
     >>> import tapegrad as tg
-    >>> tg.reduce_sum(tg.ones((2, 2))).numpy()
-    np.float32(4.0)
+    >>> tg.reduce_sum(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0).numpy().tolist()
+    [4.0, 6.0]
     """
-    x = convert_to_tensor(input_tensor)
-    axes = normalize_axes(axis, x.ndim, "reduce_sum")
+    x = _input(input_tensor, "fciu", "reduce_sum")
+    axes = _reduction_axes(axis, x, "reduce_sum")
     return reduce_sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
 
 
+def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
+    """Integer division rounding toward zero (TensorFlow's integer mean), not toward -inf."""
+    quotient = np.floor_divide(total, count)
+    inexact = np.not_equal(np.remainder(total, count), 0)
+    return np.where((total < 0) & inexact, quotient + 1, quotient).astype(total.dtype)
+
+
+def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    total = reduce_sum_p.bind(x, axis=axes, keepdims=keepdims)
+    if x.dtype.kind in "iu":  # no gradient for integers: a plain value is enough
+        return Tensor._wrap(_trunc_divide(total._value, max(count, 1)))
+    if count == 0:
+        return total * np.nan  # TensorFlow: the mean of nothing is NaN
+    return total / np.asarray(count, dtype=x.dtype)
+
+
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
-    """Mean over ``axis``; integer tensors give the (truncated) integer mean, as TensorFlow.
+    """Mean of elements across dimensions.
+
+    Integer tensors give an integer mean rounded toward zero, as in TensorFlow
+    (``reduce_mean([-1, -2, -2]) == -1``). The mean over an empty axis is NaN.
+
+    Args:
+        input_tensor: A numeric tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor, of the input's dtype.
 
     >>> import tapegrad as tg
     >>> tg.reduce_mean(tg.constant([1.0, 2.0])).numpy()
     np.float32(1.5)
     """
-    x = convert_to_tensor(input_tensor)
-    axes = normalize_axes(axis, x.ndim, "reduce_mean")
-    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-    total = reduce_sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
-    if x.dtype.kind in "iu":
-        return Tensor._wrap((total._value // max(count, 1)).astype(x.dtype))
-    return total / np.asarray(count, dtype=x.dtype) if count else total * np.nan
+    x = _input(input_tensor, "fciu", "reduce_mean")
+    return _mean(x, _reduction_axes(axis, x, "reduce_mean"), bool(keepdims))
 
 
-def _max_impl(x, axis, keepdims):
-    if x.size == 0:
-        raise ValueError("reduce_max: cannot reduce an empty tensor.")
-    return np.max(x, axis=axis, keepdims=keepdims)
+# --- reduce_max, reduce_min --------------------------------------------------------------------
+def _extremum_impl(fn, fill):
+    def impl(x, axis, keepdims):
+        if x.size == 0:  # TensorFlow returns the reduction's identity (-inf/+inf, int limits)
+            initial = fill(x.dtype)
+            return fn(x, axis=axis, keepdims=keepdims, initial=initial)
+        return fn(x, axis=axis, keepdims=keepdims)
+
+    return impl
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
 
 
 def _extremum_weights(x, ans, axis, keepdims):
-    """Indicator of the elements equal to the extremum, divided by their count."""
-    from .binary import equal_p
-    from .creation import cast
-
-    kept = ans if keepdims else reshape_like_kept(ans, tuple(x.shape), axis)
-    indicators = cast(equal_p.bind(x, kept), x.dtype)
-    count = reduce_sum_p.bind(indicators, axis=axis, keepdims=True)
-    return indicators / count
+    """Indicator of the entries equal to the extremum, divided by their count (ties share)."""
+    kept = expand_reduced(ans, tuple(x.shape), axis, keepdims)
+    indicators = creation.cast(binary.equal_p.bind(x, kept), x.dtype)
+    return indicators / reduce_sum_p.bind(indicators, axis=axis, keepdims=True)
 
 
-def reshape_like_kept(ans: Tensor, x_shape: tuple, axis: tuple) -> Tensor:
-    from .shape import reshape_p
-
-    return reshape_p.bind(ans, shape=_kept_shape(x_shape, axis))
-
-
-def _max_vjp(g, ans, x, axis, keepdims):
-    return expand_reduced(g, tuple(x.shape), axis, keepdims) * _extremum_weights(
-        x, ans, axis, keepdims
-    )
+def _extremum_vjp(g, ans, x, axis, keepdims):
+    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
+    return g * _extremum_weights(x, ans, axis, keepdims)
 
 
-def _max_jvp(t, ans, x, axis, keepdims):
+def _extremum_jvp(t, ans, x, axis, keepdims):
     weighted = t[0] * _extremum_weights(x, ans, axis, keepdims)
     return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
 
 
-reduce_max_p = Primitive(
-    "reduce_max",
-    _max_impl,
-    vjps=(_max_vjp,),
-    jvp=_max_jvp,
-    save_ans=True,
-    dtypes="fiu",
-)
+reduce_max_p = Primitive("reduce_max", _extremum_impl(np.max, _lowest), vjps=(_extremum_vjp,),
+                         jvp=_extremum_jvp, save_ans=True, dtypes="fiu")
+reduce_min_p = Primitive("reduce_min", _extremum_impl(np.min, _highest), vjps=(_extremum_vjp,),
+                         jvp=_extremum_jvp, save_ans=True, dtypes="fiu")
 
 
 def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
-    """Maximum over ``axis``; ties share the gradient equally (TensorFlow's rule).
+    """Maximum of elements across dimensions.
+
+    Tied maxima share the gradient equally (TensorFlow's rule); NaN propagates.
+    An empty reduction gives ``-inf`` (the lowest integer for integer tensors).
+
+    Args:
+        input_tensor: A real (float or integer) tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor, of the input's dtype.
 
     >>> import tapegrad as tg
     >>> tg.reduce_max(tg.constant([1.0, 3.0, 2.0])).numpy()
     np.float32(3.0)
     """
-    x = convert_to_tensor(input_tensor)
-    axes = normalize_axes(axis, x.ndim, "reduce_max")
+    x = _input(input_tensor, "fiu", "reduce_max")
+    axes = _reduction_axes(axis, x, "reduce_max")
     return reduce_max_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Minimum of elements across dimensions.
+
+    Tied minima share the gradient equally (TensorFlow's rule); NaN propagates.
+    An empty reduction gives ``+inf`` (the highest integer for integer tensors).
+
+    Args:
+        input_tensor: A real (float or integer) tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor, of the input's dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.reduce_min(tg.constant([[1.0, 3.0], [0.0, 2.0]]), axis=1).numpy().tolist()
+    [1.0, 0.0]
+    """
+    x = _input(input_tensor, "fiu", "reduce_min")
+    axes = _reduction_axes(axis, x, "reduce_min")
+    return reduce_min_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+# --- reduce_prod -------------------------------------------------------------------------------
+def _prod_impl(x, axis, keepdims):
+    out = np.prod(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    return out.astype(x.dtype, copy=False)
+
+
+def _product_of_others(x, axis):
+    """For each entry, the product of the *other* entries it is reduced with.
+
+    TensorFlow's construction: move the reduced axes last, flatten them, and
+    multiply an exclusive cumprod from the left by one from the right. No
+    division, so zeros are exact (one zero: only it gets a nonzero gradient;
+    two or more: all zero). Complex inputs use the conjugate, as TensorFlow.
+    """
+    ndim = x.ndim
+    reduced = [a % ndim for a in axis]
+    other = [i for i in range(ndim) if i not in reduced]
+    perm = tuple(other + reduced)
+    moved = x if perm == tuple(range(ndim)) else shape.transpose_p.bind(x, perm=perm)
+    moved_shape = tuple(moved.shape)
+    flat_shape = moved_shape[: len(other)] + (int(np.prod(moved_shape[len(other):])),)
+    flat = moved if len(reduced) == 1 else shape.reshape_p.bind(moved, shape=flat_shape)
+    left = cumprod_p.bind(flat, axis=-1, exclusive=True, reverse=False)
+    right = cumprod_p.bind(flat, axis=-1, exclusive=True, reverse=True)
+    others = unary.conj(left) * unary.conj(right)
+    if len(reduced) != 1:
+        others = shape.reshape_p.bind(others, shape=moved_shape)
+    if perm != tuple(range(ndim)):
+        others = shape.transpose_p.bind(others, perm=tuple(int(p) for p in np.argsort(perm)))
+    return others
+
+
+def _prod_vjp(g, ans, x, axis, keepdims):
+    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
+    return g if not axis else g * _product_of_others(x, axis)
+
+
+def _prod_jvp(t, ans, x, axis, keepdims):
+    t = t[0]
+    if not axis:
+        return t
+    return reduce_sum_p.bind(t * _product_of_others(x, axis), axis=axis, keepdims=keepdims)
+
+
+reduce_prod_p = Primitive("reduce_prod", _prod_impl, vjps=(_prod_vjp,), jvp=_prod_jvp,
+                          dtypes="fciu")
+
+
+def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Product of elements across dimensions.
+
+    The gradient is the product of the other entries, computed without division,
+    so it is exact when inputs contain zeros (as TensorFlow's).
+
+    Args:
+        input_tensor: A numeric tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor, of the input's dtype (1 for an empty reduction).
+
+    >>> import tapegrad as tg
+    >>> tg.reduce_prod(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=1).numpy().tolist()
+    [2.0, 12.0]
+    """
+    x = _input(input_tensor, "fciu", "reduce_prod")
+    axes = _reduction_axes(axis, x, "reduce_prod")
+    return reduce_prod_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+# --- reduce_logsumexp --------------------------------------------------------------------------
+def _logsumexp_impl(x, axis, keepdims):
+    acc = _accumulator(x.dtype)
+    xs = x.astype(acc, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        raw_max = np.max(xs, axis=axis, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(raw_max), raw_max, 0)  # TensorFlow: 0 for +-inf/NaN rows
+        out = np.log(np.sum(np.exp(xs - shift), axis=axis, keepdims=True)) + shift
+    if not keepdims:
+        out = np.squeeze(out, axis=axis)
+    return out.astype(x.dtype, copy=False)
+
+
+def _softmax_weights(x, ans, axis, keepdims):
+    """``exp(x - logsumexp(x))``: NaN for rows of -inf and at +inf, as TensorFlow's gradient."""
+    return unary.exp_p.bind(x - expand_reduced(ans, tuple(x.shape), axis, keepdims))
+
+
+def _logsumexp_vjp(g, ans, x, axis, keepdims):
+    return expand_reduced(g, tuple(x.shape), axis, keepdims) * _softmax_weights(
+        x, ans, axis, keepdims
+    )
+
+
+def _logsumexp_jvp(t, ans, x, axis, keepdims):
+    weighted = t[0] * _softmax_weights(x, ans, axis, keepdims)
+    return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
+
+
+reduce_logsumexp_p = Primitive("reduce_logsumexp", _logsumexp_impl, vjps=(_logsumexp_vjp,),
+                               jvp=_logsumexp_jvp, save_ans=True, dtypes="f")
+
+
+def reduce_logsumexp(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None
+):
+    """``log(sum(exp(x)))`` across dimensions, computed stably.
+
+    The maximum is subtracted first (TensorFlow's formula), so logits of +-1000
+    give finite values and gradients (the softmax). A row of only ``-inf`` gives
+    ``-inf`` with a NaN gradient, and ``+inf`` entries a NaN gradient, exactly as
+    TensorFlow. An empty reduction gives ``-inf``.
+
+    Args:
+        input_tensor: A float tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor, of the input's dtype.
+
+    >>> import tapegrad as tg
+    >>> round(float(tg.reduce_logsumexp(tg.constant([1000.0, 1000.0]))), 2)
+    1000.69
+    """
+    x = _input(input_tensor, "f", "reduce_logsumexp")
+    axes = _reduction_axes(axis, x, "reduce_logsumexp")
+    return reduce_logsumexp_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+# --- reduce_variance, reduce_std ---------------------------------------------------------------
+def _squared_magnitude(d: Tensor) -> Tensor:
+    if d.dtype.kind == "c":
+        return creation.real_part(d * unary.conj(d))
+    return unary.square_p.bind(d)
+
+
+def _variance(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
+    deviations = x - _mean(x, axes, keepdims=True)
+    return _mean(_squared_magnitude(deviations), axes, keepdims)
+
+
+def _real_or_complex(value: Any, op: str) -> Tensor:
+    x = convert_to_tensor(value)
+    if x.dtype.kind not in "fc":
+        raise TypeError(
+            f"{op}: input must be either real or complex, got dtype {x.dtype.name} "
+            f"(shape {x.shape}); cast integers first, e.g. tapegrad.cast(x, tapegrad.float32)."
+        )
+    return x
+
+
+def reduce_variance(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None
+):
+    """Population variance (``ddof=0``, as TensorFlow) across dimensions.
+
+    Computed as ``mean(|x - mean(x)|**2)``; complex inputs give a real result.
+
+    Args:
+        input_tensor: A float or complex tensor (integers raise TypeError, as in TensorFlow).
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor (real dtype).
+
+    >>> import tapegrad as tg
+    >>> tg.math.reduce_variance(tg.constant([1.0, 2.0, 3.0, 4.0])).numpy()
+    np.float32(1.25)
+    """
+    x = _real_or_complex(input_tensor, "reduce_variance")
+    axes = _reduction_axes(axis, x, "reduce_variance")
+    return _variance(x, axes, bool(keepdims))
+
+
+def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Population standard deviation (``ddof=0``, as TensorFlow) across dimensions.
+
+    ``sqrt(reduce_variance(x))``: where all reduced entries are equal the value
+    is 0 and the gradient NaN (``0 * inf``), as TensorFlow.
+
+    Args:
+        input_tensor: A float or complex tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor (real dtype).
+
+    >>> import tapegrad as tg
+    >>> tg.math.reduce_std(tg.constant([1.0, 3.0])).numpy()
+    np.float32(1.0)
+    """
+    x = _real_or_complex(input_tensor, "reduce_std")
+    axes = _reduction_axes(axis, x, "reduce_std")
+    return unary.sqrt_p.bind(_variance(x, axes, bool(keepdims)))
+
+
+# --- reduce_euclidean_norm, l2_normalize -------------------------------------------------------
+def _euclidean_norm_impl(x, axis, keepdims):
+    if x.dtype.kind in "iu":  # TensorFlow squares and sums in the integer dtype, then truncates
+        total = np.sum(x * x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        return np.sqrt(np.asarray(total, np.float64)).astype(x.dtype)
+    acc = _accumulator(x.dtype)
+    squares = np.real(x * np.conj(x)) if x.dtype.kind == "c" else np.square(x)
+    out = np.sqrt(np.sum(squares, axis=axis, keepdims=keepdims, dtype=acc))
+    return out.astype(x.dtype)
+
+
+def _norm_weights(x, ans, axis, keepdims):
+    """``x / norm``: NaN where the norm is 0 (TensorFlow's gradient at the origin)."""
+    return x / expand_reduced(ans, tuple(x.shape), axis, keepdims)
+
+
+def _euclidean_norm_vjp(g, ans, x, axis, keepdims):
+    return expand_reduced(g, tuple(x.shape), axis, keepdims) * _norm_weights(
+        x, ans, axis, keepdims
+    )
+
+
+def _euclidean_norm_jvp(t, ans, x, axis, keepdims):
+    weighted = t[0] * _norm_weights(x, ans, axis, keepdims)
+    return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
+
+
+reduce_euclidean_norm_p = Primitive(
+    "reduce_euclidean_norm",
+    _euclidean_norm_impl,
+    vjps=(_euclidean_norm_vjp,),
+    jvp=_euclidean_norm_jvp,
+    save_ans=True,
+    dtypes="fciu",
+)
+
+
+def reduce_euclidean_norm(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None
+):
+    """Euclidean (L2) norm ``sqrt(sum(|x|**2))`` across dimensions.
+
+    The gradient is ``x / norm``: NaN where the norm is 0, as TensorFlow. Integer
+    tensors give the truncated integer root (squares summed in the integer dtype).
+
+    Args:
+        input_tensor: A numeric tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        The reduced tensor, of the input's dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.math.reduce_euclidean_norm(tg.constant([3.0, 4.0])).numpy()
+    np.float32(5.0)
+    """
+    x = _input(input_tensor, "fciu", "reduce_euclidean_norm")
+    axes = _reduction_axes(axis, x, "reduce_euclidean_norm")
+    return reduce_euclidean_norm_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = None,
+                 dim: Any = None) -> Tensor:
+    """``x / sqrt(max(sum(x**2, axis), epsilon))``, TensorFlow's formula.
+
+    Where the squared norm is below ``epsilon`` the result is ``x / sqrt(epsilon)``
+    and the gradient ``1 / sqrt(epsilon)`` (TensorFlow's ``maximum`` sends the
+    gradient to ``epsilon`` there), so the origin has a finite gradient.
+
+    Args:
+        x: A float or complex tensor.
+        axis: The dimensions to normalise along: None (all), an int or a list.
+        epsilon: Lower bound on the squared norm.
+        name: Ignored.
+        dim: Deprecated alias of ``axis``.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.l2_normalize(tg.constant([3.0, 4.0])).numpy().tolist()
+    [0.6000000238418579, 0.800000011920929]
+    """
+    x = _real_or_complex(x, "l2_normalize")
+    if dim is not None:
+        if axis is not None:
+            raise ValueError("l2_normalize: give axis or its deprecated alias dim, not both.")
+        axis = dim
+    axes = _reduction_axes(axis, x, "l2_normalize")
+    square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
+    eps = np.asarray(epsilon, dtype=square_sum.dtype)
+    above = np.greater_equal(square_sum._value, eps)  # TensorFlow's maximum: ties go to x
+    clipped = index.where_p.bind(square_sum, eps, condition=above)
+    inv_norm = 1.0 / unary.sqrt_p.bind(clipped)
+    return x * (creation.cast(inv_norm, x.dtype) if x.dtype.kind == "c" else inv_norm)
+
+
+# --- reduce_any, reduce_all (bool, no gradient) ------------------------------------------------
+def _any_impl(x, axis, keepdims):
+    return np.any(x, axis=axis, keepdims=keepdims)
+
+
+def _all_impl(x, axis, keepdims):
+    return np.all(x, axis=axis, keepdims=keepdims)
+
+
+reduce_any_p = nondifferentiable("reduce_any", _any_impl, dtypes="b")
+reduce_all_p = nondifferentiable("reduce_all", _all_impl, dtypes="b")
+
+
+def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Logical OR across dimensions of a bool tensor (no gradient).
+
+    Args:
+        input_tensor: A bool tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        A bool tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.reduce_any(tg.constant([[True, False], [False, False]]), axis=1).numpy().tolist()
+    [True, False]
+    """
+    x = _input(input_tensor, "b", "reduce_any")
+    axes = _reduction_axes(axis, x, "reduce_any")
+    return reduce_any_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Logical AND across dimensions of a bool tensor (no gradient).
+
+    Args:
+        input_tensor: A bool tensor.
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored.
+
+    Returns:
+        A bool tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.reduce_all(tg.constant([[True, False], [True, True]]), axis=1).numpy().tolist()
+    [False, True]
+    """
+    x = _input(input_tensor, "b", "reduce_all")
+    axes = _reduction_axes(axis, x, "reduce_all")
+    return reduce_all_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+# --- argmax, argmin (no gradient) --------------------------------------------------------------
+def _arg_impl(fn, nan_as):
+    def impl(x, axis, output_type):
+        if x.dtype.kind == "f":  # TensorFlow skips NaN (index 0 when nothing else is there)
+            x = np.where(np.isnan(x), nan_as, x)
+        return np.asarray(fn(x, axis=axis)).astype(output_type)
+
+    return impl
+
+
+argmax_p = nondifferentiable("argmax", _arg_impl(np.argmax, -np.inf), dtypes="fiub")
+argmin_p = nondifferentiable("argmin", _arg_impl(np.argmin, np.inf), dtypes="fiub")
+
+_INDEX_TYPES = ("int16", "uint16", "int32", "int64")
+
+
+def _arg_reduction(prim, input, axis, output_type, op):
+    x = _input(input, "fiub", op)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
+    a = _single_axis(0 if axis is None else axis, x, op)
+    out_type = as_dtype(output_type)
+    if out_type.name not in _INDEX_TYPES:
+        raise TypeError(f"{op}: output_type must be one of {_INDEX_TYPES}, got {out_type.name}.")
+    if x.shape[a] == 0:
+        raise ValueError(f"{op}: reduction axis {a % x.ndim} is empty in shape {x.shape}.")
+    return prim.bind(x, axis=a, output_type=out_type)
+
+
+def argmax(input: Any, axis: Any = None, output_type: Any = np.int64, name: Any = None):
+    """Index of the largest value along ``axis`` (no gradient).
+
+    As TensorFlow 2: ``axis=None`` means axis 0 (not the flattened tensor), the
+    result is int64 by default, the first index wins among ties, and NaN is skipped.
+
+    Args:
+        input: A real or bool tensor of rank >= 1.
+        axis: One axis (an int or a scalar integer tensor); None means 0.
+        output_type: int64 (default), int32, int16 or uint16.
+        name: Ignored.
+
+    Returns:
+        An integer tensor with ``axis`` removed.
+
+    >>> import tapegrad as tg
+    >>> tg.argmax(tg.constant([[1.0, 5.0], [3.0, 2.0]])).numpy().tolist()
+    [1, 0]
+    """
+    return _arg_reduction(argmax_p, input, axis, output_type, "argmax")
+
+
+def argmin(input: Any, axis: Any = None, output_type: Any = np.int64, name: Any = None):
+    """Index of the smallest value along ``axis`` (no gradient).
+
+    As TensorFlow 2: ``axis=None`` means axis 0, the result is int64 by default,
+    the first index wins among ties, and NaN is skipped.
+
+    Args:
+        input: A real or bool tensor of rank >= 1.
+        axis: One axis (an int or a scalar integer tensor); None means 0.
+        output_type: int64 (default), int32, int16 or uint16.
+        name: Ignored.
+
+    Returns:
+        An integer tensor with ``axis`` removed.
+
+    >>> import tapegrad as tg
+    >>> tg.argmin(tg.constant([[1.0, 5.0], [3.0, 2.0]]), axis=1).numpy().tolist()
+    [0, 1]
+    """
+    return _arg_reduction(argmin_p, input, axis, output_type, "argmin")
+
+
+# --- cumsum, cumprod ---------------------------------------------------------------------------
+def _scan(fn, identity, x, axis, exclusive, reverse):
+    """``fn`` (np.cumsum/np.cumprod) along ``axis`` with TensorFlow's exclusive/reverse."""
+    if reverse:
+        x = np.flip(x, axis)
+    out = fn(x, axis=axis, dtype=_accumulator(x.dtype))
+    if exclusive and out.shape[axis]:
+        rest = _prefix(-axis - 1)
+        shifted = np.empty_like(out)
+        shifted[(Ellipsis, 0) + rest] = identity
+        shifted[(Ellipsis, slice(1, None)) + rest] = out[(Ellipsis, slice(None, -1)) + rest]
+        out = shifted
+    if reverse:
+        out = np.flip(out, axis)
+    return out.astype(x.dtype, copy=False)
+
+
+def _cumsum_impl(x, axis, exclusive, reverse):
+    return _scan(np.cumsum, 0, x, axis, exclusive, reverse)
+
+
+def _cumsum_vjp(g, ans, x, axis, exclusive, reverse):
+    return cumsum_p.bind(g, axis=axis, exclusive=exclusive, reverse=not reverse)
+
+
+def _cumsum_jvp(t, ans, x, axis, exclusive, reverse):
+    return cumsum_p.bind(t[0], axis=axis, exclusive=exclusive, reverse=reverse)
+
+
+cumsum_p = Primitive("cumsum", _cumsum_impl, vjps=(_cumsum_vjp,), jvp=_cumsum_jvp,
+                     save_inputs=(), dtypes="fciu")
+
+
+def _div_no_nan(a: Tensor, y: Tensor) -> Tensor:
+    """``a / y`` where ``y != 0``, else 0 (TensorFlow's div_no_nan; ``y`` has no batch dims)."""
+    nonzero = np.not_equal(y._value, 0)  # a static mask, like where's condition
+    safe = index.where_p.bind(y, 1, condition=nonzero)
+    return index.where_p.bind(a / safe, 0, condition=nonzero)
+
+
+def _cumprod_impl(x, axis, exclusive, reverse):
+    return _scan(np.cumprod, 1, x, axis, exclusive, reverse)
+
+
+def _cumprod_vjp(g, ans, x, axis, exclusive, reverse):
+    # TensorFlow: div_no_nan(cumsum(cumprod(x) * g, reversed), x).
+    summed = cumsum_p.bind(ans * g, axis=axis, exclusive=exclusive, reverse=not reverse)
+    return _div_no_nan(summed, x)
+
+
+def _cumprod_jvp(t, ans, x, axis, exclusive, reverse):
+    # The transpose of the VJP above (equal to the true derivative where x != 0).
+    return ans * cumsum_p.bind(_div_no_nan(t[0], x), axis=axis, exclusive=exclusive,
+                               reverse=reverse)
+
+
+cumprod_p = Primitive("cumprod", _cumprod_impl, vjps=(_cumprod_vjp,), jvp=_cumprod_jvp,
+                      save_ans=True, dtypes="fciu")
+
+
+def _scan_arguments(x: Any, axis: Any, op: str) -> tuple:
+    x = _input(x, "fciu", op)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
+    return x, _single_axis(axis, x, op)
+
+
+def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False,
+           name: Any = None) -> Tensor:
+    """Cumulative sum along ``axis``.
+
+    ``exclusive=True`` leaves out the current entry (the first output is 0);
+    ``reverse=True`` sums from the end. The gradient is the cumsum of the
+    cotangent in the opposite direction.
+
+    Args:
+        x: A numeric tensor of rank >= 1.
+        axis: One axis (an int or a scalar integer tensor).
+        exclusive: Exclude the current entry.
+        reverse: Accumulate from the last entry.
+        name: Ignored.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+
+    >>> import tapegrad as tg
+    >>> tg.cumsum(tg.constant([1.0, 2.0, 3.0]), exclusive=True, reverse=True).numpy().tolist()
+    [5.0, 3.0, 0.0]
+    """
+    x, a = _scan_arguments(x, axis, "cumsum")
+    return cumsum_p.bind(x, axis=a, exclusive=bool(exclusive), reverse=bool(reverse))
+
+
+def cumprod(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False,
+            name: Any = None) -> Tensor:
+    """Cumulative product along ``axis``.
+
+    The gradient is TensorFlow's: ``div_no_nan(cumsum(cumprod(x) * g, reversed), x)``.
+    It divides by ``x``, so where an entry of ``x`` is 0 its gradient is 0 (not
+    the true derivative, which may be nonzero): ``cumprod([2., 0., 3.])`` has
+    gradient ``[1., 0., 0.]`` in TensorFlow and here. For complex inputs no
+    conjugate is taken, also as TensorFlow.
+
+    Args:
+        x: A numeric tensor of rank >= 1.
+        axis: One axis (an int or a scalar integer tensor).
+        exclusive: Exclude the current entry (the first output is 1).
+        reverse: Multiply from the last entry.
+        name: Ignored.
+
+    Returns:
+        A tensor of the shape and dtype of ``x``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.cumprod(tg.constant([1.0, 2.0, 3.0])).numpy().tolist()
+    [1.0, 2.0, 6.0]
+    """
+    x, a = _scan_arguments(x, axis, "cumprod")
+    return cumprod_p.bind(x, axis=a, exclusive=bool(exclusive), reverse=bool(reverse))
+
+
+# --- top_k -------------------------------------------------------------------------------------
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def _top_k_impl(x, k, index_type):
+    n = x.shape[-1]
+    # A stable ascending sort of the reversed row, read backwards, is descending with ties
+    # in increasing index order (TensorFlow's order); NaN counts as the largest value.
+    order = np.flip(np.argsort(np.flip(x, -1), axis=-1, kind="stable"), -1)[..., :k]
+    indices = (n - 1) - order
+    return np.take_along_axis(x, indices, -1), indices.astype(index_type)
+
+
+def _along_last(indices: np.ndarray, x_shape: tuple) -> tuple:
+    """A NumPy index picking ``x[..., indices[..., j]]`` (take_along_axis on the last axis)."""
+    ndim = len(x_shape)
+    grids = tuple(
+        np.arange(x_shape[j]).reshape((-1,) + (1,) * (ndim - 1 - j)) for j in range(ndim - 1)
+    )
+    return grids + (indices.astype(np.intp),)
+
+
+def _top_k_vjp(g, ans, x, k, index_type):
+    gv = g[0]  # the indices output has no cotangent
+    where = _along_last(ans[1]._value, tuple(x.shape))
+    return index.getitem_grad_p.bind(gv, idx=where, shape=tuple(x.shape),
+                                     lead_ndim=lead(gv, x.ndim))
+
+
+def _top_k_jvp(t, ans, x, k, index_type):
+    t = t[0]
+    where = _along_last(ans[1]._value, tuple(x.shape))
+    return index.getitem_p.bind(t, idx=_prefix(lead(t, x.ndim)) + where), None
+
+
+top_k_p = Primitive("top_k", _top_k_impl, vjps=(_top_k_vjp,), jvp=_top_k_jvp,
+                    save_inputs=(), save_ans=True, multiple_results=True, dtypes="fiu")
+
+
+def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = np.int32,
+          name: Any = None) -> TopKV2:
+    """The ``k`` largest entries of the last axis, and their indices.
+
+    Values are in decreasing order, ties in increasing index order (as
+    TensorFlow). ``sorted=False`` is accepted and also returns them sorted
+    (TensorFlow leaves that order unspecified). The gradient scatters the
+    values' cotangent back to the selected positions; indices have none.
+
+    Args:
+        input: A real tensor of rank >= 1.
+        k: How many entries to select (0 <= k <= last dimension).
+        sorted: Accepted for compatibility; results are always sorted.
+        index_type: Dtype of the indices: int32 (default), int64 or int16.
+        name: Ignored.
+
+    Returns:
+        ``TopKV2(values, indices)``, each of shape ``input.shape[:-1] + (k,)``.
+
+    >>> import tapegrad as tg
+    >>> values, indices = tg.math.top_k(tg.constant([1.0, 3.0, 2.0]), k=2)
+    >>> values.numpy().tolist(), indices.numpy().tolist()
+    ([3.0, 2.0], [1, 2])
+    """
+    x = _input(input, "fiu", "top_k")
+    if x.ndim == 0:
+        raise ValueError("top_k: input must have rank >= 1, got a scalar.")
+    if isinstance(k, Tensor):
+        k = k.numpy()
+    if not _is_int(k):
+        raise TypeError(f"top_k: k must be an int or a scalar integer tensor, got {k!r}.")
+    k = int(k)
+    if not 0 <= k <= x.shape[-1]:
+        raise ValueError(
+            f"top_k: k must be in [0, {x.shape[-1]}] for input of shape {x.shape} "
+            f"(the last dimension has {x.shape[-1]} entries), got k={k}."
+        )
+    out_type = as_dtype(index_type)
+    if out_type.name not in ("int16", "int32", "int64"):
+        raise TypeError(f"top_k: index_type must be int16, int32 or int64, got {out_type.name}.")
+    values, indices = top_k_p.bind(x, k=k, index_type=out_type)
+    return TopKV2(values, indices)
+
+
+# --- segment sums ------------------------------------------------------------------------------
+def _segment_sum_impl(data, segment_ids, num_segments, lead_ndim):
+    k = lead_ndim
+    rest = data.shape[k + segment_ids.ndim:]
+    out = np.zeros(data.shape[:k] + (num_segments,) + rest, dtype=data.dtype)
+    valid = segment_ids >= 0  # TensorFlow drops entries with a negative id
+    if valid.all():
+        ids, values = segment_ids, data
+    else:
+        ids, values = segment_ids[valid], data[_prefix(k) + (valid,)]
+    np.add.at(out, _prefix(k) + (ids,), values)
+    return out
+
+
+def _segment_sum_vjp(g, ans, data, segment_ids, num_segments, lead_ndim):
+    rest_ndim = data.ndim - lead_ndim - segment_ids.ndim
+    k = lead(g, lead_ndim + 1 + rest_ndim)
+    if num_segments == 0:  # every id was negative: nothing flows back
+        return creation.zeros(g.shape[:k] + tuple(data.shape), dtype=g.dtype)
+    valid = segment_ids >= 0
+    gathered = index.getitem_p.bind(g, idx=_prefix(k + lead_ndim) + (np.maximum(segment_ids, 0),))
+    if valid.all():
+        return gathered
+    mask = valid.reshape(segment_ids.shape + (1,) * rest_ndim)
+    return index.where_p.bind(gathered, 0, condition=mask)
+
+
+def _segment_sum_jvp(t, ans, data, segment_ids, num_segments, lead_ndim):
+    t = t[0]
+    return unsorted_segment_sum_p.bind(t, segment_ids=segment_ids, num_segments=num_segments,
+                                       lead_ndim=lead_ndim + lead(t, data.ndim))
+
+
+unsorted_segment_sum_p = Primitive("unsorted_segment_sum", _segment_sum_impl,
+                                   vjps=(_segment_sum_vjp,), jvp=_segment_sum_jvp,
+                                   save_inputs=(), dtypes="fciu")
+
+
+def _segment_ids(segment_ids: Any, op: str) -> np.ndarray:
+    ids = segment_ids.numpy() if isinstance(segment_ids, Tensor) else np.asarray(segment_ids)
+    if ids.dtype.kind not in "iu" and not (ids.size == 0 and ids.dtype.kind == "f"):
+        raise TypeError(f"{op}: segment_ids must be int32 or int64, got dtype {ids.dtype.name}.")
+    return ids.astype(np.int64)
+
+
+def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: Any = None):
+    """Sums of the entries of ``data`` that share a segment id, ids in any order.
+
+    ``output[i, ...] = sum(data[j..., ...] where segment_ids[j...] == i)``; ``segment_ids``
+    has the shape of a prefix of ``data``'s. Entries with a negative id are dropped
+    (as TensorFlow); ids ``>= num_segments`` raise ValueError. The gradient gathers the
+    cotangent back (0 for dropped entries).
+
+    Args:
+        data: A numeric tensor.
+        segment_ids: Integer ids, shaped like a prefix of ``data.shape``.
+        num_segments: The number of output rows (an int or scalar integer tensor).
+        name: Ignored.
+
+    Returns:
+        A tensor of shape ``(num_segments,) + data.shape[segment_ids.ndim:]``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.unsorted_segment_sum(tg.constant([1.0, 2.0, 3.0]), [2, 0, 2], 3).numpy().tolist()
+    [2.0, 0.0, 4.0]
+    """
+    op = "unsorted_segment_sum"
+    x = _input(data, "fciu", op, "data")
+    ids = _segment_ids(segment_ids, op)
+    if isinstance(num_segments, Tensor):
+        num_segments = num_segments.numpy()
+    if not _is_int(num_segments) or num_segments < 0:
+        raise TypeError(f"{op}: num_segments must be a non-negative int, got {num_segments!r}.")
+    num_segments = int(num_segments)
+    if x.shape[: ids.ndim] != ids.shape:
+        raise ValueError(
+            f"{op}: data.shape {x.shape} does not start with segment_ids.shape {ids.shape}."
+        )
+    if ids.size and ids.max() >= num_segments:
+        bad = int(ids.max())
+        raise ValueError(
+            f"{op}: segment id {bad} is out of range [0, {num_segments}) "
+            f"(num_segments={num_segments})."
+        )
+    return unsorted_segment_sum_p.bind(x, segment_ids=ids, num_segments=num_segments, lead_ndim=0)
+
+
+def segment_sum(data: Any, segment_ids: Any, name: Any = None) -> Tensor:
+    """Sums of consecutive rows of ``data`` that share a (sorted) segment id.
+
+    ``segment_ids`` is a vector with one non-negative id per row of ``data``, in
+    non-decreasing order; the output has ``segment_ids[-1] + 1`` rows (empty
+    segments are 0). The gradient gathers the cotangent back to the rows.
+
+    Args:
+        data: A numeric tensor of rank >= 1.
+        segment_ids: Sorted non-negative integer ids, one per row (``data.shape[0]``).
+        name: Ignored.
+
+    Returns:
+        A tensor of shape ``(segment_ids[-1] + 1,) + data.shape[1:]``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.segment_sum(tg.constant([1.0, 2.0, 3.0]), [0, 0, 2]).numpy().tolist()
+    [3.0, 0.0, 3.0]
+    """
+    op = "segment_sum"
+    x = _input(data, "fciu", op, "data")
+    ids = _segment_ids(segment_ids, op)
+    if ids.ndim != 1:
+        raise ValueError(f"{op}: segment_ids must be a vector, got shape {ids.shape}.")
+    if x.ndim == 0 or x.shape[0] != ids.shape[0]:
+        raise ValueError(
+            f"{op}: segment_ids (length {ids.shape[0]}) must have one id per row of data "
+            f"(shape {x.shape})."
+        )
+    if ids.size and ids.min() < 0:
+        raise ValueError(f"{op}: segment ids must be non-negative, got {int(ids.min())}.")
+    if np.any(np.diff(ids) < 0):
+        raise ValueError(f"{op}: segment ids are not sorted (non-decreasing): {ids.tolist()}.")
+    num_segments = int(ids[-1]) + 1 if ids.size else 0
+    return unsorted_segment_sum_p.bind(x, segment_ids=ids, num_segments=num_segments, lead_ndim=0)
