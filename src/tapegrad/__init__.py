@@ -24,15 +24,18 @@ from ._core.tensor import (
     int64,
     uint8,
 )
-from . import autodiff, linalg, math, nn, testing
+from . import autodiff, checkpoint, linalg, math, nn, optimizers, random, testing
+from . import debugging  # installs the evidence hooks GradientTape.explain reads
 from .custom import custom_gradient, recompute_grad, stop_gradient
+from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .module import Module
 from .ops.binary import *  # noqa: F403
 from .ops.binary import __all__ as _binary_names
 from .ops.creation import *  # noqa: F403
 from .ops.creation import __all__ as _creation_names
 from .ops.index import *  # noqa: F403
 from .ops.index import __all__ as _index_names
-from .ops.linalg import matmul
+from .ops.linalg import einsum, matmul, norm, tensordot
 from .ops.reduce import *  # noqa: F403
 from .ops.reduce import __all__ as _reduce_names
 from .ops.shape import *  # noqa: F403
@@ -72,13 +75,27 @@ __all__ = sorted(
             "recompute_grad",
             "stop_gradient",
             "matmul",
+            "einsum",
+            "norm",
+            "tensordot",
             "enable_eager_execution",
             "executing_eagerly",
             "autodiff",
+            "debugging",
             "linalg",
             "math",
             "nn",
+            "random",
             "testing",
+            "grad",
+            "value_and_grad",
+            "jacobian",
+            "hessian",
+            "vjp",
+            "jvp",
+            "checkpoint",
+            "optimizers",
+            "Module",
             "bool",
             "complex64",
             "complex128",

@@ -1,17 +1,18 @@
-"""``python -m tapegrad``: the tour (the seed tutorial, with its printed values)."""
+"""``python -m tapegrad``: the tour (see ``tapegrad.tour.run`` and ``--help``).
+
+It runs the seed tutorial with its printed values, trains an MLP on the 8x8
+handwritten digits shipped with tapegrad, checkpoints and restores it, and
+plots the loss curve when matplotlib is installed. ``--quick`` runs a short
+version; ``--out DIR`` says where the files go.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from .tour.tutorial import run_notebook
+from .tour.run import main
 
-
-def main(argv: list[str] | None = None) -> int:
-    print("tapegrad tour, part 1: the automatic differentiation tutorial")
-    run_notebook(print)
-    return 0
-
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,20 @@
 """``tapegrad.nn``: activations, losses, convolutions and pooling (as ``tf.nn``)."""
 
+from .ops.conv import *  # noqa: F403
+from .ops.conv import __all__ as _conv
+from .ops.index import embedding_lookup as embedding_lookup
 from .ops.nn import *  # noqa: F403
 from .ops.nn import __all__ as _nn
-from .ops.unary import sigmoid, tanh
+from .ops.reduce import l2_normalize as l2_normalize
+from .ops.unary import log_sigmoid as log_sigmoid
+from .ops.unary import sigmoid as sigmoid
+from .ops.unary import softplus as softplus
+from .ops.unary import tanh as tanh
 
-__all__ = sorted(set(_nn + ["sigmoid", "tanh"]))
+__all__ = sorted(
+    set(
+        _nn
+        + _conv
+        + ["embedding_lookup", "l2_normalize", "log_sigmoid", "sigmoid", "softplus", "tanh"]
+    )
+)

@@ -64,12 +64,9 @@ def reverse_sweep(
             if g.__class__ is not Tensor:
                 g = densify(g)
         else:
-            if not any(o in grads for o in out_ids):
+            g = _output_cotangents(grads, out_ids, entry.output_meta, source_ids, batch_ndim)
+            if g is None:
                 continue
-            g = tuple(
-                _output_cotangent(grads, o, meta, source_ids, batch_ndim)
-                for o, meta in zip(out_ids, entry.output_meta)
-            )
         prim = entry.prim
         if not prim.differentiable:
             continue
@@ -94,23 +91,23 @@ def reverse_sweep(
     return {i: grads[i] for i in source_ids if i in grads}
 
 
-def _output_cotangent(grads, oid, meta, source_ids, batch_ndim) -> Tensor:
-    """The cotangent of one output of a multi-output op (zeros where none arrived)."""
-    if oid in grads:
-        g = grads[oid] if oid in source_ids else grads.pop(oid)
-        return densify(g)
-    shape, dtype = meta
-    batch = _batch_shape(grads, batch_ndim)
-    return hooks.zeros(batch + tuple(shape), dtype)
-
-
-def _batch_shape(grads: dict, batch_ndim: int) -> tuple:
-    if not batch_ndim:
-        return ()
-    for value in grads.values():
-        v = value.values if isinstance(value, IndexedSlices) else value
-        return v._value.shape[:batch_ndim]
-    return ()
+def _output_cotangents(grads, out_ids, meta, source_ids, batch_ndim) -> tuple | None:
+    """Cotangents of a multi-output op's outputs: zeros where none arrived; None if none did."""
+    present = [grads.get(o) for o in out_ids]
+    first = next((p for p in present if p is not None), None)
+    if first is None:
+        return None
+    batch = ()
+    if batch_ndim:
+        values = first.values if isinstance(first, IndexedSlices) else first
+        batch = values._value.shape[:batch_ndim]
+    for o in out_ids:
+        if o in grads and o not in source_ids:
+            del grads[o]
+    return tuple(
+        hooks.zeros(batch + tuple(shape), dtype) if p is None else densify(p)
+        for p, (shape, dtype) in zip(present, meta)
+    )
 
 
 def _call_vjp(entry, g: Any, wanted: list) -> list:

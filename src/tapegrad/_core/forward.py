@@ -5,15 +5,25 @@ input has a tangent, the op's JVP rule computes the output's tangent. Rules
 are tapegrad ops, so an enclosing GradientTape records the tangent
 computation (reverse-over-forward), and an accumulator around a tape's
 ``gradient`` call sees the backward ops (forward-over-reverse: Hessian-vector
-products). While its own rule runs, an accumulator is paused, so it does not
-differentiate its own arithmetic.
+products).
 
-Ops without a JVP rule get one by transposing their (linear in ``g``) VJP:
-exact, at the price of a small extra sweep.
+Nesting is strict, as in TensorFlow: while an accumulator computes a tangent,
+only the tapes and accumulators that were active *before* it was entered see
+those ops. Inner accumulators and inner tapes ignore them (so an inner tape
+does not keep every tangent alive in a forward-over-reverse product).
+
+Batched tangents (``batch_ndim=k``) carry ``k`` extra leading dimensions: one
+forward sweep computes many JVPs at once (forward-mode Jacobians). Rules see a
+tangent with at least the rank of the op's output after the batch dimensions
+(lower-rank tangents get size-1 axes inserted after the batch, exactly as
+broadcasting pads them), so rules written with negative axes and broadcasting
+batch unchanged. Ops without a JVP rule get one by transposing their (linear
+in ``g``) VJP, batched too; ``batchable=False`` ops loop over the batch.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -25,8 +35,25 @@ from .tensor import Tensor, Variable, convert_to_tensor
 __all__ = ["ForwardAccumulator", "jvp_from_vjp"]
 
 
+class TangentDtypeError(TypeError, ValueError):
+    """A tangent whose dtype differs from its primal's (ValueError as TensorFlow, and TypeError)."""
+
+
 class ForwardAccumulator:
     """Compute Jacobian-vector products with forward mode (TensorFlow's API).
+
+    Args:
+        primals: A tensor or variable, or a nest of them, to watch.
+        tangents: The same nest of tangent vectors, each with its primal's shape
+            (and dtype; Python numbers and NumPy arrays are converted).
+        batch_ndim: tapegrad's extension: tangents carry this many extra leading
+            batch dimensions, and every JVP is computed for the whole batch in
+            one sweep (forward-mode Jacobians use it).
+
+    Raises:
+        ValueError: the nests differ, a primal is listed twice, or a tangent's
+            shape differs from its primal's. A tangent of another dtype raises an
+            error that is both a ValueError (as TensorFlow) and a TypeError.
 
     >>> import tapegrad as tg
     >>> x = tg.constant(3.0)
@@ -36,41 +63,86 @@ class ForwardAccumulator:
     np.float32(6.0)
     """
 
-    def __init__(self, primals: Any, tangents: Any, batch_ndim: int = 0):
+    def __init__(self, primals: Any, tangents: Any, *, batch_ndim: int = 0):
         flat_p, def_p = nest.flatten(primals)
         flat_t, def_t = nest.flatten(tangents)
-        if len(flat_p) != len(flat_t):
+        if len(flat_p) != len(flat_t) or def_p != def_t:
             raise ValueError(
-                f"ForwardAccumulator: got {len(flat_p)} primals but {len(flat_t)} tangents; give "
-                "one tangent per primal, in the same structure."
+                f"ForwardAccumulator: primals and tangents must have the same nested structure; "
+                f"got {len(flat_p)} primal(s) and {len(flat_t)} tangent(s) in structures "
+                f"{_structure(def_p)} and {_structure(def_t)}. Give one tangent per primal (a "
+                "Python list of numbers is a nest: pass it as tapegrad.constant([...]))."
             )
+        if batch_ndim < 0:
+            raise ValueError(f"ForwardAccumulator: batch_ndim must be >= 0, got {batch_ndim}.")
         self._tangents: dict = {}
-        self._batch_ndim = batch_ndim
-        self._primals = flat_p  # keep them alive: ids are only unique while they live
+        self._batch_ndim = int(batch_ndim)
+        self._batch_shape: tuple | None = None if batch_ndim else ()
+        self._primals = flat_p
+        self._recording = False
+        self._paused = False  # True while this (or an outer) accumulator runs a rule
+        self._outer_tapes: list = []
+        seen: set = set()
         for i, (p, t) in enumerate(zip(flat_p, flat_t)):
             if not isinstance(p, Tensor):
                 raise TypeError(
                     f"ForwardAccumulator: primal {i} must be a Tensor or Variable, got "
-                    f"{type(p).__name__}. Convert it with tapegrad.constant first."
+                    f"{type(p).__name__}. Convert it with tapegrad.constant first, and compute "
+                    "with that tensor."
                 )
-            tangent = convert_to_tensor(t, dtype_hint=p.dtype)
-            if tangent.dtype != p.dtype:
-                raise TypeError(
-                    f"ForwardAccumulator: tangent {i} has dtype {tangent.dtype.name} but its "
-                    f"primal has dtype {p.dtype.name}."
-                )
-            if tangent.shape[batch_ndim:] != p.shape:
+            if p._id in seen:
                 raise ValueError(
-                    f"ForwardAccumulator: tangent {i} has shape {tangent.shape} but its primal "
-                    f"has shape {p.shape}; they must match."
+                    f"ForwardAccumulator: primal {i} (shape {p.shape}, dtype {p.dtype.name}) was "
+                    "specified as a primal multiple times. If that was intended, sum the "
+                    "corresponding tangents and list the primal once."
                 )
-            if p.dtype.kind in "fc":
-                self._tangents[p._id] = tangent
-        self._active = False
+            seen.add(p._id)
+            self._tangents[p._id] = self._checked_tangent(i, p, t)
 
+    def _checked_tangent(self, i: int, p: Tensor, t: Any) -> Tensor:
+        if isinstance(t, Tensor):
+            tangent = convert_to_tensor(t)
+            if tangent.dtype != p.dtype:
+                raise TangentDtypeError(
+                    f"ForwardAccumulator: tangent {i} has dtype {tangent.dtype.name} but its "
+                    f"primal has dtype {p.dtype.name}; they must match. Convert the tangent with "
+                    f"tapegrad.cast(tangent, {p.dtype.name!r})."
+                )
+        else:
+            try:
+                tangent = convert_to_tensor(t, dtype=p.dtype)
+            except TypeError as err:
+                raise TangentDtypeError(f"ForwardAccumulator: tangent {i}: {err}") from None
+        k = self._batch_ndim
+        if tangent.ndim < k or tangent.shape[k:] != p.shape:
+            batch = f" after {k} leading batch dimension(s)" if k else ""
+            raise ValueError(
+                f"ForwardAccumulator: tangent {i} has shape {tangent.shape} but its primal has "
+                f"shape {p.shape}; the shapes must match{batch}."
+            )
+        if k:
+            if self._batch_shape is None:
+                self._batch_shape = tangent.shape[:k]
+            elif tangent.shape[:k] != self._batch_shape:
+                raise ValueError(
+                    f"ForwardAccumulator: tangent {i} has batch shape {tangent.shape[:k]} but "
+                    f"an earlier tangent has batch shape {self._batch_shape}; they must match."
+                )
+        if p.dtype.kind not in "fc":
+            warnings.warn(
+                f"ForwardAccumulator: primal {i} has dtype {p.dtype.name}; only floating and "
+                "complex tensors carry tangents through ops, so outputs computed from it get none.",
+                stacklevel=3,
+            )
+        return tangent
+
+    # --- context -------------------------------------------------------------------
     def __enter__(self) -> ForwardAccumulator:
+        if self._recording:
+            raise ValueError("ForwardAccumulator: the accumulator is already recording.")
+        self._outer_tapes = list(state.tapes)
         state.accumulators.append(self)
-        self._active = True
+        self._recording = True
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -79,65 +151,160 @@ class ForwardAccumulator:
             if accs[i] is self:
                 del accs[i]
                 break
-        self._active = False
+        self._recording = False
+        self._outer_tapes = []
 
+    # --- results -------------------------------------------------------------------
     def jvp(self, primals: Any, unconnected_gradients: Any = "none") -> Any:
-        """The tangent of each of ``primals`` (a nest), None where unconnected."""
-        policy = getattr(unconnected_gradients, "value", unconnected_gradients)
+        """The tangents of ``primals`` (a tensor or a nest of them).
+
+        Args:
+            primals: Tensors computed while the accumulator was active (or watched).
+            unconnected_gradients: ``"none"`` gives None for a tensor without a
+                tangent, ``"zero"`` gives zeros (with the batch dimensions, if any).
+
+        Returns:
+            The same nest of tangent tensors (or None).
+
+        >>> import tapegrad as tg
+        >>> x = tg.constant([1.0, 2.0])
+        >>> with tg.autodiff.ForwardAccumulator(x, tg.constant([1.0, 0.0])) as acc:
+        ...     y = x ** 3
+        >>> acc.jvp({"y": y})["y"].numpy().tolist()
+        [3.0, 0.0]
+        """
+        from .tape import UnconnectedGradients, _unconnected_policy
+
+        zero = _unconnected_policy(unconnected_gradients) is not UnconnectedGradients.NONE
         flat, treedef = nest.flatten(primals)
         out = []
-        for p in flat:
+        for i, p in enumerate(flat):
             if not isinstance(p, Tensor):
                 raise TypeError(
-                    f"ForwardAccumulator.jvp: expected Tensors, got {type(p).__name__}."
+                    f"ForwardAccumulator.jvp: expected Tensors, got {type(p).__name__} at "
+                    f"position {i}."
                 )
             t = self._tangents.get(p._id)
-            if t is None and policy == "zero":
-                shape = () if not self._batch_ndim else self._batch_shape()
-                t = hooks.zeros(shape + p.shape, p.dtype)
+            if t is None and zero:
+                t = hooks.zeros((self._batch_shape or ()) + p.shape, p.dtype)
             out.append(t)
         return nest.unflatten(treedef, out)
 
-    def _batch_shape(self) -> tuple:
-        for t in self._tangents.values():
-            return t.shape[: self._batch_ndim]
-        return ()
-
     # --- called by Primitive.bind -------------------------------------------------
     def _propagate(self, prim: Any, args: tuple, result: Any, params: dict) -> None:
+        if self._paused or not prim.differentiable:
+            return
         tangents_by_id = self._tangents
-        tangents = [tangents_by_id.get(a._id) if a._value.dtype.kind in "fc" else None
-                    for a in args]
-        if all(t is None for t in tangents):
+        tangents = None
+        for i, a in enumerate(args):
+            t = tangents_by_id.get(a._id)
+            if t is not None and a._value.dtype.kind in "fc":
+                if tangents is None:
+                    tangents = [None] * len(args)
+                tangents[i] = t
+        if tangents is None:
             return
-        if not prim.differentiable:
-            return
-        accs = state.accumulators
-        position = next((i for i in range(len(accs)) if accs[i] is self), None)
-        if position is not None:
-            del accs[position]  # pause: the rule's own ops are not differentiated by us
+        # Strict nesting: only what was active before this accumulator sees its rule's ops.
+        # This accumulator and the ones entered after it pause (a flag: no list mutation on
+        # the hot path); tapes entered after it are hidden.
+        paused = []
+        after = False
+        for acc in state.accumulators:
+            after = after or acc is self
+            if after and not acc._paused:
+                acc._paused = True
+                paused.append(acc)
+        tapes = state.tapes
+        outer = self._outer_tapes
+        hidden = None
+        if len(tapes) != len(outer) or any(t is not o for t, o in zip(tapes, outer)):
+            hidden = tapes[:]
+            tapes[:] = [t for t in hidden if any(t is o for o in outer)]
         try:
             out = _apply_jvp(prim, tuple(tangents), result, args, params, self._batch_ndim)
         finally:
-            if position is not None:
-                accs.insert(position, self)
+            for acc in paused:
+                acc._paused = False
+            if hidden is not None:
+                tapes[:] = hidden
         if prim.multiple_results:
             for r, t in zip(result, out):
-                if t is not None:
+                if t is not None and r._value.dtype.kind in "fc":
                     tangents_by_id[r._id] = t
-        elif out is not None:
+        elif out is not None and result._value.dtype.kind in "fc":
             tangents_by_id[result._id] = out
 
 
+def _structure(treedef: Any) -> str:
+    if treedef is None:
+        return "<leaf>"
+    kind, keys, children = treedef
+    inner = ", ".join(_structure(c) for c in children)
+    if keys is not None:
+        return "{" + ", ".join(f"{k!r}: {_structure(c)}" for k, c in zip(keys, children)) + "}"
+    return f"[{inner}]" if kind is list else f"({inner})"
+
+
+# ---------------------------------------------------------------------------------
+# Applying a rule
+# ---------------------------------------------------------------------------------
 def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_ndim: int):
-    snapshot_args = tuple(_snapshot(a) for a in args)
-    if batch_ndim and (not prim.batchable or prim.jvp is None):
+    snapshot_args = args
+    for a in args:
+        if isinstance(a, Variable):
+            snapshot_args = tuple(_snapshot(a) for a in args)
+            break
+    if not batch_ndim:
+        return _fit(_call_rule(prim, tangents, result, snapshot_args, params, ()), result, (),
+                    prim)
+    if not prim.batchable:
         return _looped_jvp(prim, tangents, result, snapshot_args, params, batch_ndim)
+    batch: tuple = ()
+    out_ndim = (max(r._value.ndim for r in result) if prim.multiple_results
+                else result._value.ndim)
+    pads = None
+    for i, t in enumerate(tangents):
+        if t is not None:
+            batch = t._value.shape[:batch_ndim]
+            pad = out_ndim - args[i]._value.ndim
+            if pad > 0:
+                if pads is None:
+                    pads = [0] * len(tangents)
+                pads[i] = pad
+    if pads is None:  # every tangent already has the output's rank: one call
+        return _fit(_call_rule(prim, tangents, result, snapshot_args, params, batch), result,
+                    batch, prim)
+    # Tangents of inputs with a lower rank than the output get size-1 axes after the batch
+    # (as broadcasting pads them); inputs padded by different amounts go to separate calls,
+    # which is exact because the rule is linear in the tangents.
+    groups: dict = {}
+    for i, t in enumerate(tangents):
+        if t is not None:
+            groups.setdefault(pads[i], []).append(i)
+    total = None
+    for pad, members in groups.items():
+        ts = [None] * len(tangents)
+        for i in members:
+            t = tangents[i]
+            ts[i] = hooks.reshape(t, batch + (1,) * pad + t.shape[batch_ndim:]) if pad else t
+        out = _fit(_call_rule(prim, tuple(ts), result, snapshot_args, params, batch), result,
+                   batch, prim)
+        total = out if total is None else _add_tangents(total, out)
+    return total
+
+
+def _call_rule(prim, tangents, result, args, params, batch: tuple):
     if prim.jvp is not None:
-        out = prim.jvp(tangents, result, *snapshot_args, **params)
-    else:
-        out = jvp_from_vjp(prim, tangents, result, snapshot_args, params)
-    return _fit_tangent(out, result, batch_ndim)
+        return prim.jvp(tangents, result, *args, **params)
+    return jvp_from_vjp(prim, tangents, result, args, params, len(batch))
+
+
+def _add_tangents(a: Any, b: Any) -> Any:
+    if isinstance(a, tuple):
+        return tuple(_add_tangents(x, y) for x, y in zip(a, b))
+    if a is None or b is None:
+        return b if a is None else a
+    return hooks.add(a, b)
 
 
 def _snapshot(a: Tensor) -> Tensor:
@@ -149,23 +316,68 @@ def _snapshot(a: Tensor) -> Tensor:
     return a
 
 
-def _fit_tangent(out: Any, result: Any, batch_ndim: int) -> Any:
-    """Broadcast a rule's tangent to the output shape (rules may return broadcastable ones)."""
+def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
+    """Bring a rule's tangent to ``batch + output shape`` (and the output's dtype)."""
     if isinstance(result, tuple):
-        return tuple(_fit_tangent(o, r, batch_ndim) for o, r in zip(out, result))
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise RuntimeError(
+                f"The JVP rule of {prim.name} must return a tuple of {len(result)} tangents "
+                f"(one per output), got {type(out).__name__}."
+            )
+        return tuple(_fit(o, r, batch, prim) for o, r in zip(out, result))
     if out is None:
         return None
-    if out.shape[batch_ndim:] != result.shape or out.ndim < batch_ndim + result.ndim:
-        lead = out.shape[:batch_ndim] if out.ndim >= batch_ndim + result.ndim else ()
-        if batch_ndim and not lead:
-            lead = out.shape[: max(0, out.ndim - result.ndim)]
-        out = hooks.broadcast_to(out, tuple(lead) + result.shape)
+    if type(out) is Tensor:
+        value, expected_value = out._value, result._value
+        if value.shape == batch + expected_value.shape and value.dtype == expected_value.dtype:
+            return out  # the common case: nothing to fit
+    out = hooks.convert_dense(out)
+    if not isinstance(out, Tensor):
+        out = convert_to_tensor(out)
+    expected = batch + result.shape
+    shape = out.shape
+    if shape != expected:
+        nb = len(batch)
+        if nb and shape[:nb] != batch:  # no batch axes (a constant tangent): broadcast it
+            if not _broadcasts(shape, expected):
+                _bad_tangent(prim, shape, expected)
+            out = hooks.broadcast_to(out, expected)
+            shape = expected
+        rest = shape[nb:]
+        extra = len(rest) - result.ndim
+        if extra > 0:  # size-1 axes the engine inserted (or a rule added) after the batch
+            if any(d != 1 for d in rest[:extra]):
+                _bad_tangent(prim, shape, expected)
+            rest = rest[extra:]
+        elif extra < 0:  # a broadcastable tangent of lower rank: pad after the batch
+            rest = (1,) * -extra + rest
+        if batch + rest != shape:
+            out = hooks.reshape(out, batch + rest)
+        if rest != result.shape:
+            if not _broadcasts(rest, result.shape):
+                _bad_tangent(prim, shape, expected)
+            out = hooks.broadcast_to(out, expected)
     if out.dtype != result.dtype and result.dtype.kind in "fc":
         out = hooks.cast(out, result.dtype)
     return out
 
 
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _bad_tangent(prim: Any, shape: tuple, expected: tuple) -> None:
+    raise RuntimeError(
+        f"The JVP rule of {prim.name} returned a tangent of shape {shape}, which does not "
+        f"broadcast to the expected shape {expected} (batch dimensions + output shape)."
+    )
+
+
 def _looped_jvp(prim, tangents, result, args, params, batch_ndim):
+    """A rule that cannot batch: apply it to each slice of the batch, then stack."""
     present = [t for t in tangents if t is not None]
     batch_shape = present[0].shape[:batch_ndim]
     n = int(np.prod(batch_shape, dtype=np.int64))
@@ -179,7 +391,7 @@ def _looped_jvp(prim, tangents, result, args, params, batch_ndim):
     def restack(items, like):
         if all(i is None for i in items):
             return None
-        items = [hooks.zeros_like(like) if i is None else i for i in items]
+        items = [hooks.zeros(like.shape, like.dtype) if i is None else i for i in items]
         return hooks.reshape(hooks.stack(items), batch_shape + like.shape)
 
     if isinstance(result, tuple):
@@ -187,35 +399,55 @@ def _looped_jvp(prim, tangents, result, args, params, batch_ndim):
     return restack(slices, result)
 
 
-def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict):
-    """Forward rule from the reverse one: ``jvp(t) = d/dg <vjp(g), t>`` (vjp is linear in g)."""
+def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch_ndim: int = 0):
+    """Forward rule from the reverse one: ``J t = d/dg Re<vjp(g), t>`` (vjp is linear in g).
+
+    ``g`` is a zero cotangent with the tangents' leading batch dimensions, so a
+    batchable VJP rule transposes a whole batch of tangents in one small sweep.
+    """
     from .tape import GradientTape
 
     outs = result if isinstance(result, tuple) else (result,)
-    gs = [Tensor._wrap(np.zeros(o.shape, o.dtype)) for o in outs]
+    batch = next(t for t in tangents if t is not None).shape[:batch_ndim]
+    gs = [Tensor._wrap(np.zeros(batch + o.shape, o.dtype)) for o in outs]
     g = tuple(gs) if isinstance(result, tuple) else gs[0]
-    entry_inputs = args
     ans = result if prim.save_ans else None
     with GradientTape() as tape:
-        for gi in gs:
-            tape.watch(gi)
+        tape.watch(gs)
         total = None
+        cotangents = None
+        if prim.vjp is not None:
+            cotangents = prim.vjp(g, ans, *args, **params)
+            if not isinstance(cotangents, (tuple, list)):
+                cotangents = (cotangents,)
         for i, t in enumerate(tangents):
             if t is None:
                 continue
-            if prim.vjp is not None:
-                c = prim.vjp(g, ans, *entry_inputs, **params)[i]
+            if cotangents is not None:
+                c = cotangents[i]
             else:
                 rule = prim.vjps[i]
-                c = None if rule is None else rule(g, ans, *entry_inputs, **params)
+                c = None if rule is None else rule(g, ans, *args, **params)
             if c is None:
                 continue
-            c = hooks.sum_to_shape(hooks.convert_dense(c), t.shape, 0)
-            term = hooks.reduce_sum(hooks.multiply(c, t), None)
+            c = hooks.sum_to_shape(hooks.convert_dense(c), t.shape, batch_ndim)
+            term = hooks.reduce_sum(hooks.multiply(c, _conj(t)), None)
             total = term if total is None else hooks.add(total, term)
     if total is None:
-        return None
+        return tuple(None for _ in outs) if isinstance(result, tuple) else None
+    if total.dtype.kind == "c":
+        from ..ops.creation import real_part
+
+        total = real_part(total)
     grads = tape.gradient(total, gs)
     if isinstance(result, tuple):
         return tuple(grads)
     return grads[0]
+
+
+def _conj(t: Tensor) -> Tensor:
+    if t.dtype.kind != "c":
+        return t
+    from ..ops.unary import conj
+
+    return conj(t)

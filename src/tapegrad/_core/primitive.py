@@ -24,7 +24,8 @@ the rules of the inputs it tracks need (``x * 0.5`` saves 0.5, not ``x``).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ _new = object.__new__
 
 __all__ = ["Primitive", "REGISTRY", "TapeEntry", "record_operation", "read_variable"]
 
-REGISTRY: dict[str, "Primitive"] = {}
+REGISTRY: dict[str, Primitive] = {}
 
 _KIND_NAMES = {"f": "floating", "c": "complex", "i": "signed integer", "u": "unsigned integer",
                "b": "bool"}
@@ -183,6 +184,8 @@ class Primitive:
             try:
                 if isinstance(a, (list, tuple)):
                     converted.append(convert_to_tensor(a, dtype))
+                elif hasattr(a, "_as_dense_tensor"):  # IndexedSlices: densify, differentiably
+                    converted.append(a._as_dense_tensor())
                 else:
                     converted.append(Tensor._wrap(to_array(a, dtype)))
             except TypeError as err:
@@ -375,6 +378,8 @@ def _record(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict
             entry = _make_entry(prim, args, result, params, tapes)
         tape._entries.append(entry)
         ids.update(entry.output_ids)
+    if hooks.on_record is not None:  # debugging: integer links, evidence, source lines
+        hooks.on_record(tapes, prim, args, result, entry)
 
 
 def record_operation(prim: Primitive, args: Sequence[Tensor], result: Any, params: dict) -> None:

@@ -81,6 +81,15 @@ class _Hooks:
     multiply = None
     convert_dense = None
     _check_numerics = None
+    # Debugging (installed by tapegrad._core.explain; each call site costs one `is not None`):
+    # on_record(tapes, prim, args, result, entry) ends _record (entry is None if nothing
+    # recorded the op); on_tape(tape, event, data=None) when a tape starts, stops, pauses
+    # or resumes recording, or is about to release a record that explain may need (data:
+    # the sources and the gradients found); on_export(tensor, how) when .numpy(),
+    # __array__ or float() reads a tensor while a tape records.
+    on_record = None
+    on_tape = None
+    on_export = None
 
     @property
     def check_numerics(self):

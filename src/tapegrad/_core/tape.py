@@ -92,6 +92,8 @@ class GradientTape:
     def _push(self) -> None:
         state.tapes.append(self)
         self._recording = True
+        if hooks.on_tape is not None:  # debugging: when the tape recorded (for explain)
+            hooks.on_tape(self, "start")
 
     def _pop(self) -> None:
         tapes = state.tapes
@@ -100,6 +102,8 @@ class GradientTape:
                 del tapes[i]
                 break
         self._recording = False
+        if hooks.on_tape is not None:
+            hooks.on_tape(self, "stop")
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -113,11 +117,15 @@ class GradientTape:
         index = next(i for i in range(len(tapes)) if tapes[i] is self)
         del tapes[index]
         self._recording = False
+        if hooks.on_tape is not None:  # debugging: ops run while paused are remembered
+            hooks.on_tape(self, "pause")
         try:
             yield
         finally:
             tapes.insert(min(index, len(tapes)), self)
             self._recording = True
+            if hooks.on_tape is not None:
+                hooks.on_tape(self, "resume")
 
     def reset(self) -> None:
         """Forget everything recorded so far; a recording tape keeps recording."""
@@ -245,6 +253,8 @@ class GradientTape:
         known = self._ids  # a source this tape never watched nor produced gets no gradient
         source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc" and s._id in known}
         grads = reverse_sweep(self._entries, seeds, source_ids) if seeds else {}
+        if not self._persistent and len(grads) < len(flat_sources) and hooks.on_tape is not None:
+            hooks.on_tape(self, "keep", (flat_sources, grads))  # explain() works after release
         if not self._persistent:
             self._release()
         result = []
@@ -310,6 +320,64 @@ class GradientTape:
         self._watched = {}
         self._released = True
 
+    # --- debugging (tapegrad.debugging; the work is in explain.py and graph.py) ----------
+    def explain(self, target: Any, sources: Any) -> Any:
+        """Why the gradient of ``target`` with respect to each source is None, in plain words.
+
+        Returns an ``Explanation``: ``str()`` is the report; ``.sources`` has one
+        ``SourceReport`` per source with a short ``cause`` code (None when the
+        gradient exists): ``integer_dtype``, ``not_watched``, ``not_trainable``,
+        ``rebound_variable``, ``unused``, ``outside_tape``, ``stop_recording``,
+        ``numpy_roundtrip``, ``non_differentiable``, ``target_not_float``, ...
+        It does not consume a non-persistent tape; after ``gradient`` released one,
+        it still works if a gradient was missing.
+
+        >>> import tapegrad as tg
+        >>> x = tg.constant(3.0)  # a Tensor, not a Variable, and never watched
+        >>> with tg.GradientTape() as tape:
+        ...     y = x * x
+        >>> tape.explain(y, x).causes
+        ['not_watched']
+        """
+        from .explain import explain
+
+        return explain(self, target, sources)
+
+    def graph(self, target: Any = None, sources: Any = None) -> Any:
+        """The recorded computation as a ``TapeGraph``: ``str()`` is Graphviz DOT text.
+
+        Watched tensors (or ``sources``) and the ``target`` (default: the last op's
+        output) are highlighted; ops without a gradient are drawn dashed.
+        ``.render(path)`` writes SVG or PNG when Graphviz is installed; notebooks
+        show the graph inline.
+
+        >>> import tapegrad as tg
+        >>> x = tg.constant(3.0)
+        >>> with tg.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x * x
+        >>> str(tape.graph(y)).startswith("digraph tape {")
+        True
+        """
+        from .graph import tape_graph
+
+        return tape_graph(self, target, sources)
+
+    def memory_report(self) -> Any:
+        """Bytes of the arrays the tape keeps, per recorded op (largest first) and in total.
+
+        >>> import numpy as np, tapegrad as tg
+        >>> x = tg.constant(np.ones(1000, np.float32))
+        >>> with tg.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = tg.sin(x)
+        >>> tape.memory_report().total_bytes
+        4000
+        """
+        from .graph import memory_report
+
+        return memory_report(self)
+
     # --- Jacobians -----------------------------------------------------------------
     def jacobian(
         self,
@@ -321,8 +389,27 @@ class GradientTape:
     ) -> Any:
         """Jacobian ``d target / d source`` of shape ``target.shape + source.shape``.
 
-        All rows come from one reverse sweep with a batch of cotangents.
-        ``experimental_use_pfor=False`` runs one sweep per row instead.
+        Every row comes from one reverse sweep that carries a batch of identity
+        cotangents (one per element of ``target``); ops whose rules cannot
+        batch (``Primitive.batchable=False``) loop over the batch inside that
+        sweep. ``experimental_use_pfor=False`` runs one sweep per row instead
+        (persistent tapes only, as TensorFlow).
+
+        Args:
+            target: The tensor to differentiate (a single Tensor or Variable).
+            sources: A tensor or variable, or a nest of them.
+            unconnected_gradients: ``"none"`` (None for an unconnected source),
+                ``"zero"`` (zeros) or ``"raise"``.
+            parallel_iterations: Accepted for compatibility; ignored.
+            experimental_use_pfor: True vectorises; False loops over rows.
+
+        Returns:
+            The nest of ``sources``, each entry of shape ``target.shape + source.shape``.
+
+        Raises:
+            RuntimeError: a non-persistent tape was already used, or
+                ``experimental_use_pfor=False`` on a non-persistent tape.
+            TypeError: ``target`` is a nest or ``sources`` holds a non-tensor.
 
         >>> import tapegrad as tg
         >>> x = tg.constant([1.0, 2.0])
@@ -332,51 +419,108 @@ class GradientTape:
         >>> tape.jacobian(y, x).numpy().tolist()
         [[2.0, 0.0], [0.0, 4.0]]
         """
+        from .indexed_slices import densify
+
         policy = _unconnected_policy(unconnected_gradients)
-        self._check_usable("jacobian")
+        self._check_jacobian_usable("jacobian", experimental_use_pfor)
         flat_sources, treedef = self._flat_sources(sources, "jacobian")
-        target = convert_to_tensor(target)
-        self._check_known(target, "jacobian", "target")
+        target = self._jacobian_target(target, "jacobian")
+        self._check_usable("jacobian")
         n = target.size
-        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc" and s._id in self._ids}
-        if target.dtype.kind not in "fc" or n == 0:
-            grads = {}
-        elif experimental_use_pfor:
-            eye = np.eye(n, dtype=target.dtype).reshape((n,) + target.shape)
-            grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1)
-        else:
-            grads = self._looped_jacobian(target, source_ids, n)
+        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc"}
+        grads: dict = {}
+        if target.dtype.kind in "fc" and source_ids:
+            if n == 0:
+                grads = self._empty_jacobian(target, flat_sources)
+            elif experimental_use_pfor:
+                eye = np.eye(n, dtype=target.dtype).reshape((n,) + target.shape)
+                grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1)
+            else:
+                grads = self._looped_jacobian(target, source_ids, n)
         if not self._persistent:
             self._release()
         result = []
-        for s in flat_sources:
+        for i, s in enumerate(flat_sources):
             g = grads.get(s._id)
             if g is None:
+                if s.dtype.kind not in "fc":
+                    self._warn_integer_source("jacobian", i, s)
                 if policy is UnconnectedGradients.ZERO:
                     result.append(hooks.zeros(target.shape + s.shape, s.dtype))
                 else:
-                    result.append(None)
+                    result.append(self._unconnected(s, i, policy, [target], flat_sources))
                 continue
-            if isinstance(g, IndexedSlices):
-                g = convert_to_tensor(g)
+            g = densify(g)
             result.append(hooks.reshape(g, target.shape + s.shape))
         return nest.unflatten(treedef, result)
 
+    def _check_jacobian_usable(self, what: str, use_pfor: bool) -> None:
+        if self._released:
+            self._check_usable(what)
+        if not use_pfor and not self._persistent:
+            raise RuntimeError(
+                f"GradientTape.{what}: the GradientTape must be created with persistent=True to "
+                f"compute the {what} with experimental_use_pfor=False (one reverse sweep per "
+                "row needs the tape several times). Use the default experimental_use_pfor=True."
+            )
+
+    @staticmethod
+    def _warn_integer_source(what: str, index: int, source: Tensor) -> None:
+        warnings.warn(
+            f"GradientTape.{what}: source {index} has dtype {source.dtype.name}; integer and "
+            "bool sources have no gradient. Cast it to a float dtype before the computation to "
+            "differentiate with respect to it.",
+            stacklevel=3,
+        )
+
+    def _jacobian_target(self, target: Any, what: str) -> Tensor:
+        if isinstance(target, Variable):
+            return target
+        if isinstance(target, (list, tuple, dict)):
+            raise TypeError(
+                f"GradientTape.{what}: target must be a single Tensor, got a "
+                f"{type(target).__name__}. Stack the targets with tapegrad.stack inside the tape, "
+                f"or call {what} once per target (tapegrad.jacobian accepts nested outputs)."
+            )
+        if isinstance(target, IndexedSlices):
+            target = convert_to_tensor(target)
+        if not isinstance(target, Tensor):
+            if target is None:
+                raise TypeError(f"GradientTape.{what}: target is None; pass a Tensor.")
+            target = convert_to_tensor(target)
+        self._check_known(target, what, "target")
+        return target
+
+    def _empty_jacobian(self, target: Tensor, sources: list) -> dict:
+        """A target with no elements: zeros for the connected sources (as TensorFlow)."""
+        from .backprop import relevant_entries
+
+        out = {}
+        for s in sources:
+            if s.dtype.kind in "fc" and s._id not in out:
+                _, reach = relevant_entries(self._entries, {s._id})
+                if target._id in reach:
+                    out[s._id] = hooks.zeros((0,) + s.shape, s.dtype)
+        return out
+
     def _looped_jacobian(self, target: Tensor, source_ids: set, n: int) -> dict:
+        """One reverse sweep per element of ``target`` (experimental_use_pfor=False)."""
+        from .indexed_slices import densify
+
         rows: dict = {i: [] for i in source_ids}
         eye = np.eye(n, dtype=target.dtype)
         for k in range(n):
             seed = Tensor._wrap(eye[k].reshape(target.shape))
             grads = reverse_sweep(self._entries, {target._id: seed}, source_ids)
             for i in source_ids:
-                rows[i].append(grads.get(i))
+                g = grads.get(i)
+                rows[i].append(None if g is None else densify(g))
         out = {}
         for i, gs in rows.items():
-            if all(g is None for g in gs):
+            like = next((g for g in gs if g is not None), None)
+            if like is None:
                 continue
-            filled = [convert_to_tensor(g) for g in gs if g is not None]
-            like = filled[0]
-            gs = [hooks.zeros_like(like) if g is None else convert_to_tensor(g) for g in gs]
+            gs = [hooks.zeros(like.shape, like.dtype) if g is None else g for g in gs]
             out[i] = hooks.stack(gs)
         return out
 
@@ -388,43 +532,81 @@ class GradientTape:
         parallel_iterations: Any = None,
         experimental_use_pfor: bool = True,
     ) -> Any:
-        """Per-example Jacobian: ``[b, y...]`` by ``[b, x...]`` gives ``[b, y..., x...]``.
+        """Per-example Jacobians: ``[b, y...]`` by ``[b, x...]`` gives ``[b, y..., x...]``.
 
-        Assumes example ``i`` of the target depends only on example ``i`` of the source.
+        Assumes example ``i`` of the target depends only on example ``i`` of the
+        source (otherwise, as TensorFlow, the result sums over the examples). All
+        rows come from one reverse sweep carrying ``prod(y...)`` cotangents.
+
+        Args:
+            target: Tensor of rank >= 2 and shape ``[b, y1, ..., yn]``.
+            source: Tensor or Variable of rank >= 2 and shape ``[b, x1, ..., xm]``.
+            unconnected_gradients: As TensorFlow, an unconnected source gives zeros
+                (of the target's dtype) unless this is ``"raise"``.
+            parallel_iterations: Accepted for compatibility; ignored.
+            experimental_use_pfor: True vectorises; False loops over ``y`` elements.
+
+        Returns:
+            A tensor of shape ``[b, y1, ..., yn, x1, ..., xm]``.
+
+        Raises:
+            ValueError: a rank below 2, or the first dimensions differ.
+            RuntimeError: a non-persistent tape was already used, or
+                ``experimental_use_pfor=False`` on a non-persistent tape.
+
+        >>> import tapegrad as tg
+        >>> x = tg.constant([[1.0, 2.0], [3.0, 4.0]])
+        >>> with tg.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x * x
+        >>> tape.batch_jacobian(y, x).numpy().tolist()
+        [[[2.0, 0.0], [0.0, 4.0]], [[6.0, 0.0], [0.0, 8.0]]]
         """
+        from .indexed_slices import densify
+
         policy = _unconnected_policy(unconnected_gradients)
-        self._check_usable("batch_jacobian")
-        target = convert_to_tensor(target)
+        self._check_jacobian_usable("batch_jacobian", experimental_use_pfor)
         if not isinstance(source, Tensor):
             raise TypeError(
-                f"GradientTape.batch_jacobian: source must be a Tensor or Variable, got "
-                f"{_describe(source)}."
+                f"GradientTape.batch_jacobian: source must be a single Tensor or Variable, got "
+                f"{_describe(source)}. Call batch_jacobian once per source."
             )
-        if target.ndim < 1 or source.ndim < 1 or target.shape[0] != source.shape[0]:
+        target = self._jacobian_target(target, "batch_jacobian")
+        if target.ndim < 2 or source.ndim < 2 or target.shape[0] != source.shape[0]:
             raise ValueError(
-                "GradientTape.batch_jacobian: need the first dimension of target shape "
-                f"{target.shape} and source shape {source.shape} to match."
+                f"GradientTape.batch_jacobian: need the first dimension of target shape "
+                f"{target.shape} and source shape {source.shape} to match, and both to have "
+                "rank at least 2 ([batch, ...]). For a single example, use jacobian."
             )
-        self._check_known(target, "batch_jacobian", "target")
         self._check_known(source, "batch_jacobian", "source")
+        self._check_usable("batch_jacobian")
         b = target.shape[0]
         inner = target.shape[1:]
         m = int(np.prod(inner, dtype=np.int64))
-        grads = {}
-        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b and (
-            source._id in self._ids
-        ):
-            seed = np.broadcast_to(np.eye(m, dtype=target.dtype)[:, None, :], (m, b, m))
-            seed = Tensor._wrap(np.ascontiguousarray(seed).reshape((m, b) + inner))
-            grads = reverse_sweep(self._entries, {target._id: seed}, {source._id}, 1)
+        out_shape = (b,) + inner + source.shape[1:]
+        g = None
+        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b:
+            seeds = np.zeros((m, b, m), dtype=target.dtype)
+            seeds[np.arange(m), :, np.arange(m)] = 1  # row j: ones at element j of every example
+            seeds = seeds.reshape((m, b) + inner)
+            if experimental_use_pfor:
+                grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(seeds)},
+                                      {source._id}, 1)
+                g = grads.get(source._id)
+            else:
+                rows = [reverse_sweep(self._entries, {target._id: Tensor._wrap(seeds[j])},
+                                      {source._id}).get(source._id) for j in range(m)]
+                like = next((densify(r) for r in rows if r is not None), None)
+                if like is not None:
+                    g = hooks.stack([hooks.zeros(like.shape, like.dtype) if r is None
+                                     else densify(r) for r in rows])
         if not self._persistent:
             self._release()
-        g = grads.get(source._id)
         if g is None:
-            if policy is UnconnectedGradients.ZERO:
-                return hooks.zeros((b,) + inner + source.shape[1:], source.dtype)
-            return None
-        g = convert_to_tensor(g)  # (m, b, x...)
-        perm = (1, 0) + tuple(range(2, g.ndim))
-        g = hooks.transpose(g, perm)
-        return hooks.reshape(g, (b,) + inner + source.shape[1:])
+            if source.dtype.kind not in "fc":
+                self._warn_integer_source("batch_jacobian", 0, source)
+            if policy is UnconnectedGradients.RAISE:
+                self._unconnected(source, 0, policy, [target], [source])
+            return hooks.zeros(out_shape, target.dtype)
+        g = hooks.transpose(densify(g), (1, 0) + tuple(range(2, source.ndim + 1)))  # (b, m, x...)
+        return hooks.reshape(g, out_shape)

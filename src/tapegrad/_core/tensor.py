@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .state import busy, hooks
+
 __all__ = [
     "Tensor",
     "Variable",
@@ -82,7 +84,9 @@ def as_dtype(dtype: Any) -> np.dtype:
             f"tapegrad.{', tapegrad.'.join(DTYPES)}."
         ) from err
     if resolved.kind not in "fciub":
-        raise TypeError(f"tapegrad has no tensors of dtype {resolved}; use a numeric or bool dtype.")
+        raise TypeError(
+            f"tapegrad has no tensors of dtype {resolved}; use a numeric or bool dtype."
+        )
     return resolved
 
 
@@ -264,11 +268,15 @@ class Tensor:
     def numpy(self) -> Any:
         """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
         value = self._value
+        if busy[0] and hooks.on_export is not None:  # debugging: values leaving a tape
+            hooks.on_export(self, ".numpy()")
         if value.ndim == 0:
             return value[()]
         return np.array(value)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if busy[0] and hooks.on_export is not None:
+            hooks.on_export(self, "NumPy (np.asarray / __array__)")
         array = np.array(self._value, dtype=dtype, copy=True)
         return array
 
@@ -298,6 +306,8 @@ class Tensor:
         return bool(self._value)
 
     def __float__(self) -> float:
+        if busy[0] and hooks.on_export is not None:
+            hooks.on_export(self, "float()")
         return float(self._value)
 
     def __int__(self) -> int:
@@ -449,7 +459,7 @@ class Variable(Tensor):
             )
         return array
 
-    def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value: bool = True):
+    def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Replace the value (same shape and dtype); returns the variable."""
         array = self._checked(value, "assign")
         self._value = np.array(array) if array.ndim else array[()]

@@ -11,7 +11,7 @@ import numpy as np
 from .._core import tensor as _tensor
 from .._core.state import hooks as _hooks
 from .._core.tensor import Tensor as _Tensor
-from . import _operators, binary, creation, index, linalg, nn, reduce, shape, unary
+from . import _operators, binary, conv, creation, index, linalg, nn, random, reduce, shape, unary
 
 
 def _zeros(shape, dtype):

@@ -1,8 +1,18 @@
-"""Indexing: ``x[...]``, ``where`` and scattering rows back.
+"""Indexing: ``x[...]``, gather, gather_nd, scatter_nd, boolean_mask, where, sort, one_hot.
 
-``getitem`` supports NumPy basic indexing (ints, slices with steps, None,
-Ellipsis) and integer/bool array indices; its VJP scatters the cotangent into
-zeros (adding where an index repeats).
+Every op that *reads* positions of a tensor is one "take" primitive: its
+forward is NumPy indexing ``x[idx]`` with a static index tuple ``idx`` (ints,
+slices, None, Ellipsis, integer arrays), its JVP is the same op on the
+tangent, and its VJP scatters the cotangent into zeros, adding where an index
+repeats. The scatter primitives (``getitem_grad``, ``scatter_nd``) are the
+transposes, with the take as their VJP. ``lead_ndim`` counts leading batch
+axes that the index does not touch (Jacobian sweeps add them to cotangents and
+tangents).
+
+``gather`` along axis 0 (and ``nn.embedding_lookup``, and ``gather_nd`` with
+indices of shape ``[n, 1]``) gives an :class:`~tapegrad.IndexedSlices`
+gradient for its params, as TensorFlow does; in batched sweeps the gradient is
+dense.
 """
 
 from __future__ import annotations
@@ -11,120 +21,623 @@ from typing import Any
 
 import numpy as np
 
+from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
-from .._core.tensor import Tensor, convert_to_tensor
-from ._helpers import lead
+from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
+from ._helpers import lead, nondifferentiable, normalize_axis
 
-__all__ = ["getitem", "where"]
+__all__ = [
+    "getitem",
+    "where",
+    "gather",
+    "gather_nd",
+    "scatter_nd",
+    "boolean_mask",
+    "sort",
+    "argsort",
+    "one_hot",
+]
 
 
 class IndexOutOfRangeError(IndexError, ValueError):
     """An index outside a tensor's shape (both an IndexError and a ValueError)."""
 
 
-def _has_arrays(idx: tuple) -> bool:
-    return any(isinstance(i, np.ndarray) for i in idx)
-
-
-def _getitem_impl(x, idx):
-    return x[idx]
-
-
+# --- index tuples ------------------------------------------------------------------------
 def _prefix(k: int) -> tuple:
     return (slice(None),) * k
 
 
-def _getitem_vjp(g, ans, x, idx):
-    k = lead(g, _indexed_ndim(x.shape, idx))
-    return getitem_grad_p.bind(g, idx=idx, shape=tuple(x.shape), lead_ndim=k)
+def _is_int(i: Any) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
 
 
-def _getitem_jvp(t, ans, x, idx):
-    t = t[0]
-    return getitem_p.bind(t, idx=_prefix(lead(t, x.ndim)) + idx)
+def _advanced_layout(idx: tuple) -> tuple[bool, int]:
+    """``(separated, ndim)`` of the advanced (array) indices of ``idx``.
+
+    NumPy puts the broadcast dimensions of advanced indices in place when they
+    are adjacent, and first when a slice, None or Ellipsis separates them
+    (ints count as advanced once an array is present).
+    """
+    arrays = [i for i in idx if isinstance(i, np.ndarray)]
+    if not arrays:
+        return False, 0
+    shapes = [(int(np.count_nonzero(a)),) if a.dtype.kind == "b" else a.shape for a in arrays]
+    ndim = len(np.broadcast_shapes(*shapes))
+    pos = [p for p, i in enumerate(idx) if isinstance(i, np.ndarray) or _is_int(i)]
+    return pos != list(range(pos[0], pos[-1] + 1)), ndim
 
 
-def _dummy(shape: tuple) -> np.ndarray:
-    """A zero-memory array of ``shape``, to learn what an index does to a shape."""
-    return np.broadcast_to(np.empty((), dtype=np.bool_), shape)
+def _indexed_ndim(ndim: int, idx: tuple) -> int:
+    """The rank of ``x[idx]`` for ``x`` of rank ``ndim`` (without computing it)."""
+    removed = 0  # axes consumed by ints and arrays (slices keep theirs)
+    new = 0
+    for i in idx:
+        if i is None:
+            new += 1
+        elif isinstance(i, np.ndarray):
+            removed += i.ndim if i.dtype.kind == "b" else 1
+        elif _is_int(i):
+            removed += 1
+    return ndim - removed + new + _advanced_layout(idx)[1]
 
 
-def _indexed_ndim(shape: tuple, idx: tuple) -> int:
-    return _dummy(tuple(shape))[idx].ndim
+def _take(x: Any, idx: tuple, lead_ndim: int) -> Any:
+    """``x[idx]`` below ``lead_ndim`` untouched leading axes, which stay in front."""
+    out = x[_prefix(lead_ndim) + idx]
+    if lead_ndim:
+        separated, m = _advanced_layout(idx)
+        if separated and m:  # NumPy moved the advanced axes before the batch axes
+            out = np.moveaxis(out, tuple(range(m)), tuple(range(lead_ndim, lead_ndim + m)))
+    return out
 
 
-getitem_p = Primitive("getitem", _getitem_impl, vjps=(_getitem_vjp,), jvp=_getitem_jvp,
-                      save_inputs=())
-
-
-def _getitem_grad_impl(g, idx, shape, lead_ndim):
+def _scatter(g: Any, idx: tuple, shape: tuple, lead_ndim: int) -> Any:
+    """Zeros of ``batch + shape`` with ``g`` added at ``idx`` (the transpose of ``_take``)."""
     out = np.zeros(g.shape[:lead_ndim] + tuple(shape), dtype=g.dtype)
     full = _prefix(lead_ndim) + idx
-    if _has_arrays(idx):
+    if any(isinstance(i, np.ndarray) for i in idx):
+        if lead_ndim:
+            separated, m = _advanced_layout(idx)
+            if separated and m:
+                g = np.moveaxis(g, tuple(range(lead_ndim, lead_ndim + m)), tuple(range(m)))
         np.add.at(out, full, g)
     else:
         out[full] = g
     return out
 
 
-def _getitem_grad_vjp(gg, ans, g, idx, shape, lead_ndim):
-    k = lead(gg, lead_ndim + len(shape))
-    return getitem_p.bind(gg, idx=_prefix(k + lead_ndim) + idx)
+# --- the take and scatter primitives ------------------------------------------------------
+def _take_impl(x, idx, lead_ndim=0, sparse=None):
+    return _take(x, idx, lead_ndim)
 
 
-def _getitem_grad_jvp(t, ans, g, idx, shape, lead_ndim):
-    t = t[0]
-    k = lead(t, g.ndim)
-    return getitem_grad_p.bind(t, idx=idx, shape=shape, lead_ndim=lead_ndim + k)
+def _scatter_impl(g, idx, shape, lead_ndim=0):
+    return _scatter(g, idx, tuple(shape), lead_ndim)
 
 
-getitem_grad_p = Primitive("getitem_grad", _getitem_grad_impl, vjps=(_getitem_grad_vjp,),
-                           jvp=_getitem_grad_jvp, save_inputs=())
+def _take_primitive(name: str, scatter: Any) -> Primitive:
+    """A take op ``x[idx]``: JVP itself, VJP ``scatter`` (a callable returning the primitive)."""
+
+    def vjp(g, ans, x, idx, lead_ndim=0, sparse=None):
+        inner = tuple(x.shape[lead_ndim:])
+        k = lead(g, lead_ndim + _indexed_ndim(len(inner), idx))
+        if sparse is not None and k == 0 and lead_ndim == 0:
+            return _rows_gradient(g, idx[0], tuple(x.shape), sparse)
+        return scatter().bind(g, idx=idx, shape=inner, lead_ndim=lead_ndim + k)
+
+    def jvp(t, ans, x, idx, lead_ndim=0, sparse=None):
+        t = t[0]
+        return prim.bind(t, idx=idx, lead_ndim=lead_ndim + lead(t, x.ndim))
+
+    prim = Primitive(name, _take_impl, vjps=(vjp,), jvp=jvp, save_inputs=())
+    return prim
 
 
+def _scatter_primitive(name: str, take: Any) -> Primitive:
+    """A scatter-add op (the transpose of a take): VJP ``take``, JVP itself."""
+
+    def vjp(gg, ans, g, idx, shape, lead_ndim=0):
+        k = lead(gg, lead_ndim + len(shape))
+        return take().bind(gg, idx=idx, lead_ndim=lead_ndim + k)
+
+    def jvp(t, ans, g, idx, shape, lead_ndim=0):
+        t = t[0]
+        return prim.bind(t, idx=idx, shape=shape, lead_ndim=lead_ndim + lead(t, g.ndim))
+
+    prim = Primitive(name, _scatter_impl, vjps=(vjp,), jvp=jvp, save_inputs=())
+    return prim
+
+
+def _rows_gradient(g: Tensor, rows: np.ndarray, x_shape: tuple, dtype: Any) -> IndexedSlices:
+    """TensorFlow's sparse gradient of a row gather: the cotangent's rows and their indices."""
+    from .shape import reshape_p
+
+    values_shape = (rows.size,) + x_shape[1:]
+    values = g if tuple(g.shape) == values_shape else reshape_p.bind(g, shape=values_shape)
+    return IndexedSlices(values, rows.reshape(-1), np.asarray(x_shape, dtype=dtype))
+
+
+getitem_p: Primitive = _take_primitive("getitem", lambda: getitem_grad_p)
+getitem_grad_p: Primitive = _scatter_primitive("getitem_grad", lambda: getitem_p)
+gather_p: Primitive = _take_primitive("gather", lambda: getitem_grad_p)
+boolean_mask_p: Primitive = _take_primitive("boolean_mask", lambda: getitem_grad_p)
+gather_nd_p: Primitive = _take_primitive("gather_nd", lambda: scatter_nd_p)
+scatter_nd_p: Primitive = _scatter_primitive("scatter_nd", lambda: gather_nd_p)
+
+
+# --- argument checks -----------------------------------------------------------------------
+def _index_array(value: Any, op: str, arg: str) -> np.ndarray:
+    """An integer index argument as a read-only NumPy array (TypeError for other dtypes)."""
+    if isinstance(value, Tensor):
+        array = value._value
+    elif isinstance(value, (np.ndarray, np.generic)):
+        array = value
+    else:
+        if isinstance(value, (list, tuple)) and np.size(value) == 0:
+            return np.zeros(np.shape(value), np.int32)
+        try:
+            array = convert_to_tensor(value)._value
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{op}: {arg} must be integers, got {value!r} ({err}).") from None
+    array = np.asarray(array)
+    if array.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: {arg} must be an integer tensor (int32 or int64), got dtype "
+            f"{array.dtype.name} with shape {array.shape}."
+        )
+    array = np.array(array)
+    array.flags.writeable = False
+    return array
+
+
+def _params(value: Any) -> Tensor:
+    """A params argument as a Tensor; Variables stay themselves so sparse gradients reach them."""
+    return value if isinstance(value, Tensor) else convert_to_tensor(value)
+
+
+def _where_text(position: tuple) -> str:
+    return ",".join(str(int(p)) for p in position)
+
+
+def _check_range(indices: np.ndarray, size: int, op: str, what: str) -> None:
+    """TensorFlow's CPU check: every index in ``[0, size)``."""
+    bad = (indices < 0) | (indices >= size)
+    if bad.any():
+        position = tuple(np.argwhere(bad)[0])
+        raise IndexOutOfRangeError(
+            f"{op}: indices[{_where_text(position)}] = {int(indices[position])} is not in "
+            f"[0, {size}) ({what})."
+        )
+
+
+def _rows_inside(indices: np.ndarray, shape: tuple) -> np.ndarray:
+    """For gather_nd/scatter_nd: which index rows ``indices[..., :]`` lie inside ``shape``."""
+    limits = np.asarray(shape[: indices.shape[-1]], dtype=np.int64)
+    return np.all((indices >= 0) & (indices < limits), axis=-1)
+
+
+def _bad_row_error(indices: np.ndarray, ok: np.ndarray, shape: tuple, op: str, noun: str):
+    position = tuple(np.argwhere(~ok)[0])
+    row = [int(v) for v in indices[position]]
+    return IndexOutOfRangeError(
+        f"{op}: indices[{_where_text(position)}] = {row} does not index into {noun} shape "
+        f"{list(shape)}."
+    )
+
+
+def _batch_grids(shape: tuple, batch_dims: int) -> tuple:
+    """Index arrays selecting the diagonal of the first ``batch_dims`` axes, of ``shape``."""
+    grids = []
+    for j in range(batch_dims):
+        r = np.arange(shape[j]).reshape((-1,) + (1,) * (len(shape) - 1 - j))
+        grids.append(np.broadcast_to(r, shape))
+    return tuple(grids)
+
+
+def _policy(bad_indices_policy: Any, op: str) -> str:
+    policy = (bad_indices_policy or "DEFAULT").upper()
+    if policy not in ("DEFAULT", "ERROR", "IGNORE"):
+        raise ValueError(
+            f"{op}: bad_indices_policy must be '', 'DEFAULT', 'ERROR' or 'IGNORE', got "
+            f"{bad_indices_policy!r}."
+        )
+    return policy
+
+
+# --- x[key] ----------------------------------------------------------------------------
 def _normalize_index(key: Any, shape: tuple) -> tuple:
-    """A tuple index with tensors turned into arrays and ranges checked."""
+    """``key`` as a tuple of ints, slices of ints, None, Ellipsis and integer/bool arrays."""
     if not isinstance(key, tuple):
         key = (key,)
-    out = []
+    out: list[Any] = []
     for k in key:
         if isinstance(k, Tensor):
             k = k._value
-        if isinstance(k, (list,)):
-            k = np.asarray(k)
+        if isinstance(k, (bool, np.bool_)) or (
+            isinstance(k, np.ndarray) and k.dtype.kind == "b" and k.ndim == 0
+        ):
+            raise TypeError(
+                f"getitem: a scalar bool index ({k!r}) is not supported; use None to add an "
+                "axis, or a bool array as a mask."
+            )
+        if isinstance(k, list):
+            k = np.asarray(k) if len(k) else np.zeros(0, np.intp)
         if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
             k = int(k)
-        if isinstance(k, np.generic) and k.dtype.kind in "iu":
-            k = int(k)
-        if isinstance(k, np.ndarray) and k.dtype.kind not in "iub":
-            raise TypeError(
-                f"getitem: index arrays must be integers or bools, got dtype {k.dtype}."
-            )
-        if not (k is None or k is Ellipsis or isinstance(k, (int, slice, np.ndarray))):
+        if _is_int(k):
+            out.append(int(k))
+        elif isinstance(k, slice):
+            out.append(slice(*(_slice_bound(b) for b in (k.start, k.stop, k.step))))
+        elif k is None or k is Ellipsis:
+            out.append(k)
+        elif isinstance(k, np.ndarray):
+            if k.dtype.kind not in "iub":
+                raise TypeError(
+                    f"getitem: index arrays must be integers or bools, got dtype "
+                    f"{k.dtype.name} with shape {k.shape}."
+                )
+            k = np.array(k)
+            k.flags.writeable = False
+            out.append(k)
+        else:
             raise TypeError(
                 f"getitem: unsupported index {k!r} ({type(k).__name__}); use ints, slices, "
                 "None, ..., or integer/bool arrays."
             )
-        out.append(k)
+    return tuple(out)
+
+
+def _slice_bound(b: Any) -> Any:
+    if b is None:
+        return None
+    if isinstance(b, Tensor):
+        b = b._value
+    if not _is_int(b) and not (isinstance(b, np.ndarray) and b.ndim == 0 and b.dtype.kind in "iu"):
+        raise TypeError(f"getitem: slice bounds must be integers or None, got {b!r}.")
+    return int(b)
+
+
+def _check_index(idx: tuple, shape: tuple, key: Any) -> tuple:
+    """Check ``idx`` against ``shape``; return it with bool masks turned into integer arrays."""
+    ndim = len(shape)
+    ellipses = sum(i is Ellipsis for i in idx)
+    consumed = sum(
+        (i.ndim if i.dtype.kind == "b" else 1) if isinstance(i, np.ndarray) else 1
+        for i in idx
+        if i is not None and i is not Ellipsis
+    )
+    where = f"a tensor of shape {shape}"
+    if ellipses > 1:
+        raise IndexOutOfRangeError(
+            f"getitem: an index can have only one Ellipsis (...), got {key!r}."
+        )
+    if consumed > ndim:
+        raise IndexOutOfRangeError(
+            f"getitem: too many indices for {where}: {consumed} dimensions indexed by {key!r}."
+        )
+    out: list[Any] = []
+    axis = 0
+    for i in idx:
+        if i is None:
+            out.append(i)
+            continue
+        if i is Ellipsis:
+            axis += ndim - consumed
+            out.append(i)
+            continue
+        if isinstance(i, np.ndarray) and i.dtype.kind == "b":
+            if i.shape != tuple(shape[axis:axis + i.ndim]):
+                raise IndexOutOfRangeError(
+                    f"getitem: bool mask of shape {i.shape} does not match dimensions "
+                    f"{axis}..{axis + i.ndim - 1} {tuple(shape[axis:axis + i.ndim])} of {where}."
+                )
+            for nz in np.nonzero(i):
+                nz.flags.writeable = False
+                out.append(nz)
+            axis += i.ndim
+            continue
+        size = shape[axis]
+        if _is_int(i) or isinstance(i, np.ndarray):
+            values = np.asarray(i)
+            bad = (values < -size) | (values >= size)
+            if bad.any():
+                value = int(values[tuple(np.argwhere(bad)[0])]) if values.ndim else int(values)
+                raise IndexOutOfRangeError(
+                    f"getitem: index {value} is out of range for axis {axis} with size {size} "
+                    f"({where})."
+                )
+        out.append(i)
+        axis += 1
     return tuple(out)
 
 
 def getitem(x: Any, key: Any) -> Tensor:
-    """``x[key]``: NumPy indexing, differentiable.
+    """``x[key]``: NumPy indexing (basic, plus integer and bool arrays), differentiable.
+
+    Ints, slices with steps, ``None`` and ``...`` behave as in NumPy; an int
+    outside the axis raises :class:`IndexOutOfRangeError` (TensorFlow raises for
+    strided slices too). The gradient scatters back into zeros, adding where an
+    array index repeats.
+
+    Args:
+        x: The tensor to index.
+        key: An index, or a tuple of them.
+
+    Returns:
+        The selected values.
 
     >>> import tapegrad as tg
     >>> tg.constant([[1.0, 2.0], [3.0, 4.0]])[:, 1].numpy().tolist()
     [2.0, 4.0]
     """
     x = convert_to_tensor(x)
-    idx = _normalize_index(key, x.shape)
-    try:
-        _dummy(x.shape)[idx]
-    except IndexError as err:
-        raise IndexOutOfRangeError(
-            f"getitem: index {key!r} is out of range for a tensor of shape {x.shape}: {err}"
-        ) from None
+    idx = _check_index(_normalize_index(key, x.shape), x.shape, key)
     return getitem_p.bind(x, idx=idx)
+
+
+# --- gather ----------------------------------------------------------------------------------
+def gather(
+    params: Any,
+    indices: Any,
+    validate_indices: Any = None,
+    axis: Any = None,
+    batch_dims: int = 0,
+    name: Any = None,
+) -> Tensor:
+    """Gather slices of ``params`` along ``axis`` at ``indices`` (``tf.gather``).
+
+    The output has shape ``params.shape[:axis] + indices.shape[batch_dims:] +
+    params.shape[axis + 1:]``. With ``batch_dims=b`` the first ``b`` axes of
+    ``params`` and ``indices`` are batch axes gathered pairwise. Indices outside
+    ``[0, params.shape[axis])`` raise (as TensorFlow on CPU). Gathering along
+    axis 0 gives an :class:`~tapegrad.IndexedSlices` gradient for ``params``.
+
+    Args:
+        params: The tensor to gather from (rank >= ``axis + 1``).
+        indices: Integer tensor of indices.
+        validate_indices: Deprecated and ignored (indices are always checked).
+        axis: The axis to gather along (default ``batch_dims``).
+        batch_dims: Number of leading batch axes (negative counts from the rank of indices).
+        name: Ignored.
+
+    Returns:
+        The gathered tensor, of ``params``' dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.gather(tg.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), [2, 0]).numpy().tolist()
+    [[5.0, 6.0], [1.0, 2.0]]
+    """
+    x = _params(params)
+    ind = _index_array(indices, "gather", "indices")
+    try:
+        b = int(batch_dims)
+    except (TypeError, ValueError):
+        raise TypeError(f"gather: batch_dims must be an int, got {batch_dims!r}.") from None
+    if b < 0:
+        b += ind.ndim
+    if not 0 <= b <= ind.ndim:
+        raise ValueError(
+            f"gather: batch_dims {batch_dims} is out of range for indices of rank {ind.ndim} "
+            f"(shape {ind.shape}); expected {-ind.ndim} <= batch_dims <= {ind.ndim}."
+        )
+    raw_axis = batch_dims if axis is None else axis
+    if isinstance(raw_axis, Tensor):
+        raw_axis = raw_axis.numpy()
+    if x.ndim == 0:
+        raise ValueError(f"gather: params must have rank >= 1, got a scalar (shape {x.shape}).")
+    a = normalize_axis(raw_axis, x.ndim, "gather") % x.ndim
+    if b > a:
+        raise ValueError(
+            f"gather: batch_dims ({b}) must be less than or equal to axis ({a}) for params of "
+            f"shape {x.shape}."
+        )
+    if tuple(x.shape[:b]) != tuple(ind.shape[:b]):
+        raise ValueError(
+            f"gather: with batch_dims={b}, params shape {x.shape} and indices shape {ind.shape} "
+            f"must agree on their first {b} dimensions."
+        )
+    _check_range(ind, x.shape[a], "gather", f"axis {a} of params with shape {x.shape} has "
+                 f"size {x.shape[a]}")
+    if b == 0:
+        sparse = np.dtype(np.int32) if int(raw_axis) == 0 else None
+        return gather_p.bind(x, idx=_prefix(a) + (ind,), sparse=sparse)
+    idx = _batch_grids(ind.shape, b) + (ind,)
+    if a == b:
+        return gather_p.bind(x, idx=idx)
+    # Move ``axis`` next to the batch axes, gather there, then move the middle axes back.
+    from .shape import transpose_p
+
+    perm = tuple(range(b)) + (a,) + tuple(range(b, a)) + tuple(range(a + 1, x.ndim))
+    out = gather_p.bind(transpose_p.bind(x, perm=perm), idx=idx)
+    r = ind.ndim - b
+    if r == 0:
+        return out
+    middle = tuple(range(b + r, b + r + a - b))
+    back = tuple(range(b)) + middle + tuple(range(b, b + r)) + tuple(range(b + r + a - b, out.ndim))
+    return transpose_p.bind(out, perm=back)
+
+
+def gather_nd(
+    params: Any,
+    indices: Any,
+    batch_dims: int = 0,
+    name: Any = None,
+    bad_indices_policy: str = "",
+) -> Tensor:
+    """Gather slices of ``params`` at the index rows ``indices[..., :]`` (``tf.gather_nd``).
+
+    ``indices[..., :d]`` index the first ``d`` axes after the ``batch_dims`` batch
+    axes; the output has shape ``indices.shape[:-1] + params.shape[batch_dims + d:]``.
+    Out-of-range rows raise, or give zeros with ``bad_indices_policy="IGNORE"``.
+    With indices of shape ``[n, 1]`` the gradient for ``params`` is an
+    :class:`~tapegrad.IndexedSlices` (as TensorFlow).
+
+    Args:
+        params: The tensor to gather from.
+        indices: Integer tensor whose last axis holds index rows.
+        batch_dims: Number of leading batch axes shared by params and indices.
+        name: Ignored.
+        bad_indices_policy: "" or "DEFAULT" or "ERROR" (raise), or "IGNORE" (zeros).
+
+    Returns:
+        The gathered tensor, of ``params``' dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.gather_nd(tg.constant([[1.0, 2.0], [3.0, 4.0]]), [[1, 0], [0, 1]]).numpy().tolist()
+    [3.0, 2.0]
+    """
+    x = _params(params)
+    ind = _index_array(indices, "gather_nd", "indices")
+    policy = _policy(bad_indices_policy, "gather_nd")
+    b = int(batch_dims)
+    if ind.ndim == 0:
+        raise ValueError("gather_nd: indices must have rank >= 1, got a scalar.")
+    if not 0 <= b < ind.ndim or b > x.ndim:
+        raise ValueError(
+            f"gather_nd: batch_dims {batch_dims} must be in [0, {ind.ndim - 1}] for indices of "
+            f"shape {ind.shape} and params of shape {x.shape}."
+        )
+    if tuple(x.shape[:b]) != tuple(ind.shape[:b]):
+        raise ValueError(
+            f"gather_nd: with batch_dims={b}, params shape {x.shape} and indices shape "
+            f"{ind.shape} must agree on their first {b} dimensions."
+        )
+    depth = ind.shape[-1]
+    if depth > x.ndim - b:
+        raise ValueError(
+            f"gather_nd: index rows of length {depth} (indices shape {ind.shape}) cannot index "
+            f"params of shape {x.shape} with batch_dims={b}: expected at most {x.ndim - b}."
+        )
+    inner = tuple(x.shape[b:])
+    ok = _rows_inside(ind, inner)
+    if not ok.all() and policy != "IGNORE":
+        raise _bad_row_error(ind, ok, inner, "gather_nd", "param")
+    safe = ind if ok.all() else np.where(ok[..., None], ind, 0)
+    if b == 0 and depth == 0:
+        from .shape import broadcast_to_p, reshape_p
+
+        out_shape = ind.shape[:-1] + x.shape
+        out = reshape_p.bind(x, shape=(1,) * (ind.ndim - 1) + x.shape)
+        return broadcast_to_p.bind(out, shape=out_shape) if out.shape != out_shape else out
+    cols = tuple(safe[..., j] for j in range(depth))
+    for c in cols:
+        c.flags.writeable = False
+    idx = _batch_grids(ind.shape[:-1], b) + cols
+    sparse = ind.dtype if (b == 0 and ind.ndim == 2 and depth == 1 and ok.all()) else None
+    out = gather_nd_p.bind(x, idx=idx, sparse=sparse)
+    if not ok.all():
+        mask = ok.reshape(ok.shape + (1,) * (out.ndim - ok.ndim))
+        out = where_p.bind(out, 0, condition=mask)
+    return out
+
+
+def scatter_nd(
+    indices: Any, updates: Any, shape: Any, bad_indices_policy: str = "", name: Any = None
+) -> Tensor:
+    """Scatter ``updates`` into zeros of ``shape`` at index rows (``tf.scatter_nd``).
+
+    Repeated index rows add up. ``updates`` must have shape
+    ``indices.shape[:-1] + shape[indices.shape[-1]:]``. Out-of-range rows raise,
+    or are skipped with ``bad_indices_policy="IGNORE"``. Differentiable with
+    respect to ``updates`` (the gradient is ``gather_nd``).
+
+    Args:
+        indices: Integer tensor whose last axis holds index rows.
+        updates: The values to scatter.
+        shape: The output shape (list of ints or an integer tensor).
+        bad_indices_policy: "" or "DEFAULT" or "ERROR" (raise), or "IGNORE" (skip).
+        name: Ignored.
+
+    Returns:
+        A tensor of ``shape`` and ``updates``' dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.scatter_nd([[1], [3], [1]], tg.constant([1.0, 2.0, 3.0]), [4]).numpy().tolist()
+    [0.0, 4.0, 0.0, 2.0]
+    """
+    ind = _index_array(indices, "scatter_nd", "indices")
+    policy = _policy(bad_indices_policy, "scatter_nd")
+    dims = _index_array(shape, "scatter_nd", "shape")
+    if dims.ndim != 1 or (dims < 0).any():
+        raise ValueError(
+            f"scatter_nd: shape must be a list of non-negative ints, got {dims.tolist()}."
+        )
+    out_shape = tuple(int(d) for d in dims)
+    u = convert_to_tensor(updates)
+    if ind.ndim == 0:
+        raise ValueError("scatter_nd: indices must have rank >= 1, got a scalar.")
+    depth = ind.shape[-1]
+    if depth > len(out_shape):
+        raise ValueError(
+            f"scatter_nd: index rows of length {depth} (indices shape {ind.shape}) cannot index "
+            f"an output of shape {out_shape}."
+        )
+    expected = ind.shape[:-1] + out_shape[depth:]
+    if tuple(u.shape) != expected:
+        raise ValueError(
+            f"scatter_nd: updates has shape {u.shape}, but indices of shape {ind.shape} and "
+            f"shape {list(out_shape)} need updates of shape {expected}."
+        )
+    ok = _rows_inside(ind, out_shape)
+    if not ok.all():
+        if policy != "IGNORE":
+            raise _bad_row_error(ind, ok, out_shape, "scatter_nd", "output")
+        u = where_p.bind(u, 0, condition=ok.reshape(ok.shape + (1,) * (u.ndim - ok.ndim)))
+        ind = np.where(ok[..., None], ind, 0)
+    if depth == 0:
+        from .reduce import reduce_sum_p
+
+        axes = tuple(range(-u.ndim, -u.ndim + ind.ndim - 1))
+        return reduce_sum_p.bind(u, axis=axes, keepdims=False) if axes else u
+    cols = tuple(np.array(ind[..., j]) for j in range(depth))
+    for c in cols:
+        c.flags.writeable = False
+    return scatter_nd_p.bind(u, idx=cols, shape=out_shape, lead_ndim=0)
+
+
+def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: Any = None) -> Tensor:
+    """The entries of ``tensor`` where ``mask`` is True (``tf.boolean_mask``).
+
+    ``mask`` (rank k >= 1) covers axes ``axis .. axis + k - 1`` of ``tensor``,
+    which become one axis of length ``count_nonzero(mask)``. The mask gets no
+    gradient; ``tensor``'s gradient is dense (as TensorFlow's).
+
+    Args:
+        tensor: The tensor to mask.
+        mask: A bool tensor (integer masks count nonzero entries as True).
+        axis: The first axis the mask covers (default 0).
+        name: Ignored.
+
+    Returns:
+        The selected entries.
+
+    >>> import tapegrad as tg
+    >>> tg.boolean_mask(tg.constant([1.0, 2.0, 3.0]), [True, False, True]).numpy().tolist()
+    [1.0, 3.0]
+    """
+    x = convert_to_tensor(tensor)
+    m = mask._value if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype.kind not in "biu":
+        raise TypeError(f"boolean_mask: mask must be a bool tensor, got dtype {m.dtype.name}.")
+    m = m.astype(bool)
+    if m.ndim == 0:
+        raise ValueError("boolean_mask: mask cannot be a scalar.")
+    a = 0 if axis is None else normalize_axis(axis, x.ndim, "boolean_mask") % x.ndim
+    if tuple(x.shape[a:a + m.ndim]) != m.shape:
+        raise ValueError(
+            f"boolean_mask: mask of shape {m.shape} does not match dimensions {a}.."
+            f"{a + m.ndim - 1} of tensor with shape {x.shape} (expected mask shape "
+            f"{tuple(x.shape[a:a + m.ndim])})."
+        )
+    if m.ndim > 1:
+        from .shape import reshape_p
+
+        merged = x.shape[:a] + (m.size,) + x.shape[a + m.ndim:]
+        x = reshape_p.bind(x, shape=merged)
+    rows = np.flatnonzero(m)
+    rows.flags.writeable = False
+    return boolean_mask_p.bind(x, idx=_prefix(a) + (rows,))
 
 
 # --- where ---------------------------------------------------------------------------
@@ -132,7 +645,7 @@ def _where_impl(x, y, condition):
     return np.where(condition, x, y)
 
 
-where_p = Primitive(
+where_p: Primitive = Primitive(
     "where",
     _where_impl,
     vjps=(
@@ -147,8 +660,20 @@ where_p = Primitive(
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Tensor:
-    """Elementwise ``x if condition else y`` with broadcasting; with one argument, the
-    indices of True entries (int64, shape ``[n, rank]``).
+    """Elementwise ``x if condition else y`` with broadcasting (``tf.where``).
+
+    With only ``condition``, the indices of its True entries (int64, shape
+    ``[n, rank]``). The gradient goes to ``x`` where the condition holds and to
+    ``y`` elsewhere; the condition gets none.
+
+    Args:
+        condition: A bool tensor.
+        x: Values where ``condition`` is True (broadcast with ``condition`` and ``y``).
+        y: Values where it is False, of ``x``'s dtype.
+        name: Ignored.
+
+    Returns:
+        The selected values, or the int64 indices of True entries.
 
     >>> import tapegrad as tg
     >>> tg.where([True, False], 1.0, 2.0).numpy().tolist()
@@ -181,10 +706,10 @@ def _scatter_rows_impl(values, indices, shape):
 
 def _scatter_rows_vjp(g, ans, values, indices, shape):
     k = lead(g, len(shape))
-    return getitem_p.bind(g, idx=_prefix(k) + (indices,))
+    return getitem_p.bind(g, idx=(indices,), lead_ndim=k)
 
 
-scatter_rows_p = Primitive(
+scatter_rows_p: Primitive = Primitive(
     "scatter_rows",
     _scatter_rows_impl,
     vjps=(_scatter_rows_vjp,),
@@ -198,3 +723,319 @@ scatter_rows_p = Primitive(
 def scatter_rows(values: Tensor, indices: np.ndarray, shape: tuple) -> Tensor:
     """Dense tensor of ``shape`` with ``values`` added at rows ``indices`` (axis 0)."""
     return scatter_rows_p.bind(values, indices=np.asarray(indices), shape=tuple(shape))
+
+
+# --- sort and argsort ------------------------------------------------------------------------
+def _sort_order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """TensorFlow's (stable) sorting permutation along ``axis``; ties keep index order."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    n = x.shape[axis]
+    # A stable ascending sort of the reversed axis, read backwards, is a stable descending sort.
+    return (n - 1) - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+
+
+def _permute_impl(x, perm, inverse, axis):
+    p = perm.reshape((1,) * (x.ndim - perm.ndim) + perm.shape)
+    return np.take_along_axis(x, p, axis)
+
+
+def _unpermute_impl(x, perm, inverse, axis):
+    p = inverse.reshape((1,) * (x.ndim - inverse.ndim) + inverse.shape)
+    return np.take_along_axis(x, p, axis)
+
+
+sort_p: Primitive = Primitive(
+    "sort",
+    _permute_impl,
+    vjps=(lambda g, ans, x, perm, inverse, axis: unsort_p.bind(
+        g, perm=perm, inverse=inverse, axis=axis),),
+    jvp=lambda t, ans, x, perm, inverse, axis: sort_p.bind(
+        t[0], perm=perm, inverse=inverse, axis=axis),
+    save_inputs=(),
+)
+unsort_p: Primitive = Primitive(
+    "unsort",
+    _unpermute_impl,
+    vjps=(lambda g, ans, x, perm, inverse, axis: sort_p.bind(
+        g, perm=perm, inverse=inverse, axis=axis),),
+    jvp=lambda t, ans, x, perm, inverse, axis: unsort_p.bind(
+        t[0], perm=perm, inverse=inverse, axis=axis),
+    save_inputs=(),
+)
+
+
+def _sort_args(values: Any, axis: Any, direction: Any, op: str) -> tuple:
+    x = _params(values)
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"{op}: values must be real numbers, got dtype {x.dtype.name}.")
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(
+            f"{op}: direction should be one of ASCENDING, DESCENDING; got {direction!r}."
+        )
+    if x.ndim == 0:
+        raise ValueError(f"{op}: values must have rank >= 1, got a scalar.")
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    a = normalize_axis(axis, x.ndim, op)
+    return x, a
+
+
+def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = None) -> Tensor:
+    """Sort along ``axis`` (``tf.sort``); the gradient goes back to each value's position.
+
+    Equal values keep their order (TensorFlow's sort is stable in both directions).
+
+    Args:
+        values: A real tensor of rank >= 1.
+        axis: The axis to sort along (default -1).
+        direction: "ASCENDING" or "DESCENDING".
+        name: Ignored.
+
+    Returns:
+        The sorted tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.sort(tg.constant([3.0, 1.0, 2.0]), direction="DESCENDING").numpy().tolist()
+    [3.0, 2.0, 1.0]
+    """
+    x, a = _sort_args(values, axis, direction, "sort")
+    perm = _sort_order(x._value, a, direction == "DESCENDING")
+    inverse = np.empty_like(perm)
+    np.put_along_axis(inverse, perm, np.broadcast_to(
+        np.arange(perm.shape[a]).reshape((-1,) + (1,) * (-a - 1)), perm.shape), a)
+    perm.flags.writeable = False
+    inverse.flags.writeable = False
+    return sort_p.bind(x, perm=perm, inverse=inverse, axis=a)
+
+
+argsort_p: Primitive = nondifferentiable(
+    "argsort",
+    lambda x, axis, descending: _sort_order(x, axis, descending).astype(np.int32),
+    dtypes="fiu",
+)
+
+
+def argsort(
+    values: Any,
+    axis: int = -1,
+    direction: str = "ASCENDING",
+    stable: bool = False,
+    name: Any = None,
+) -> Tensor:
+    """The int32 indices that sort ``values`` along ``axis`` (``tf.argsort``); no gradient.
+
+    The sort is always stable (``stable`` is accepted for compatibility), as TensorFlow's.
+
+    Args:
+        values: A real tensor of rank >= 1.
+        axis: The axis to sort along (default -1).
+        direction: "ASCENDING" or "DESCENDING".
+        stable: Accepted; ties always keep their order.
+        name: Ignored.
+
+    Returns:
+        An int32 tensor of ``values``' shape.
+
+    >>> import tapegrad as tg
+    >>> tg.argsort(tg.constant([3.0, 1.0, 2.0])).numpy().tolist()
+    [1, 2, 0]
+    """
+    x, a = _sort_args(values, axis, direction, "argsort")
+    return argsort_p.bind(x, axis=a, descending=direction == "DESCENDING")
+
+
+# --- one_hot ---------------------------------------------------------------------------------
+def _one_hot_impl(on, off, indices, depth, axis):
+    hot = indices[..., None] == np.arange(depth)
+    out = np.where(hot, on, off).astype(np.result_type(on, off))
+    return np.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+one_hot_p: Primitive = nondifferentiable("one_hot", _one_hot_impl)
+
+
+def one_hot(
+    indices: Any,
+    depth: Any,
+    on_value: Any = None,
+    off_value: Any = None,
+    axis: Any = None,
+    dtype: Any = None,
+    name: Any = None,
+) -> Tensor:
+    """One-hot encoding (``tf.one_hot``): ``on_value`` where ``indices == i``, else ``off_value``.
+
+    A new axis of length ``depth`` is inserted at ``axis`` (default -1, last).
+    Indices outside ``[0, depth)`` give a row of ``off_value``. The dtype is
+    ``dtype``, else that of ``on_value``/``off_value``, else float32. No gradient
+    flows (to ``on_value`` and ``off_value`` neither, as TensorFlow).
+
+    Args:
+        indices: Integer tensor of indices.
+        depth: Length of the one-hot axis.
+        on_value: Value where the index matches (default 1).
+        off_value: Value elsewhere (default 0).
+        axis: Where to insert the new axis (-1 or 0..rank).
+        dtype: Output dtype.
+        name: Ignored.
+
+    Returns:
+        A tensor of shape ``indices.shape`` with ``depth`` inserted at ``axis``.
+
+    >>> import tapegrad as tg
+    >>> tg.one_hot([0, 2], 3).numpy().tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    ind = _index_array(indices, "one_hot", "indices")
+    if isinstance(depth, Tensor):
+        depth = depth.numpy()
+    if not _is_int(depth) or int(depth) < 0:
+        raise ValueError(f"one_hot: depth must be a non-negative int, got {depth!r}.")
+    depth = int(depth)
+    a = -1 if axis is None else int(axis)
+    if not -1 <= a <= ind.ndim:
+        raise ValueError(
+            f"one_hot: axis must be -1 or in [0, {ind.ndim}] for indices of rank {ind.ndim} "
+            f"(shape {ind.shape}), got {axis}."
+        )
+    on_dtype = _value_dtype(on_value)
+    off_dtype = _value_dtype(off_value)
+    if dtype is not None:
+        out_dtype = as_dtype(dtype)
+    elif on_dtype is not None:
+        out_dtype = on_dtype
+    elif off_dtype is not None:
+        out_dtype = off_dtype
+    else:
+        out_dtype = float32
+    if dtype is None and on_dtype is not None and off_dtype is not None and on_dtype != off_dtype:
+        raise TypeError(
+            f"one_hot: dtype {on_dtype.name} of on_value does not match dtype {off_dtype.name} "
+            "of off_value."
+        )
+    default_on, default_off = (True, False) if out_dtype.kind == "b" else (1, 0)
+    on = _hot_value(default_on if on_value is None else on_value, out_dtype, "on_value")
+    off = _hot_value(default_off if off_value is None else off_value, out_dtype, "off_value")
+    ind = np.array(ind)
+    ind.flags.writeable = False
+    return one_hot_p.bind(on, off, indices=ind, depth=depth, axis=a)
+
+
+def _value_dtype(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (Tensor, np.ndarray, np.generic)):
+        return value.dtype
+    return convert_to_tensor(value).dtype
+
+
+def _hot_value(value: Any, dtype: np.dtype, arg: str) -> Tensor:
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ValueError(f"one_hot: {arg} must be a scalar, got shape {value.shape}.")
+        if value.dtype != dtype:
+            raise TypeError(
+                f"one_hot: {arg} has dtype {value.dtype.name} but the output dtype is "
+                f"{dtype.name}."
+            )
+        return value
+    t = convert_to_tensor(value, dtype=dtype)
+    if t.ndim != 0:
+        raise ValueError(f"one_hot: {arg} must be a scalar, got shape {t.shape}.")
+    return t
+
+
+# --- embedding_lookup (tf.nn.embedding_lookup; re-exported by tapegrad.nn) ------------------
+def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: Any = None) -> Tensor:
+    """Rows of an embedding table (``tf.nn.embedding_lookup``); sparse gradient.
+
+    ``params`` is one tensor (or Variable), or a list of shards split with
+    TensorFlow 2's "div" strategy (the first rows in the first shard). The
+    gradient for each shard is an :class:`~tapegrad.IndexedSlices`. With
+    ``max_norm``, each looked-up row whose L2 norm exceeds it is scaled down to
+    norm ``max_norm`` (``clip_by_norm``).
+
+    Args:
+        params: The embedding table (rank >= 1), or a list of shards.
+        ids: Integer tensor of row ids.
+        max_norm: If given, clip each row to this L2 norm.
+        name: Ignored.
+
+    Returns:
+        A tensor of shape ``ids.shape + params.shape[1:]``.
+
+    >>> import tapegrad as tg
+    >>> table = tg.Variable([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    >>> tg.nn.embedding_lookup(table, [[2], [0]]).numpy().tolist()
+    [[[4.0, 5.0]], [[0.0, 1.0]]]
+    """
+    shards = list(params) if isinstance(params, (list, tuple)) else [params]
+    if not shards:
+        raise ValueError("embedding_lookup: params must be a tensor or a non-empty list of them.")
+    shards = [_params(p) for p in shards]
+    ind = _index_array(ids, "embedding_lookup", "ids")
+    for i, p in enumerate(shards):
+        if p.ndim == 0:
+            raise ValueError(f"embedding_lookup: params[{i}] must have rank >= 1, got a scalar.")
+        if p.shape[1:] != shards[0].shape[1:] or p.dtype != shards[0].dtype:
+            raise ValueError(
+                f"embedding_lookup: all shards must share the row shape and dtype; params[0] "
+                f"is {shards[0].dtype.name} {shards[0].shape} but params[{i}] is "
+                f"{p.dtype.name} {p.shape}."
+            )
+    total = sum(p.shape[0] for p in shards)
+    _check_range(ind, total, "embedding_lookup",
+                 f"the table has {total} rows" + (f" in {len(shards)} shards" if len(shards) > 1
+                                                  else ""))
+    if len(shards) == 1:
+        out = gather(shards[0], ind)
+    else:
+        out = _sharded_lookup(shards, ind, total)
+    if max_norm is not None:
+        out = _clip_rows(out, ind.ndim, max_norm)
+    return out
+
+
+def _sharded_lookup(shards: list, ind: np.ndarray, total: int) -> Tensor:
+    """TensorFlow 2's "div" partition: shard ``p`` holds a contiguous block of ids."""
+    from .shape import concat, reshape
+
+    n = len(shards)
+    flat = ind.reshape(-1).astype(np.int64)
+    per, extras = divmod(total, n)
+    if per == 0:
+        raise ValueError(
+            f"embedding_lookup: {n} shards hold only {total} rows in all; the div strategy "
+            "needs at least one row per shard."
+        )
+    assign = np.maximum(flat // (per + 1), (flat - extras) // per)
+    local = np.where(assign < extras, flat % (per + 1), (flat - extras) % per)
+    pieces, order = [], []
+    for p in range(n):
+        pos = np.flatnonzero(assign == p)
+        if pos.size:
+            pieces.append(gather(shards[p], local[pos].astype(ind.dtype)))
+            order.append(pos)
+    rows = concat(pieces, 0) if len(pieces) > 1 else pieces[0]
+    back = np.argsort(np.concatenate(order), kind="stable")
+    rows = getitem_p.bind(rows, idx=(back,))
+    return reshape(rows, ind.shape + tuple(shards[0].shape[1:]))
+
+
+def _clip_rows(v: Tensor, ids_rank: int, max_norm: Any) -> Tensor:
+    """TensorFlow's ``clip_by_norm`` over the row axes (``ids_rank`` onwards)."""
+    from .binary import divide_p, multiply_p
+    from .creation import ones_like
+    from .reduce import reduce_sum
+    from .unary import sqrt
+
+    axes = list(range(ids_rank, v.ndim))
+    clip = max_norm if isinstance(max_norm, Tensor) else convert_to_tensor(max_norm, v.dtype)
+    l2sum = reduce_sum(multiply_p.bind(v, v), axes, keepdims=True)
+    positive = l2sum._value > 0
+    safe = where_p.bind(l2sum, ones_like(l2sum), condition=positive)
+    l2norm = where_p.bind(sqrt(safe), l2sum, condition=positive)
+    larger = l2norm._value >= clip._value
+    denominator = where_p.bind(l2norm, clip, condition=larger)
+    return divide_p.bind(multiply_p.bind(v, clip), denominator)

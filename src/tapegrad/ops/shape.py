@@ -1,14 +1,17 @@
-"""Shape ops: reshape, transpose, broadcasting, stacking and joining.
+"""Shape ops: reshape, transpose, broadcasting, joining, splitting, tiling, padding, reversing.
 
 These ops are linear, so each JVP is the op itself applied to the tangent,
-and each VJP is its "transpose" op. Cotangents and tangents may carry extra
-leading batch dimensions (``lead``): rules shift shapes and permutations by
-that many axes.
+and each VJP is its "transpose" op (reshape back, inverse permutation, sum
+over broadcast or tiled copies, split what was concatenated, fold the mirrored
+padding back). Cotangents and tangents may carry extra leading batch
+dimensions (``lead``): rules shift absolute shapes and permutations by that
+many axes, and everything else uses negative axes.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,11 +24,30 @@ __all__ = [
     "transpose",
     "broadcast_to",
     "stack",
+    "unstack",
     "concat",
+    "split",
+    "tile",
+    "pad",
+    "reverse",
     "expand_dims",
     "squeeze",
     "matrix_transpose",
 ]
+
+
+def _ints(value: Any, op: str, arg: str) -> list:
+    """A list of Python ints from a list, tuple, array or integer tensor."""
+    if isinstance(value, Tensor):
+        value = value._value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return [int(value)]
+    array = np.asarray(value)
+    if array.size == 0:
+        return []
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {arg} must be integers, got {value!r}.")
+    return [int(v) for v in array.reshape(-1)]
 
 
 # --- reshape ----------------------------------------------------------------------
@@ -42,16 +64,12 @@ def _reshape_jvp(t, ans, x, shape):
     return reshape_p.bind(t, shape=t.shape[: lead(t, x.ndim)] + tuple(shape))
 
 
-reshape_p = Primitive("reshape", _reshape_impl, vjps=(_reshape_vjp,), jvp=_reshape_jvp,
+reshape_p: Primitive = Primitive("reshape", _reshape_impl, vjps=(_reshape_vjp,), jvp=_reshape_jvp,
                       save_inputs=())
 
 
 def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        shape = [int(shape)]
-    dims = [int(d) for d in shape]
+    dims = _ints(shape, op, "shape")
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1 or any(d < -1 for d in dims):
         raise ValueError(f"{op}: shape {dims} may hold at most one -1 and no other negatives.")
@@ -60,7 +78,7 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
         if known == 0 or size % known:
             raise ValueError(
                 f"{op}: cannot reshape a tensor of shape {input_shape} ({size} elements) to "
-                f"{dims}."
+                f"{dims}: {size} is not a multiple of {known}."
             )
         dims[unknown[0]] = size // known
     elif known != size:
@@ -72,7 +90,15 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
 
 
 def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
-    """Same values, new shape (one dimension may be -1).
+    """Same values in row-major order, new shape (``tf.reshape``).
+
+    Args:
+        tensor: The tensor to reshape.
+        shape: The new shape; one dimension may be -1 (inferred).
+        name: Ignored.
+
+    Returns:
+        A tensor of ``shape`` with the same elements.
 
     >>> import tapegrad as tg
     >>> tg.reshape(tg.range(6), [2, -1]).shape
@@ -95,7 +121,7 @@ def _shifted(perm: Sequence[int], k: int) -> tuple:
 
 
 def _transpose_vjp(g, ans, x, perm):
-    inverse = tuple(np.argsort(perm))
+    inverse = tuple(int(i) for i in np.argsort(perm))
     return transpose_p.bind(g, perm=_shifted(inverse, lead(g, len(perm))))
 
 
@@ -104,12 +130,22 @@ def _transpose_jvp(t, ans, x, perm):
     return transpose_p.bind(t, perm=_shifted(perm, lead(t, len(perm))))
 
 
-transpose_p = Primitive("transpose", _transpose_impl, vjps=(_transpose_vjp,), jvp=_transpose_jvp,
-                        save_inputs=())
+transpose_p: Primitive = Primitive(
+    "transpose", _transpose_impl, vjps=(_transpose_vjp,), jvp=_transpose_jvp, save_inputs=()
+)
 
 
 def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = None) -> Tensor:
-    """Permute the axes (reverse them when ``perm`` is None).
+    """Permute the axes (``tf.transpose``); reverses them when ``perm`` is None.
+
+    Args:
+        a: The tensor.
+        perm: A permutation of ``range(rank)`` (negative entries count from the end).
+        conjugate: Also conjugate complex values.
+        name: Ignored.
+
+    Returns:
+        The transposed tensor: axis ``i`` of the result is axis ``perm[i]`` of ``a``.
 
     >>> import tapegrad as tg
     >>> tg.transpose(tg.zeros((2, 3))).shape
@@ -119,13 +155,16 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
     if perm is None:
         perm = tuple(range(x.ndim - 1, -1, -1))
     else:
-        perm = tuple(int(p) for p in (perm.numpy() if isinstance(perm, Tensor) else perm))
-        if sorted(p % max(x.ndim, 1) for p in perm) != list(range(x.ndim)) or len(perm) != x.ndim:
+        perm = tuple(_ints(perm, "transpose", "perm"))
+        n = x.ndim
+        if len(perm) != n or any(not -n <= p < n for p in perm) or sorted(
+            p % n for p in perm
+        ) != list(range(n)):
             raise ValueError(
-                f"transpose: perm {list(perm)} is not a permutation of the {x.ndim} axes of a "
-                f"tensor of shape {x.shape}."
+                f"transpose: perm {list(perm)} is not a permutation of the {n} axes of a "
+                f"tensor of shape {x.shape}; expected a reordering of {list(range(n))}."
             )
-        perm = tuple(p % x.ndim for p in perm)
+        perm = tuple(p % n for p in perm)
     out = x if perm == tuple(range(x.ndim)) else transpose_p.bind(x, perm=perm)
     if conjugate and out.dtype.kind == "c":
         from .unary import conj
@@ -138,7 +177,7 @@ def _swap_last(x):
     return np.swapaxes(x, -1, -2)
 
 
-matrix_transpose_p = Primitive(
+matrix_transpose_p: Primitive = Primitive(
     "matrix_transpose",
     _swap_last,
     vjps=(lambda g, ans, x: matrix_transpose_p.bind(g),),
@@ -149,6 +188,14 @@ matrix_transpose_p = Primitive(
 
 def matrix_transpose(a: Any, name: Any = None, conjugate: bool = False) -> Tensor:
     """Swap the last two axes (of a batch of matrices).
+
+    Args:
+        a: A tensor of rank >= 2.
+        name: Ignored.
+        conjugate: Also conjugate complex values.
+
+    Returns:
+        The tensor with its last two axes swapped.
 
     >>> import tapegrad as tg
     >>> tg.linalg.matrix_transpose(tg.zeros((4, 2, 3))).shape
@@ -192,7 +239,7 @@ def _broadcast_to_jvp(t, ans, x, shape):
     return broadcast_to_p.bind(t, shape=t.shape[:k] + tuple(shape))
 
 
-broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,),
+broadcast_to_p: Primitive = Primitive("broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,),
                            jvp=_broadcast_to_jvp, save_inputs=())
 
 
@@ -221,7 +268,7 @@ def _sum_to_shape_jvp(t, ans, x, shape, batch_ndim):
     return sum_to_shape_p.bind(t, shape=t.shape[:k] + tuple(shape), batch_ndim=batch_ndim + k)
 
 
-sum_to_shape_p = Primitive("sum_to_shape", _sum_to_shape_impl, vjps=(_sum_to_shape_vjp,),
+sum_to_shape_p: Primitive = Primitive("sum_to_shape", _sum_to_shape_impl, vjps=(_sum_to_shape_vjp,),
                            jvp=_sum_to_shape_jvp, save_inputs=())
 
 
@@ -235,40 +282,47 @@ def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
 
 
 def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
-    """Broadcast to ``shape`` with NumPy's rules.
+    """Broadcast to ``shape`` with NumPy's rules (``tf.broadcast_to``).
+
+    Args:
+        input: The tensor to broadcast.
+        shape: The target shape (a list of ints or an integer tensor).
+        name: Ignored.
+
+    Returns:
+        A tensor of ``shape``; its gradient sums over the broadcast axes.
 
     >>> import tapegrad as tg
     >>> tg.broadcast_to(tg.constant([1.0, 2.0]), [3, 2]).shape
     (3, 2)
     """
     x = convert_to_tensor(input)
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    shape = tuple(int(d) for d in shape)
+    shape = tuple(_ints(shape, "broadcast_to", "shape"))
     try:
         np.broadcast_shapes(x.shape, shape)
         if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
             raise ValueError
     except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}.") from None
+        raise ValueError(
+            f"broadcast_to: cannot broadcast input of shape {x.shape} to shape {shape}: "
+            "each input dimension must be 1 or equal the target's (aligned on the right)."
+        ) from None
     if shape == x.shape:
         return x
     return broadcast_to_p.bind(x, shape=shape)
 
 
-# --- stack and concat ---------------------------------------------------------------------
+# --- stack / unstack ------------------------------------------------------------------------
 def _stack_impl(*xs, axis):
     return np.stack(xs, axis=axis)
 
 
 def _stack_vjp(g, ans, *xs, axis):
-    rest = (slice(None),) * (-axis - 1)
-    from .index import getitem_p
-
-    return tuple(getitem_p.bind(g, idx=(Ellipsis, i) + rest) for i in range(len(xs)))
+    return unstack_p.bind(g, axis=axis)
 
 
 def _filled(tangents, xs):
+    """Tangents with zeros where an input has none (with the batch axes of the others)."""
     from .creation import zeros_like
 
     k = None
@@ -291,114 +345,537 @@ def _stack_jvp(t, ans, *xs, axis):
     return stack_p.bind(*_filled(t, xs), axis=axis)
 
 
-stack_p = Primitive("stack", _stack_impl, vjp=_stack_vjp, jvp=_stack_jvp, save_inputs=())
+stack_p: Primitive = Primitive("stack", _stack_impl, vjp=_stack_vjp, jvp=_stack_jvp, save_inputs=())
 
 
-def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
-    """Stack tensors of one shape along a new axis.
+def _unstack_impl(x, axis):
+    rest = (slice(None),) * (-axis - 1)
+    return tuple(x[(Ellipsis, i) + rest] for i in range(x.shape[axis]))
 
-    >>> import tapegrad as tg
-    >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
-    (2, 2)
+
+def _common_lead(gs: tuple, shapes: list) -> list:
+    """Give every cotangent the same leading batch axes.
+
+    Works around the engine filling a missing output's cotangent with zeros that
+    lack the batch axes (see the report on backprop's ``_output_cotangent``).
     """
-    xs = _same_dtype_list(values, "stack")
-    shapes = {x.shape for x in xs}
-    if len(shapes) != 1:
-        raise ValueError(
-            f"stack: all tensors must have the same shape, got {[x.shape for x in xs]}."
-        )
-    axis = normalize_axis(axis, xs[0].ndim + 1, "stack")
-    return stack_p.bind(*xs, axis=axis)
+    leads = [g.ndim - len(s) for g, s in zip(gs, shapes)]
+    k = max(leads)
+    if k == min(leads):
+        return list(gs)
+    batch = gs[leads.index(k)].shape[:k]
+    return [g if n == k else broadcast_to_p.bind(reshape_p.bind(g, shape=(1,) * (k - n) + tuple(
+        g.shape)), shape=batch + tuple(s)) for g, s, n in zip(gs, shapes, leads)]
+
+
+def _unstack_vjp(g, ans, x, axis):
+    piece = tuple(d for i, d in enumerate(x.shape) if i != axis % x.ndim)
+    return stack_p.bind(*_common_lead(g, [piece] * len(g)), axis=axis)
+
+
+unstack_p: Primitive = Primitive(
+    "unstack",
+    _unstack_impl,
+    vjps=(_unstack_vjp,),
+    jvp=lambda t, ans, x, axis: unstack_p.bind(t[0], axis=axis),
+    save_inputs=(),
+    multiple_results=True,
+)
 
 
 def _same_dtype_list(values: Sequence[Any], op: str) -> list:
     if isinstance(values, Tensor):
         return list(values)  # unpack along axis 0
     if not isinstance(values, (list, tuple)) or not values:
-        raise ValueError(f"{op}: expected a non-empty list of tensors, got {values!r}.")
+        raise ValueError(f"{op}: values must be a non-empty list of tensors, got {values!r}.")
     tensors = [v for v in values if isinstance(v, Tensor)]
     dtype = tensors[0].dtype if tensors else None
-    return [v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=dtype) for v in values]
+    out = [v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=dtype) for v in values]
+    dtypes = {x.dtype for x in out}
+    if len(dtypes) > 1:
+        described = ", ".join(f"values[{i}]: {x.dtype.name}" for i, x in enumerate(out))
+        raise TypeError(
+            f"{op}: all values must have the same dtype, got {described}. Convert them with "
+            "tapegrad.cast first."
+        )
+    return out
 
 
+def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
+    """Stack tensors of one shape along a new axis (``tf.stack``).
+
+    Args:
+        values: A non-empty list of tensors of the same shape and dtype.
+        axis: Where the new axis goes, in ``[-(rank + 1), rank]``.
+        name: Ignored.
+
+    Returns:
+        A tensor of rank ``rank + 1``.
+
+    >>> import tapegrad as tg
+    >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
+    (2, 2)
+    """
+    xs = _same_dtype_list(values, "stack")
+    for i, x in enumerate(xs):
+        if x.shape != xs[0].shape:
+            raise ValueError(
+                f"stack: all values must have the same shape, but values[0].shape = "
+                f"{xs[0].shape} != values[{i}].shape = {x.shape}."
+            )
+    axis = normalize_axis(axis, xs[0].ndim + 1, "stack")
+    return stack_p.bind(*xs, axis=axis)
+
+
+def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> list:
+    """Split a tensor into a list of tensors along ``axis``, removing it (``tf.unstack``).
+
+    Args:
+        value: A tensor of rank >= 1.
+        num: If given, must equal ``value.shape[axis]``.
+        axis: The axis to unpack along.
+        name: Ignored.
+
+    Returns:
+        A list of ``value.shape[axis]`` tensors of rank ``rank - 1``.
+
+    >>> import tapegrad as tg
+    >>> [t.numpy().tolist() for t in tg.unstack(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=1)]
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+    x = convert_to_tensor(value)
+    if x.ndim == 0:
+        raise ValueError("unstack: value must have rank >= 1, got a scalar.")
+    a = normalize_axis(axis, x.ndim, "unstack")
+    if num is not None and int(num) != x.shape[a]:
+        raise ValueError(
+            f"unstack: num={num} but value of shape {x.shape} has {x.shape[a]} entries along "
+            f"axis {a % x.ndim}."
+        )
+    if x.shape[a] == 0:
+        return []
+    return list(unstack_p.bind(x, axis=a))
+
+
+# --- concat / split -------------------------------------------------------------------------
 def _concat_impl(*xs, axis):
     return np.concatenate(xs, axis=axis)
 
 
 def _concat_vjp(g, ans, *xs, axis):
-    from .index import getitem_p
-
-    out = []
-    start = 0
-    rest = (slice(None),) * (-axis - 1)
-    for x in xs:
-        size = x.shape[axis]
-        out.append(getitem_p.bind(g, idx=(Ellipsis, slice(start, start + size)) + rest))
-        start += size
-    return tuple(out)
+    return split_p.bind(g, sizes=tuple(x.shape[axis] for x in xs), axis=axis)
 
 
 def _concat_jvp(t, ans, *xs, axis):
     return concat_p.bind(*_filled(t, xs), axis=axis)
 
 
-concat_p = Primitive("concat", _concat_impl, vjp=_concat_vjp, jvp=_concat_jvp, save_inputs=())
+concat_p: Primitive = Primitive(
+    "concat", _concat_impl, vjp=_concat_vjp, jvp=_concat_jvp, save_inputs=()
+)
+
+
+def _split_impl(x, sizes, axis):
+    rest = (slice(None),) * (-axis - 1)
+    out = []
+    start = 0
+    for size in sizes:
+        out.append(x[(Ellipsis, slice(start, start + size)) + rest])
+        start += size
+    return tuple(out)
+
+
+def _split_vjp(g, ans, x, sizes, axis):
+    a = axis % x.ndim
+    shapes = [x.shape[:a] + (n,) + x.shape[a + 1:] for n in sizes]
+    return concat_p.bind(*_common_lead(g, shapes), axis=axis)
+
+
+split_p: Primitive = Primitive(
+    "split",
+    _split_impl,
+    vjps=(_split_vjp,),
+    jvp=lambda t, ans, x, sizes, axis: split_p.bind(t[0], sizes=sizes, axis=axis),
+    save_inputs=(),
+    multiple_results=True,
+)
 
 
 def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
-    """Join tensors along an existing axis.
+    """Join tensors along an existing axis (``tf.concat``).
+
+    Args:
+        values: A non-empty list of tensors of one dtype and rank, equal outside ``axis``.
+        axis: The axis to join along (negative counts from the end).
+        name: Ignored.
+
+    Returns:
+        The joined tensor.
 
     >>> import tapegrad as tg
     >>> tg.concat([tg.ones((1, 2)), tg.zeros((2, 2))], axis=0).shape
     (3, 2)
     """
     xs = _same_dtype_list(values, "concat")
-    if len(xs) == 1:
-        return xs[0]
     ndim = xs[0].ndim
     if ndim == 0:
-        raise ValueError("concat: cannot concatenate scalars; use stack.")
+        raise ValueError("concat: cannot concatenate scalars (shape ()); use stack.")
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
     axis = normalize_axis(axis, ndim, "concat")
-    for x in xs:
-        if x.ndim != ndim or x.shape[:axis % ndim] != xs[0].shape[:axis % ndim] or (
-            x.shape[axis % ndim + 1:] != xs[0].shape[axis % ndim + 1:]
-        ):
+    a = axis % ndim
+    for i, x in enumerate(xs):
+        if x.ndim != ndim or x.shape[:a] != xs[0].shape[:a] or x.shape[a + 1:] != xs[0].shape[
+            a + 1:
+        ]:
             raise ValueError(
-                f"concat: shapes {[x.shape for x in xs]} differ outside axis {axis % ndim}."
+                f"concat: values[{i}] has shape {x.shape} but values[0] has shape "
+                f"{xs[0].shape}; all values must have rank {ndim} and equal dimensions "
+                f"except along axis {a}."
             )
+    if len(xs) == 1:
+        return convert_to_tensor(xs[0])  # a Variable is read: the result is a Tensor
     return concat_p.bind(*xs, axis=axis)
 
 
+def split(
+    value: Any, num_or_size_splits: Any, axis: int = 0, num: Any = None, name: Any = None
+) -> list:
+    """Split a tensor into pieces along ``axis`` (``tf.split``).
+
+    Args:
+        value: The tensor to split.
+        num_or_size_splits: The number of equal pieces (it must divide the axis), or
+            a list of piece sizes, one of which may be -1 (the rest).
+        axis: The axis to split along.
+        num: Accepted for compatibility (the number of pieces when sizes are a tensor).
+        name: Ignored.
+
+    Returns:
+        A list of tensors.
+
+    >>> import tapegrad as tg
+    >>> [t.shape for t in tg.split(tg.zeros((5, 2)), [2, -1])]
+    [(2, 2), (3, 2)]
+    """
+    x = convert_to_tensor(value)
+    if x.ndim == 0:
+        raise ValueError("split: value must have rank >= 1, got a scalar.")
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    a = normalize_axis(axis, x.ndim, "split")
+    length = x.shape[a]
+    spec = num_or_size_splits
+    if isinstance(spec, Tensor) and spec.ndim == 0:
+        spec = int(spec)
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        n = int(spec)
+        if n <= 0 or length % n:
+            raise ValueError(
+                f"split: num_or_size_splits={n} must evenly divide axis {a % x.ndim} of size "
+                f"{length} (value shape {x.shape})."
+            )
+        sizes = [length // n] * n
+    else:
+        sizes = _ints(spec, "split", "num_or_size_splits")
+        unknown = [i for i, s in enumerate(sizes) if s == -1]
+        if len(unknown) > 1 or any(s < -1 for s in sizes) or not sizes:
+            raise ValueError(
+                f"split: size splits {sizes} must be non-negative with at most one -1."
+            )
+        known = sum(s for s in sizes if s != -1)
+        if unknown and known <= length:
+            sizes[unknown[0]] = length - known
+        elif unknown or known != length:
+            raise ValueError(
+                f"split: size splits {spec if not unknown else sizes} must add up to the size "
+                f"{length} of axis {a % x.ndim} (value shape {x.shape})."
+            )
+    if num is not None and int(num) != len(sizes):
+        raise ValueError(f"split: num={num} but the split gives {len(sizes)} pieces.")
+    return list(split_p.bind(x, sizes=tuple(sizes), axis=a))
+
+
+# --- tile -------------------------------------------------------------------------------
+def _tile_impl(x, multiples):
+    k = x.ndim - len(multiples)
+    return np.tile(x, (1,) * k + tuple(multiples))
+
+
+def _tile_vjp(g, ans, x, multiples):
+    from .reduce import reduce_sum_p
+
+    r = len(multiples)
+    k = lead(g, r)
+    pairs = tuple(d for m, n in zip(multiples, x.shape) for d in (m, n))
+    g = reshape_p.bind(g, shape=g.shape[:k] + pairs)
+    axes = tuple(2 * i - 2 * r for i in range(r))
+    return reduce_sum_p.bind(g, axis=axes, keepdims=False)
+
+
+tile_p: Primitive = Primitive(
+    "tile",
+    _tile_impl,
+    vjps=(_tile_vjp,),
+    jvp=lambda t, ans, x, multiples: tile_p.bind(t[0], multiples=multiples),
+    save_inputs=(),
+)
+
+
+def tile(input: Any, multiples: Any, name: Any = None) -> Tensor:
+    """Repeat a tensor ``multiples[i]`` times along each axis ``i`` (``tf.tile``).
+
+    Args:
+        input: The tensor to tile.
+        multiples: Non-negative ints, one per axis of ``input``.
+        name: Ignored.
+
+    Returns:
+        A tensor of shape ``input.shape[i] * multiples[i]``; the gradient sums the copies.
+
+    >>> import tapegrad as tg
+    >>> tg.tile(tg.constant([[1.0, 2.0]]), [2, 2]).numpy().tolist()
+    [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
+    """
+    x = convert_to_tensor(input)
+    reps = _ints(multiples, "tile", "multiples")
+    if len(reps) != x.ndim:
+        raise ValueError(
+            f"tile: multiples must have one entry per axis of input (shape {x.shape}): "
+            f"expected length {x.ndim}, got {reps} (length {len(reps)})."
+        )
+    for i, m in enumerate(reps):
+        if m < 0:
+            raise ValueError(f"tile: multiples[{i}] must be >= 0, got {m} (multiples {reps}).")
+    if all(m == 1 for m in reps):
+        return x
+    return tile_p.bind(x, multiples=tuple(reps))
+
+
+# --- pad -------------------------------------------------------------------------------
+def _full_paddings(x_ndim: int, paddings: tuple) -> tuple:
+    return ((0, 0),) * (x_ndim - len(paddings)) + tuple(paddings)
+
+
+def _pad_impl(x, paddings, mode, constant_values):
+    pads = _full_paddings(x.ndim, paddings)
+    if mode == "CONSTANT":
+        return np.pad(x, pads, mode="constant", constant_values=constant_values)
+    return np.pad(x, pads, mode=mode.lower())
+
+
+def _pad_vjp(g, ans, x, paddings, mode, constant_values):
+    if mode == "CONSTANT":
+        from .index import getitem_p
+
+        idx = tuple(slice(b, b + n) for (b, _), n in zip(paddings, x.shape))
+        return getitem_p.bind(g, idx=idx, lead_ndim=lead(g, len(paddings)))
+    return pad_grad_p.bind(g, paddings=paddings, mode=mode)
+
+
+def _pad_jvp(t, ans, x, paddings, mode, constant_values):
+    zero = np.zeros((), x.dtype)[()]
+    return pad_p.bind(t[0], paddings=paddings, mode=mode, constant_values=zero)
+
+
+pad_p: Primitive = Primitive("pad", _pad_impl, vjps=(_pad_vjp,), jvp=_pad_jvp, save_inputs=())
+
+
+def _slab(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    return a[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _pad_grad_impl(g, paddings, mode):
+    """Fold a mirror-padded cotangent back onto the unpadded positions (MirrorPadGrad)."""
+    k = g.ndim - len(paddings)
+    out = g
+    for i, (before, after) in enumerate(paddings):
+        if not before and not after:
+            continue
+        ax = k + i
+        n = out.shape[ax] - before - after
+        core = np.array(_slab(out, ax, before, before + n))
+        left = np.flip(_slab(out, ax, 0, before), ax)
+        right = np.flip(_slab(out, ax, before + n, before + n + after), ax)
+        shift = 1 if mode == "REFLECT" else 0
+        if before:
+            _slab(core, ax, shift, shift + before)[...] += left
+        if after:
+            _slab(core, ax, n - shift - after, n - shift)[...] += right
+        out = core
+    return out
+
+
+pad_grad_p: Primitive = Primitive(
+    "pad_grad",
+    _pad_grad_impl,
+    vjps=(lambda gg, ans, g, paddings, mode: pad_p.bind(
+        gg, paddings=paddings, mode=mode, constant_values=np.zeros((), g.dtype)[()]),),
+    jvp=lambda t, ans, g, paddings, mode: pad_grad_p.bind(t[0], paddings=paddings, mode=mode),
+    save_inputs=(),
+)
+
+
+def pad(
+    tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any = 0, name: Any = None
+) -> Tensor:
+    """Pad a tensor (``tf.pad``): ``paddings[i] = [before, after]`` entries on axis ``i``.
+
+    ``"CONSTANT"`` fills with ``constant_values``; ``"REFLECT"`` mirrors without
+    the edge (paddings < axis size); ``"SYMMETRIC"`` mirrors with it
+    (paddings <= axis size). Mode names are case-insensitive. The gradient is the
+    cotangent's interior, plus the mirrored parts folded back; ``constant_values``
+    gets no gradient (as TensorFlow).
+
+    Args:
+        tensor: The tensor to pad.
+        paddings: Non-negative ints of shape ``[rank, 2]``.
+        mode: "CONSTANT", "REFLECT" or "SYMMETRIC".
+        constant_values: The fill value for "CONSTANT" (a scalar of the tensor's dtype).
+        name: Ignored.
+
+    Returns:
+        The padded tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.pad(tg.constant([1.0, 2.0, 3.0]), [[2, 1]], "REFLECT").numpy().tolist()
+    [3.0, 2.0, 1.0, 2.0, 3.0, 2.0]
+    """
+    x = convert_to_tensor(tensor)
+    mode_name = str(mode).upper()
+    if mode_name not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError(
+            f'pad: mode must be one of "CONSTANT", "REFLECT" or "SYMMETRIC", got {mode!r}.'
+        )
+    raw = paddings._value if isinstance(paddings, Tensor) else np.asarray(paddings)
+    if raw.size and raw.dtype.kind not in "iu":
+        raise TypeError(f"pad: paddings must be integers, got {paddings!r}.")
+    if raw.size == 0 and x.ndim == 0:
+        raw = np.zeros((0, 2), np.int64)
+    if raw.shape != (x.ndim, 2):
+        raise ValueError(
+            f"pad: paddings must have shape [rank, 2] = [{x.ndim}, 2] for a tensor of shape "
+            f"{x.shape}, got shape {list(raw.shape)}."
+        )
+    pads = tuple((int(b), int(a)) for b, a in raw)
+    for i, (b, a) in enumerate(pads):
+        if b < 0 or a < 0:
+            raise ValueError(f"pad: paddings must be non-negative, got {[b, a]} for axis {i}.")
+        size = x.shape[i]
+        if mode_name == "REFLECT" and (b >= size or a >= size) and (b or a):
+            raise ValueError(
+                f"pad: REFLECT paddings must be less than the dimension size: got {[b, a]} for "
+                f"axis {i} of size {size} (tensor shape {x.shape})."
+            )
+        if mode_name == "SYMMETRIC" and (b > size or a > size):
+            raise ValueError(
+                f"pad: SYMMETRIC paddings must be no greater than the dimension size: got "
+                f"{[b, a]} for axis {i} of size {size} (tensor shape {x.shape})."
+            )
+    if isinstance(constant_values, Tensor):
+        constant_values = constant_values._value
+    fill = np.asarray(constant_values)
+    if fill.ndim != 0:
+        raise ValueError(f"pad: constant_values must be a scalar, got shape {fill.shape}.")
+    fill = convert_to_tensor(fill[()], dtype=x.dtype)._value
+    if all(p == (0, 0) for p in pads):
+        return x
+    return pad_p.bind(x, paddings=pads, mode=mode_name, constant_values=fill)
+
+
+# --- reverse ----------------------------------------------------------------------------
+def _reverse_impl(x, axis):
+    return np.flip(x, axis)
+
+
+reverse_p: Primitive = Primitive(
+    "reverse",
+    _reverse_impl,
+    vjps=(lambda g, ans, x, axis: reverse_p.bind(g, axis=axis),),
+    jvp=lambda t, ans, x, axis: reverse_p.bind(t[0], axis=axis),
+    save_inputs=(),
+)
+
+
+def reverse(tensor: Any, axis: Any, name: Any = None) -> Tensor:
+    """Reverse the order of entries along the given axes (``tf.reverse``).
+
+    Args:
+        tensor: The tensor.
+        axis: A list of distinct axes (negative counts from the end).
+        name: Ignored.
+
+    Returns:
+        The reversed tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.reverse(tg.constant([[1.0, 2.0], [3.0, 4.0]]), [-1]).numpy().tolist()
+    [[2.0, 1.0], [4.0, 3.0]]
+    """
+    x = convert_to_tensor(tensor)
+    axes = _ints(axis, "reverse", "axis")
+    seen = set()
+    for a in axes:
+        n = normalize_axis(a, x.ndim, "reverse")
+        if n in seen:
+            raise ValueError(f"reverse: axis {a % max(x.ndim, 1)} is named more than once in "
+                             f"{axes}.")
+        seen.add(n)
+    if not seen:
+        return x
+    return reverse_p.bind(x, axis=tuple(sorted(seen)))
+
+
+# --- expand_dims / squeeze ---------------------------------------------------------------
 def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
-    """Insert a size-1 axis at ``axis``.
+    """Insert a size-1 axis at ``axis`` (``tf.expand_dims``).
+
+    Args:
+        input: The tensor.
+        axis: Position of the new axis, in ``[-(rank + 1), rank]``.
+        name: Ignored.
+
+    Returns:
+        A tensor of rank ``rank + 1``.
 
     >>> import tapegrad as tg
     >>> tg.expand_dims(tg.zeros((2, 3)), -1).shape
     (2, 3, 1)
     """
     x = convert_to_tensor(input)
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
     a = normalize_axis(axis, x.ndim + 1, "expand_dims") % (x.ndim + 1)
     return reshape_p.bind(x, shape=x.shape[:a] + (1,) + x.shape[a:])
 
 
 def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
-    """Remove size-1 axes (all of them, or those in ``axis``).
+    """Remove size-1 axes: all of them, or those in ``axis`` (``tf.squeeze``).
+
+    Args:
+        input: The tensor.
+        axis: An int or list of ints; each named axis must have size 1.
+        name: Ignored.
+
+    Returns:
+        The tensor without those axes.
 
     >>> import tapegrad as tg
     >>> tg.squeeze(tg.zeros((1, 3, 1))).shape
     (3,)
     """
     x = convert_to_tensor(input)
-    if axis is None:
+    if axis is None or (isinstance(axis, (list, tuple)) and not axis):
         keep = tuple(d for d in x.shape if d != 1)
     else:
-        axes = axis if isinstance(axis, (list, tuple)) else [axis]
-        axes = {normalize_axis(a, x.ndim, "squeeze") % x.ndim for a in axes}
-        for a in axes:
+        axes = {normalize_axis(a, x.ndim, "squeeze") % x.ndim
+                for a in _ints(axis, "squeeze", "axis")}
+        for a in sorted(axes):
             if x.shape[a] != 1:
                 raise ValueError(
-                    f"squeeze: cannot squeeze axis {a} of shape {x.shape}: its size is "
-                    f"{x.shape[a]}, not 1."
+                    f"squeeze: cannot squeeze axis {a} of a tensor of shape {x.shape}: expected "
+                    f"a dimension of 1, got {x.shape[a]}."
                 )
         keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
     return x if keep == x.shape else reshape_p.bind(x, shape=keep)
+

@@ -1,7 +1,16 @@
-"""Unary elementwise math: each op is its NumPy function plus its derivative.
+"""Unary elementwise math: each op is its NumPy/SciPy function plus its derivative.
 
-Derivatives are written with tapegrad ops (here, Tensor operators), so they
-differentiate again. Where TensorFlow picks a value at a kink, so do we.
+One line per rule, ``_elementwise(name, forward, f'(x, ans))``: the VJP is
+``g * conj(f')`` (TensorFlow's convention for complex inputs; ``conj`` is skipped
+for real ones) and the JVP ``t * f'``, so both batch over leading dimensions.
+Derivatives are written with tapegrad ops, so they differentiate again; each
+uses TensorFlow's formula, which fixes the values at the edges (``sqrt'(0) =
+inf``, ``abs'(0) = 0``, ``sign' = 0``, ``reciprocal'(0) = -inf``).
+
+Dtypes follow TensorFlow: transcendental functions take floating (and, where
+TensorFlow does, complex) tensors only; ``abs``, ``sign``, ``square`` and
+``negative`` also take integers. Rounding, predicates and ``logical_not``
+have no gradient (None). SciPy results are cast back to the input's dtype.
 """
 
 from __future__ import annotations
@@ -9,32 +18,263 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.special as _sp
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._helpers import elementwise
+from . import binary as _binary
+from . import creation as _creation
+from ._helpers import nondifferentiable
 
-__all__ = ["square", "sqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid"]
+__all__ = [
+    "abs",
+    "sign",
+    "square",
+    "sqrt",
+    "rsqrt",
+    "reciprocal",
+    "exp",
+    "expm1",
+    "log",
+    "log1p",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "sigmoid",
+    "log_sigmoid",
+    "softplus",
+    "erf",
+    "lgamma",
+    "digamma",
+    "polygamma",
+    "floor",
+    "ceil",
+    "round",
+    "is_nan",
+    "is_finite",
+    "is_inf",
+    "logical_not",
+    "conj",
+]
 
 
+# --- forward functions that need care -------------------------------------------------------
 def _sigmoid_impl(x):
-    # Stable in both tails: exp of a non-positive number only.
-    e = np.exp(-np.abs(x))
+    if x.dtype.kind == "c":
+        return 1 / (1 + np.exp(-x))
+    e = np.exp(-np.abs(x))  # exp of a non-positive number only: stable in both tails
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-square_p = elementwise("square", np.square, lambda x, ans: 2 * x, dtypes="fciu")
-sqrt_p = elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans")
-exp_p = elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
-log_p = elementwise("log", np.log, lambda x, ans: 1 / x)
-sin_p = elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
-cos_p = elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
-tanh_p = elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans")
-sigmoid_p = elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans), uses="ans")
+def _softplus_impl(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + e^x), stable
+
+
+def _log_sigmoid_impl(x):
+    return -_softplus_impl(-x)  # TensorFlow's definition (-0.0 at +inf included)
+
+
+def _special(fn):
+    """A SciPy function that keeps the input's dtype (SciPy computes some in float64)."""
+    return lambda x: fn(x).astype(x.dtype, copy=False)
+
+
+def _nonpositive_integer(x):
+    return (x <= 0) & (x == np.floor(x))  # poles of the gamma function, and -inf
+
+
+def _lgamma_impl(x):
+    return np.where(x == -np.inf, np.inf, _sp.gammaln(x)).astype(x.dtype, copy=False)
+
+
+def _digamma_impl(x):
+    # TensorFlow (Eigen) gives nan at the poles 0, -1, ... and at -inf; SciPy gives +-inf.
+    return np.where(_nonpositive_integer(x), np.nan, _sp.digamma(x)).astype(x.dtype, copy=False)
+
+
+def _polygamma_impl(a, x):
+    order = np.where((a >= 0) & (a == np.floor(a)), a, np.nan)  # TF: nan for other orders
+    with np.errstate(invalid="ignore"):
+        out = _sp.polygamma(np.nan_to_num(order, nan=1.0), x)
+    out = np.where(order == 0, _digamma_impl(x), out)
+    even = (order >= 2) & (np.fmod(order, 2) == 0)
+    out = np.where(np.isnan(order) | (even & _nonpositive_integer(x)), np.nan, out)
+    return out.astype(x.dtype, copy=False)
+
+
+# --- derivative pieces (tapegrad ops, so differentiable again) ------------------------------
+def _conj(t):
+    """``conj(t)`` for complex tensors, ``t`` itself for real ones (no op recorded)."""
+    return conj_p.bind(t) if t.dtype.kind == "c" else t
+
+
+def _elementwise(name, fn, derivative, *, uses="x", dtypes="fc"):
+    """A unary op from ``derivative(x, ans) = f'(x)``: VJP ``g * conj(f')``, JVP ``t * f'``.
+
+    ``uses`` says which of ``x`` and ``ans`` the derivative reads (``"x"``, ``"ans"``,
+    ``"x,ans"``), so the tape keeps only those.
+    """
+    reads = uses.split(",")
+    return Primitive(
+        name,
+        fn,
+        vjps=(lambda g, ans, x: g * _conj(derivative(x, ans)),),
+        jvp=lambda t, ans, x: t[0] * derivative(x, ans),
+        save_inputs=(0,) if "x" in reads else (),
+        save_ans="ans" in reads,
+        dtypes=dtypes,
+    )
+
+
+def _one_minus_square(x):
+    return 1 - square_p.bind(x)
+
+
+def _sign_vjp(g, ans, x):
+    return _creation.zeros_like(g)  # TensorFlow: zeros, even where g is inf or nan
+
+
+# --- sign and magnitude -------------------------------------------------------------------
+sign_p = Primitive("sign", np.sign, vjps=(_sign_vjp,), jvp=lambda t, ans, x: None,  # TF: None
+                   save_inputs=(), dtypes="fi")
+abs_p = _elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
+
+
+def _complex_abs_vjp(g, ans, x):  # TensorFlow: g * x / |x|, and 0 at 0
+    return _binary.div_no_nan_p.bind(_creation.cast(g, x.dtype) * x, _creation.cast(ans, x.dtype))
+
+
+def _complex_abs_jvp(t, ans, x):
+    return _binary.div_no_nan_p.bind(_creation.cast(_conj(x) * t[0], ans.dtype), ans)
+
+
+complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvp=_complex_abs_jvp,
+                          save_ans=True, dtypes="c")
+square_p = _elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
+
+# --- powers and roots ---------------------------------------------------------------------
+sqrt_p = _elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans")
+rsqrt_p = _elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
+                       uses="ans")
+reciprocal_p = _elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans")
+
+# --- exponentials and logarithms ----------------------------------------------------------
+exp_p = _elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
+expm1_p = _elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
+log_p = _elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
+log1p_p = _elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
+
+# --- trigonometric ------------------------------------------------------------------------
+sin_p = _elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
+cos_p = _elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
+tan_p = _elementwise("tan", np.tan, lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
+asin_p = _elementwise("asin", np.arcsin,
+                      lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x))))
+acos_p = _elementwise("acos", np.arccos,
+                      lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x))))
+atan_p = _elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
+
+# --- hyperbolic ---------------------------------------------------------------------------
+sinh_p = _elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
+cosh_p = _elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
+tanh_p = _elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans")
+asinh_p = _elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
+                       uses="ans")
+acosh_p = _elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)),
+                       uses="ans")
+atanh_p = _elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
+
+# --- logistic (stable for logits of +-1000) -------------------------------------------------
+sigmoid_p = _elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans), uses="ans")
+softplus_p = _elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
+log_sigmoid_p = _elementwise("log_sigmoid", _log_sigmoid_impl,
+                             lambda x, ans: sigmoid_p.bind(-x), dtypes="f")
+
+# --- special functions (SciPy) ------------------------------------------------------------
+_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
+erf_p = _elementwise("erf", _special(_sp.erf),
+                     lambda x, ans: _TWO_OVER_SQRT_PI * exp_p.bind(-square_p.bind(x)), dtypes="f")
+lgamma_p = _elementwise("lgamma", _lgamma_impl, lambda x, ans: digamma_p.bind(x), dtypes="f")
+digamma_p = _elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
+                         dtypes="f")
+
+
+def _polygamma_rule(g, ans, a, x):
+    return g * polygamma_p.bind(a + 1, x)  # no derivative in the order (None, as TensorFlow)
+
+
+polygamma_p = Primitive(
+    "polygamma",
+    _polygamma_impl,
+    vjps=(None, _polygamma_rule),
+    jvp=lambda t, ans, a, x: None if t[1] is None else _polygamma_rule(
+        _binary._fit(t[1], x, ans), ans, a, x),
+    vjp_reads=((), (0, 1)),
+    dtypes="f",
+)
+
+# --- rounding and predicates (no gradient: None, as TensorFlow) -------------------------------
+floor_p = nondifferentiable("floor", np.floor, dtypes="f")
+ceil_p = nondifferentiable("ceil", np.ceil, dtypes="f")
+round_p = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
+is_nan_p = nondifferentiable("is_nan", np.isnan, dtypes="f")
+is_finite_p = nondifferentiable("is_finite", np.isfinite, dtypes="f")
+is_inf_p = nondifferentiable("is_inf", np.isinf, dtypes="f")
+logical_not_p = nondifferentiable("logical_not", np.logical_not, dtypes="b")
+
+# --- complex ------------------------------------------------------------------------------
+conj_p = Primitive(
+    "conj",
+    np.conj,
+    vjps=(lambda g, ans, x: conj_p.bind(g),),
+    jvp=lambda t, ans, x: conj_p.bind(t[0]),
+    save_inputs=(),
+)
+
+
+# =================================================================================================
+# Public functions (TensorFlow's names and signatures)
+# =================================================================================================
+def abs(x: Any, name: Any = None) -> Tensor:
+    """``|x|`` elementwise; the gradient is ``sign(x)``, so 0 at 0 (TensorFlow).
+
+    Floating and signed integer tensors keep their dtype; complex ones give their
+    magnitude as a real tensor (complex64 -> float32), with gradient ``g * x / |x|``.
+
+    >>> import tapegrad as tg
+    >>> tg.abs(tg.constant([-2.0, 0.0, 3.0])).numpy().tolist()
+    [2.0, 0.0, 3.0]
+    """
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    return complex_abs_p.bind(x) if x.dtype.kind == "c" else abs_p.bind(x)
+
+
+def sign(x: Any, name: Any = None) -> Tensor:
+    """-1, 0 or 1 by the sign of ``x`` (nan stays nan); its gradient is zero everywhere.
+
+    For complex ``x``, ``x / |x|`` (0 at 0), differentiable, as TensorFlow computes it.
+
+    >>> import tapegrad as tg
+    >>> tg.sign(tg.constant([-2.0, 0.0, 3.0])).numpy().tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    if x.dtype.kind == "c":
+        return _binary.div_no_nan_p.bind(x, _creation.cast(complex_abs_p.bind(x), x.dtype))
+    return sign_p.bind(x)
 
 
 def square(x: Any, name: Any = None) -> Tensor:
-    """``x * x`` elementwise.
+    """``x * x`` elementwise (any numeric dtype).
 
     >>> import tapegrad as tg
     >>> tg.square(3.0).numpy()
@@ -53,6 +293,26 @@ def sqrt(x: Any, name: Any = None) -> Tensor:
     return sqrt_p.bind(x)
 
 
+def rsqrt(x: Any, name: Any = None) -> Tensor:
+    """``1 / sqrt(x)`` elementwise.
+
+    >>> import tapegrad as tg
+    >>> tg.math.rsqrt(4.0).numpy()
+    np.float32(0.5)
+    """
+    return rsqrt_p.bind(x)
+
+
+def reciprocal(x: Any, name: Any = None) -> Tensor:
+    """``1 / x`` elementwise (floating or complex tensors).
+
+    >>> import tapegrad as tg
+    >>> tg.math.reciprocal(4.0).numpy()
+    np.float32(0.25)
+    """
+    return reciprocal_p.bind(x)
+
+
 def exp(x: Any, name: Any = None) -> Tensor:
     """``e ** x`` elementwise.
 
@@ -63,14 +323,34 @@ def exp(x: Any, name: Any = None) -> Tensor:
     return exp_p.bind(x)
 
 
+def expm1(x: Any, name: Any = None) -> Tensor:
+    """``exp(x) - 1``, accurate for small ``x``.
+
+    >>> import tapegrad as tg
+    >>> float(tg.math.expm1(0.0))
+    0.0
+    """
+    return expm1_p.bind(x)
+
+
 def log(x: Any, name: Any = None) -> Tensor:
     """Natural logarithm.
 
     >>> import tapegrad as tg
-    >>> float(tg.log(1.0))
+    >>> float(tg.math.log(1.0))
     0.0
     """
     return log_p.bind(x)
+
+
+def log1p(x: Any, name: Any = None) -> Tensor:
+    """``log(1 + x)``, accurate for small ``x``.
+
+    >>> import tapegrad as tg
+    >>> float(tg.math.log1p(0.0))
+    0.0
+    """
+    return log1p_p.bind(x)
 
 
 def sin(x: Any, name: Any = None) -> Tensor:
@@ -93,6 +373,66 @@ def cos(x: Any, name: Any = None) -> Tensor:
     return cos_p.bind(x)
 
 
+def tan(x: Any, name: Any = None) -> Tensor:
+    """Tangent.
+
+    >>> import tapegrad as tg
+    >>> float(tg.tan(0.0))
+    0.0
+    """
+    return tan_p.bind(x)
+
+
+def asin(x: Any, name: Any = None) -> Tensor:
+    """Inverse sine (nan outside [-1, 1]).
+
+    >>> import tapegrad as tg
+    >>> float(tg.asin(0.0))
+    0.0
+    """
+    return asin_p.bind(x)
+
+
+def acos(x: Any, name: Any = None) -> Tensor:
+    """Inverse cosine (nan outside [-1, 1]).
+
+    >>> import tapegrad as tg
+    >>> float(tg.acos(1.0))
+    0.0
+    """
+    return acos_p.bind(x)
+
+
+def atan(x: Any, name: Any = None) -> Tensor:
+    """Inverse tangent.
+
+    >>> import tapegrad as tg
+    >>> float(tg.atan(0.0))
+    0.0
+    """
+    return atan_p.bind(x)
+
+
+def sinh(x: Any, name: Any = None) -> Tensor:
+    """Hyperbolic sine.
+
+    >>> import tapegrad as tg
+    >>> float(tg.sinh(0.0))
+    0.0
+    """
+    return sinh_p.bind(x)
+
+
+def cosh(x: Any, name: Any = None) -> Tensor:
+    """Hyperbolic cosine.
+
+    >>> import tapegrad as tg
+    >>> float(tg.cosh(0.0))
+    1.0
+    """
+    return cosh_p.bind(x)
+
+
 def tanh(x: Any, name: Any = None) -> Tensor:
     """Hyperbolic tangent.
 
@@ -103,50 +443,184 @@ def tanh(x: Any, name: Any = None) -> Tensor:
     return tanh_p.bind(x)
 
 
-def sigmoid(x: Any, name: Any = None) -> Tensor:
-    """Logistic sigmoid ``1 / (1 + exp(-x))``, computed stably.
+def asinh(x: Any, name: Any = None) -> Tensor:
+    """Inverse hyperbolic sine.
 
     >>> import tapegrad as tg
-    >>> float(tg.sigmoid(0.0))
-    0.5
+    >>> float(tg.asinh(0.0))
+    0.0
+    """
+    return asinh_p.bind(x)
+
+
+def acosh(x: Any, name: Any = None) -> Tensor:
+    """Inverse hyperbolic cosine (nan below 1; the gradient at 1 is inf).
+
+    >>> import tapegrad as tg
+    >>> float(tg.acosh(1.0))
+    0.0
+    """
+    return acosh_p.bind(x)
+
+
+def atanh(x: Any, name: Any = None) -> Tensor:
+    """Inverse hyperbolic tangent (nan outside [-1, 1]).
+
+    >>> import tapegrad as tg
+    >>> float(tg.atanh(0.0))
+    0.0
+    """
+    return atanh_p.bind(x)
+
+
+def sigmoid(x: Any, name: Any = None) -> Tensor:
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, computed stably (finite at +-1000).
+
+    >>> import tapegrad as tg
+    >>> tg.sigmoid(tg.constant([-1000.0, 0.0, 1000.0])).numpy().tolist()
+    [0.0, 0.5, 1.0]
     """
     return sigmoid_p.bind(x)
 
 
-def _sign_impl(x):
-    return np.sign(x)
-
-
-sign_p = Primitive("sign", _sign_impl, vjps=(lambda g, ans, x: g * 0,),
-                   jvp=lambda t, ans, x: t[0] * 0, save_inputs=(), dtypes="fiuc")
-abs_p = elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
-conj_p = Primitive(
-    "conj",
-    np.conj,
-    vjps=(lambda g, ans, x: conj_p.bind(g),),
-    jvp=lambda t, ans, x: conj_p.bind(t[0]),
-    save_inputs=(),
-)
-
-
-def sign(x: Any, name: Any = None) -> Tensor:
-    """-1, 0 or 1 by the sign of ``x``; its gradient is zero everywhere (TensorFlow).
+def log_sigmoid(x: Any, name: Any = None) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, computed stably; the gradient is ``sigmoid(-x)``.
 
     >>> import tapegrad as tg
-    >>> tg.sign(tg.constant([-2.0, 0.0, 3.0])).numpy().tolist()
-    [-1.0, 0.0, 1.0]
+    >>> tg.math.log_sigmoid(tg.constant([-1000.0, 0.0])).numpy().tolist()
+    [-1000.0, -0.6931471824645996]
     """
-    return sign_p.bind(x)
+    return log_sigmoid_p.bind(x)
 
 
-def abs(x: Any, name: Any = None) -> Tensor:
-    """``|x|``; the gradient is ``sign(x)``, so 0 at 0 (TensorFlow).
+def softplus(features: Any, name: Any = None) -> Tensor:
+    """``log(1 + exp(x))``, computed stably; the gradient is ``sigmoid(x)``.
 
     >>> import tapegrad as tg
-    >>> tg.abs(-2.0).numpy()
-    np.float32(2.0)
+    >>> tg.math.softplus(tg.constant([-1000.0, 1000.0])).numpy().tolist()
+    [0.0, 1000.0]
     """
-    return abs_p.bind(x)
+    return softplus_p.bind(features)
+
+
+def erf(x: Any, name: Any = None) -> Tensor:
+    """The error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt``.
+
+    >>> import tapegrad as tg
+    >>> float(tg.math.erf(0.0))
+    0.0
+    """
+    return erf_p.bind(x)
+
+
+def lgamma(x: Any, name: Any = None) -> Tensor:
+    """``log|Gamma(x)|``; inf at the poles 0, -1, -2, ...; the gradient is ``digamma(x)``.
+
+    >>> import tapegrad as tg
+    >>> float(tg.math.lgamma(1.0))
+    0.0
+    """
+    return lgamma_p.bind(x)
+
+
+def digamma(x: Any, name: Any = None) -> Tensor:
+    """The derivative of ``lgamma``; nan at the poles (TensorFlow); gradient ``polygamma(1, x)``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.digamma(1.0).numpy()
+    np.float32(-0.5772157)
+    """
+    return digamma_p.bind(x)
+
+
+def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
+    """The ``a``-th derivative of ``digamma`` at ``x`` (``a`` a whole number, else nan).
+
+    ``a`` and ``x`` are floating tensors of one dtype and broadcast together. As in
+    TensorFlow there is a gradient for ``x`` but none (None) for ``a``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.polygamma(1.0, 1.0).numpy()
+    np.float32(1.644934)
+    """
+    if not isinstance(a, Tensor) and isinstance(x, Tensor):
+        a = convert_to_tensor(a, dtype=x.dtype)  # a Python order takes x's dtype
+    return polygamma_p.bind(a, x)
+
+
+def floor(x: Any, name: Any = None) -> Tensor:
+    """Largest whole number ``<= x`` (floating tensors; no gradient).
+
+    >>> import tapegrad as tg
+    >>> tg.floor(tg.constant([-1.5, 1.5])).numpy().tolist()
+    [-2.0, 1.0]
+    """
+    return floor_p.bind(x)
+
+
+def ceil(x: Any, name: Any = None) -> Tensor:
+    """Smallest whole number ``>= x`` (floating tensors; no gradient).
+
+    >>> import tapegrad as tg
+    >>> tg.math.ceil(tg.constant([-1.5, 1.5])).numpy().tolist()
+    [-1.0, 2.0]
+    """
+    return ceil_p.bind(x)
+
+
+def round(x: Any, name: Any = None) -> Tensor:
+    """Round half to even (banker's rounding, as TensorFlow); integers are returned as they are.
+
+    No gradient (None).
+
+    >>> import tapegrad as tg
+    >>> tg.round(tg.constant([0.5, 1.5, 2.5, -0.5])).numpy().tolist()
+    [0.0, 2.0, 2.0, -0.0]
+    """
+    x = convert_to_tensor(x)
+    if x.dtype.kind in "iu":
+        return x
+    return round_p.bind(x)
+
+
+def is_nan(x: Any, name: Any = None) -> Tensor:
+    """True where ``x`` is nan (floating tensors).
+
+    >>> import tapegrad as tg
+    >>> tg.math.is_nan(tg.constant([1.0, float("nan")])).numpy().tolist()
+    [False, True]
+    """
+    return is_nan_p.bind(x)
+
+
+def is_finite(x: Any, name: Any = None) -> Tensor:
+    """True where ``x`` is neither inf nor nan (floating tensors).
+
+    >>> import tapegrad as tg
+    >>> tg.math.is_finite(tg.constant([1.0, float("inf")])).numpy().tolist()
+    [True, False]
+    """
+    return is_finite_p.bind(x)
+
+
+def is_inf(x: Any, name: Any = None) -> Tensor:
+    """True where ``x`` is +inf or -inf (floating tensors).
+
+    >>> import tapegrad as tg
+    >>> tg.math.is_inf(tg.constant([1.0, float("-inf")])).numpy().tolist()
+    [False, True]
+    """
+    return is_inf_p.bind(x)
+
+
+def logical_not(x: Any, name: Any = None) -> Tensor:
+    """Elementwise NOT of a bool tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.logical_not(tg.constant([True, False])).numpy().tolist()
+    [False, True]
+    """
+    return logical_not_p.bind(x)
 
 
 def conj(x: Any, name: Any = None) -> Tensor:
@@ -158,6 +632,3 @@ def conj(x: Any, name: Any = None) -> Tensor:
     """
     x = x if isinstance(x, Tensor) else convert_to_tensor(x)
     return conj_p.bind(x) if x.dtype.kind == "c" else x
-
-
-__all__ += ["sign", "abs", "conj"]

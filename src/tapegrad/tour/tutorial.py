@@ -7,7 +7,7 @@ namespace, so the tests can check every value the notebook prints.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 IMPORT = "import tapegrad as tf\n\ntf.enable_eager_execution()\n"
 

@@ -1,0 +1,356 @@
+"""Checkpoints: save and restore a model's variables and its optimizer's state.
+
+A checkpoint is one NumPy ``.npz`` file (a zip of ``.npy`` arrays, no pickles):
+
+* ``variables/<path>``: each variable's value, named by where the model holds
+  it (``Module.named_variables``: ``"layers/0/w"``; for a dict, its keys);
+* ``optimizer/<path>/<slot>``: the optimizer's state for that variable (Adam's
+  ``m``, ``v`` and ``step``, ...), plus ``optimizer/class`` and
+  ``optimizer/iterations``;
+* ``__tapegrad__/format``: a format marker.
+
+``save`` writes a temporary file in the target's directory and renames it over
+the target (``os.replace``), so a crash mid-write leaves the previous
+checkpoint whole. ``restore`` reads with ``allow_pickle=False``, checks every
+name, shape and dtype against the model (and optimizer) first, and only then
+assigns: a failed restore changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+import zlib
+from typing import Any
+
+import numpy as np
+
+from ._core.tensor import Variable
+from .module import Module, _leaves_with_paths
+from .optimizers import Optimizer
+
+__all__ = ["save", "restore", "list_variables"]
+
+FORMAT_KEY = "__tapegrad__/format"
+FORMAT = "tapegrad-checkpoint/1"
+_VARS = "variables/"
+_OPT = "optimizer/"
+_OPT_CLASS = "optimizer/class"
+_OPT_ITERATIONS = "optimizer/iterations"
+_SHOWN = 8  # names listed in an error before "..."
+
+
+def _named_variables(obj: Any, op: str) -> list[tuple[str, Variable]]:
+    """``(name, variable)`` for a Module or a nest (dict, list, tuple) of variables/modules."""
+    named = _collect(obj, op)
+    names: dict = {}
+    for name, v in named:
+        if name in names:
+            raise ValueError(
+                f"checkpoint.{op}: two different variables are both named {name!r} (a dict key "
+                "with '/' that matches a nested path?); rename one so that each name is unique."
+            )
+        names[name] = v
+    return named
+
+
+def _collect(obj: Any, op: str) -> list[tuple[str, Variable]]:
+    if isinstance(obj, Module):
+        return obj.named_variables()
+    if not isinstance(obj, (dict, list, tuple)):
+        raise TypeError(
+            f"checkpoint.{op}: expected a tapegrad.Module or a dict of Variables, got "
+            f"{type(obj).__name__}. Wrap a single variable as {{'name': variable}}."
+        )
+    named: list = []
+    seen: set = set()
+    for path, leaf in _leaves_with_paths(obj, ()):
+        prefix = "/".join(str(p) for p in path)
+        if isinstance(leaf, Module):
+            pairs = [(f"{prefix}/{name}", v) for name, v in leaf.named_variables()]
+        elif isinstance(leaf, Variable):
+            pairs = [(prefix, leaf)]
+        else:
+            raise TypeError(
+                f"checkpoint.{op}: the entry {prefix!r} is {type(leaf).__name__}, not a "
+                "Variable or Module; only variables are saved."
+            )
+        for name, v in pairs:
+            if id(v) not in seen:
+                seen.add(id(v))
+                named.append((name, v))
+    return named
+
+
+def _listed(names: Any) -> str:
+    names = sorted(names)
+    shown = ", ".join(repr(n) for n in names[:_SHOWN])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > _SHOWN else "")
+
+
+def _write_npz(file: Any, arrays: dict) -> None:
+    """Write the arrays to an open binary file (a seam for the crash test)."""
+    np.savez(file, **arrays)
+
+
+def _write_atomically(path: str, arrays: dict) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            _write_npz(file, arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        try:  # keep the old file's permissions; mkstemp's 0600 otherwise
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+
+def save(path: Any, obj: Any, optimizer: Optimizer | None = None) -> str:
+    """Save the variables of ``obj`` (and ``optimizer``'s state for them) to ``path``.
+
+    The file is written atomically: to a temporary file next to ``path``,
+    then renamed over it. It is written exactly at ``path`` (no suffix is
+    added; ``.npz`` is the natural one).
+
+    Args:
+        path: the file to write (str or path-like).
+        obj: a ``Module``, or a dict (or list) of Variables and Modules.
+        optimizer: an optimizer whose per-variable state (for these variables)
+            and step count are saved too.
+
+    Returns:
+        The path written, as a string.
+
+    >>> import os, tempfile, tapegrad as tg
+    >>> model = {"w": tg.Variable([1.0, 2.0])}
+    >>> path = tg.checkpoint.save(os.path.join(tempfile.mkdtemp(), "ckpt.npz"), model)
+    >>> _ = model["w"].assign([0.0, 0.0])
+    >>> tg.checkpoint.restore(path, model)
+    >>> model["w"].numpy().tolist()
+    [1.0, 2.0]
+    """
+    path = os.fspath(path)
+    named = _named_variables(obj, "save")
+    arrays: dict = {FORMAT_KEY: np.array(FORMAT)}
+    for name, v in named:
+        arrays[_VARS + name] = np.asarray(v._value)
+    if optimizer is not None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"checkpoint.save: optimizer must be a tapegrad optimizer, got "
+                f"{type(optimizer).__name__}."
+            )
+        arrays[_OPT_CLASS] = np.array(type(optimizer).__name__)
+        arrays[_OPT_ITERATIONS] = np.array(optimizer.iterations, np.int64)
+        for name, v in named:
+            for slot, value in (optimizer._export_state(v) or {}).items():
+                arrays[f"{_OPT}{name}/{slot}"] = value
+    _write_atomically(path, arrays)
+    return path
+
+
+def _load(path: str, op: str) -> dict:
+    """Every array in the file, read now (so a damaged member fails here, not later)."""
+    try:
+        file = np.load(path, allow_pickle=False)
+        if isinstance(file, np.lib.npyio.NpzFile):
+            with file:
+                arrays = {key: file[key] for key in file.files}
+        else:
+            arrays = {}  # a single .npy array: no marker below
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as err:
+        raise ValueError(
+            f"checkpoint.{op}: cannot read {path!r}: the file is truncated, damaged or not a "
+            f"tapegrad checkpoint ({type(err).__name__}: {err})."
+        ) from err
+    marker = arrays.get(FORMAT_KEY)
+    if marker is None or marker.dtype.kind != "U" or str(marker) != FORMAT:
+        raise ValueError(
+            f"checkpoint.{op}: {path!r} is an .npz file but not a tapegrad checkpoint "
+            f"(no {FORMAT!r} marker); write checkpoints with tapegrad.checkpoint.save."
+        )
+    return arrays
+
+
+def list_variables(path: Any) -> list[tuple[str, tuple, str]]:
+    """``(name, shape, dtype name)`` of each variable saved in a checkpoint, sorted by name.
+
+    >>> import os, tempfile, tapegrad as tg
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+    >>> _ = tg.checkpoint.save(path, {"b": tg.Variable([0.0]), "w": tg.Variable([[1.0]])})
+    >>> tg.checkpoint.list_variables(path)
+    [('b', (1,), 'float32'), ('w', (1, 1), 'float32')]
+    """
+    arrays = _load(os.fspath(path), "list_variables")
+    return sorted(
+        (k[len(_VARS) :], a.shape, a.dtype.name) for k, a in arrays.items() if k.startswith(_VARS)
+    )
+
+
+def _check_array(name: str, found: np.ndarray, shape: tuple, dtype: np.dtype) -> str | None:
+    if found.shape == shape and found.dtype == dtype:
+        return None
+    return (
+        f"{name!r}: expected shape {shape} dtype {dtype.name}, found shape {found.shape} "
+        f"dtype {found.dtype.name}"
+    )
+
+
+def restore(path: Any, obj: Any, optimizer: Optimizer | None = None) -> None:
+    """Load a checkpoint written by ``save`` into the variables of ``obj`` (and ``optimizer``).
+
+    Everything is checked before anything is assigned: the file must hold
+    exactly the model's variable names, each with the variable's shape and
+    dtype, and (when ``optimizer`` is given) state saved from the same
+    optimizer class. If the file also holds optimizer state and ``optimizer``
+    is None, that state is ignored.
+
+    Args:
+        path: a file written by :func:`save`.
+        obj: the ``Module`` (or dict of Variables) to load into.
+        optimizer: an optimizer to load the saved state and step count into.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: the file is truncated or not a checkpoint; names are missing
+            or unexpected (a file from another model); a variable's shape or
+            dtype differs (the message names it with expected and found values);
+            the optimizer state does not match. Nothing is changed.
+
+    >>> import os, tempfile, tapegrad as tg
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+    >>> _ = tg.checkpoint.save(path, {"w": tg.Variable([1.0, 2.0])})
+    >>> tg.checkpoint.restore(path, {"w": tg.Variable([0.0, 0.0, 0.0])})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: checkpoint.restore: ... 'w': expected shape (3,) dtype float32, found shape (2,) ...
+    """
+    path = os.fspath(path)
+    named = _named_variables(obj, "restore")
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"checkpoint.restore: optimizer must be a tapegrad optimizer, got "
+            f"{type(optimizer).__name__}."
+        )
+    arrays = _load(path, "restore")
+    saved = {k[len(_VARS) :]: a for k, a in arrays.items() if k.startswith(_VARS)}
+    expected = {name: v for name, v in named}
+    missing = expected.keys() - saved.keys()
+    unexpected = saved.keys() - expected.keys()
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing from the file: {_listed(missing)}")
+        if unexpected:
+            parts.append(f"in the file but not in the model: {_listed(unexpected)}")
+        raise ValueError(
+            f"checkpoint.restore: {path!r} does not match this model's variables ("
+            + "; ".join(parts)
+            + "). Was it saved from another model?"
+        )
+    problems = [
+        p
+        for name, v in named
+        if (p := _check_array(name, saved[name], v.shape, v.dtype)) is not None
+    ]
+    if problems:
+        raise ValueError(
+            f"checkpoint.restore: {path!r} does not fit this model; variable "
+            + "; variable ".join(problems[:_SHOWN])
+            + (f"; ... ({len(problems)} mismatches)" if len(problems) > _SHOWN else "")
+            + "."
+        )
+    states: dict = {}
+    iterations = 0
+    if optimizer is not None:
+        states, iterations = _optimizer_state(path, arrays, expected, optimizer)
+    # Everything is valid: assign.
+    for name, v in named:
+        v.assign(saved[name])
+    if optimizer is not None:
+        for name, v in named:
+            optimizer._import_state(v, states.get(name))
+        optimizer.iterations = iterations
+
+
+def _optimizer_state(path: str, arrays: dict, expected: dict, optimizer: Optimizer):
+    """Validated ``({variable name: {slot: array}}, iterations)`` from the file."""
+    kind = type(optimizer).__name__
+    if _OPT_CLASS not in arrays:
+        raise ValueError(
+            f"checkpoint.restore: {path!r} holds no optimizer state (it was saved without an "
+            f"optimizer); restore it without optimizer=, or save with the {kind}."
+        )
+    saved_kind = str(arrays[_OPT_CLASS])
+    if saved_kind != kind:
+        raise ValueError(
+            f"checkpoint.restore: {path!r} holds {saved_kind} state, but the optimizer is a "
+            f"{kind}; create a {saved_kind} to restore it."
+        )
+    iterations = arrays.get(_OPT_ITERATIONS)
+    if iterations is None or iterations.shape != () or iterations.dtype.kind not in "iu":
+        raise ValueError(f"checkpoint.restore: {path!r} has no valid optimizer/iterations.")
+    slots = set(optimizer.get_slot_names()) | {"step"}
+    states: dict = {}
+    problems = []
+    for key, array in arrays.items():
+        if not key.startswith(_OPT) or key in (_OPT_CLASS, _OPT_ITERATIONS):
+            continue
+        name, _, slot = key[len(_OPT) :].rpartition("/")
+        if name not in expected:
+            problems.append(f"state {key!r} is for a variable the model does not have")
+            continue
+        if slot not in slots:
+            problems.append(
+                f"state {key!r}: {kind} (as configured) has no slot {slot!r}; its slots are "
+                f"{sorted(slots)}"
+            )
+            continue
+        v = expected[name]
+        if slot == "step":
+            bad = (
+                None
+                if array.shape == () and array.dtype.kind in "iu"
+                else (
+                    f"{key!r}: expected an integer scalar, found shape {array.shape} dtype "
+                    f"{array.dtype.name}"
+                )
+            )
+        else:
+            bad = _check_array(key, array, v.shape, v.dtype)
+        if bad:
+            problems.append(bad)
+            continue
+        states.setdefault(name, {})[slot] = array
+    for name, state in states.items():
+        if state.keys() != slots:
+            problems.append(
+                f"the state of {name!r} is incomplete: has {sorted(state)}, needs {sorted(slots)}"
+            )
+    if problems:
+        raise ValueError(
+            f"checkpoint.restore: the optimizer state in {path!r} does not fit this "
+            f"{kind}: "
+            + "; ".join(problems[:_SHOWN])
+            + (f"; ... ({len(problems)} problems)" if len(problems) > _SHOWN else "")
+            + "."
+        )
+    return states, int(iterations)

@@ -1,0 +1,150 @@
+"""``Module``: a container that finds the variables of a model, like ``tf.Module``.
+
+A model is a plain Python object whose attributes hold Variables, other
+modules, and lists, tuples and dicts of them. ``Module`` walks those
+attributes (sorted by name, as TensorFlow does; dict entries sorted by key) and
+collects every Variable once, so an optimizer or a checkpoint needs no list
+kept by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ._core.tensor import Variable
+
+__all__ = ["Module"]
+
+
+def _snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def _leaves_with_paths(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
+    """Yield ``(path, leaf)`` for a nest of lists, tuples and dicts (dict keys sorted)."""
+    if isinstance(value, dict):
+        try:
+            keys = sorted(value)
+        except TypeError:  # keys of mixed types: keep insertion order
+            keys = list(value)
+        for key in keys:
+            yield from _leaves_with_paths(value[key], path + (key,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _leaves_with_paths(item, path + (i,))
+    else:
+        yield path, value
+
+
+class Module:
+    """Base class for models: tracks the Variables found through its attributes.
+
+    Variables are found in attributes, in lists, tuples and dicts (at any
+    depth) and in nested modules. Each variable is listed once (where it is
+    first met), in a stable order: this module's attributes sorted by name,
+    then each submodule's, in the order they were found. That is the order of
+    ``tf.Module``.
+
+    Args:
+        name: the module's name; defaults to the class name in snake_case.
+
+    >>> import tapegrad as tg
+    >>> class Dense(tg.Module):
+    ...     def __init__(self, n_in, n_out):
+    ...         super().__init__()
+    ...         self.w = tg.Variable(tg.ones((n_in, n_out)), name="w")
+    ...         self.b = tg.Variable(tg.zeros((n_out,)), name="b")
+    ...     def __call__(self, x):
+    ...         return tg.matmul(x, self.w) + self.b
+    >>> class MLP(tg.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.layers = [Dense(3, 4), Dense(4, 2)]
+    ...         self.step = tg.Variable(0, trainable=False)
+    >>> model = MLP()
+    >>> [v.name for v in model.variables]  # own attributes first, then submodules'
+    ['Variable:0', 'b:0', 'w:0', 'b:0', 'w:0']
+    >>> len(model.trainable_variables), len(model.submodules)
+    (4, 2)
+    """
+
+    def __init__(self, name: str | None = None):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Module: name must be a string, got {type(name).__name__}.")
+        self._name = name if name is not None else _snake_case(type(self).__name__)
+
+    @property
+    def name(self) -> str:
+        """The module's name (the class name in snake_case unless given)."""
+        # getattr: a subclass that forgot super().__init__() still works.
+        return getattr(self, "_name", None) or _snake_case(type(self).__name__)
+
+    @property
+    def variables(self) -> tuple:
+        """Every Variable of this module and its submodules, each once, in a stable order."""
+        return tuple(leaf for _, leaf in self._flatten(_is_variable))
+
+    @property
+    def trainable_variables(self) -> tuple:
+        """The variables with ``trainable=True``, in the order of ``variables``."""
+        return tuple(leaf for _, leaf in self._flatten(lambda v: _is_variable(v) and v.trainable))
+
+    @property
+    def non_trainable_variables(self) -> tuple:
+        """The variables with ``trainable=False``, in the order of ``variables``."""
+        return tuple(
+            leaf for _, leaf in self._flatten(lambda v: _is_variable(v) and not v.trainable)
+        )
+
+    @property
+    def submodules(self) -> tuple:
+        """Every Module reachable from this one (not itself), each once."""
+        return tuple(leaf for _, leaf in self._flatten(lambda v: isinstance(v, Module)))
+
+    def named_variables(self) -> list[tuple[str, Variable]]:
+        """``(path, variable)`` pairs, paths like ``"layers/0/w"``, in ``variables`` order.
+
+        The path is where each variable is first found; checkpoints use it as
+        the variable's name.
+
+        >>> import tapegrad as tg
+        >>> m = tg.Module()
+        >>> m.params = {"w": tg.Variable(1.0), "b": tg.Variable(0.0)}
+        >>> [path for path, _ in m.named_variables()]
+        ['params/b', 'params/w']
+        """
+        return [("/".join(str(p) for p in path), v) for path, v in self._flatten(_is_variable)]
+
+    def _flatten(self, predicate: Callable[[Any], bool]) -> list[tuple[tuple, Any]]:
+        """``(path, leaf)`` for every leaf matching ``predicate``, each object once."""
+        found: list = []
+        seen = {id(self)}
+        self._walk(predicate, (), seen, [], found)
+        return found
+
+    def _walk(self, predicate, module_path, seen, stack, found) -> None:
+        submodules = []
+        for key in sorted(vars(self)):
+            for leaf_path, leaf in _leaves_with_paths(vars(self)[key], (key,)):
+                if id(leaf) in seen:
+                    continue
+                seen.add(id(leaf))
+                if predicate(leaf):
+                    found.append((module_path + leaf_path, leaf))
+                if isinstance(leaf, Module):
+                    submodules.append((module_path + leaf_path, leaf))
+        stack.append(id(self))
+        for path, module in submodules:
+            if id(module) not in stack:
+                module._walk(predicate, path, seen, stack, found)
+        stack.pop()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}: {len(self.variables)} variables>"
+
+
+def _is_variable(value: Any) -> bool:
+    return isinstance(value, Variable)
