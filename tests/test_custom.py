@@ -146,3 +146,13 @@ def test_recompute_grad_with_variables():
     t = np.tanh(np.array([1.0, 2.0]) * w.numpy())
     np.testing.assert_allclose(gw.numpy(), (1 - t**2) * np.array([1.0, 2.0]))
     np.testing.assert_allclose(gx.numpy(), (1 - t**2) * w.numpy())
+
+
+def test_jacobian_through_custom_gradient_loops_over_rows():
+    f = tg.recompute_grad(lambda x: tg.sin(x) * x)
+    x = tg.constant(np.array([0.5, 1.0]))
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    expected = np.diag(np.cos([0.5, 1.0]) * [0.5, 1.0] + np.sin([0.5, 1.0]))
+    np.testing.assert_allclose(tape.jacobian(y, x).numpy(), expected, rtol=1e-12)

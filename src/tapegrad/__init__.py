@@ -4,14 +4,24 @@ Use it as ``import tapegrad as tg``, or run TensorFlow 2 eager code unchanged
 with ``import tapegrad as tf``. See the README for a tour.
 """
 
-from . import ops as _ops  # installs operators and engine hooks first
+from . import (
+    autodiff,
+    checkpoint,
+    debugging,  # installs the evidence hooks GradientTape.explain reads
+    linalg,
+    math,
+    nn,
+    optimizers,
+    random,
+    testing,
+)
+from . import ops as _ops  # noqa: F401  (installs the Tensor operators and engine hooks)
 from ._core.forward import ForwardAccumulator
 from ._core.indexed_slices import IndexedSlices
 from ._core.tape import GradientTape, UnconnectedGradients
 from ._core.tensor import (
     Tensor,
     Variable,
-    bool_ as bool,
     complex64,
     complex128,
     convert_to_tensor,
@@ -24,8 +34,9 @@ from ._core.tensor import (
     int64,
     uint8,
 )
-from . import autodiff, checkpoint, linalg, math, nn, optimizers, random, testing
-from . import debugging  # installs the evidence hooks GradientTape.explain reads
+from ._core.tensor import (
+    bool_ as bool,
+)
 from .custom import custom_gradient, recompute_grad, stop_gradient
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module
@@ -55,58 +66,50 @@ def executing_eagerly() -> bool:
     return True
 
 
-__all__ = sorted(
-    set(
-        _binary_names
-        + _creation_names
-        + _index_names
-        + _reduce_names
-        + _shape_names
-        + _unary_names
-        + [
-            "Tensor",
-            "Variable",
-            "GradientTape",
-            "UnconnectedGradients",
-            "ForwardAccumulator",
-            "IndexedSlices",
-            "convert_to_tensor",
-            "custom_gradient",
-            "recompute_grad",
-            "stop_gradient",
-            "matmul",
-            "einsum",
-            "norm",
-            "tensordot",
-            "enable_eager_execution",
-            "executing_eagerly",
-            "autodiff",
-            "debugging",
-            "linalg",
-            "math",
-            "nn",
-            "random",
-            "testing",
-            "grad",
-            "value_and_grad",
-            "jacobian",
-            "hessian",
-            "vjp",
-            "jvp",
-            "checkpoint",
-            "optimizers",
-            "Module",
-            "bool",
-            "complex64",
-            "complex128",
-            "float16",
-            "float32",
-            "float64",
-            "int8",
-            "int16",
-            "int32",
-            "int64",
-            "uint8",
-        ]
-    )
-)
+__all__ = [
+    "Tensor",
+    "Variable",
+    "GradientTape",
+    "UnconnectedGradients",
+    "ForwardAccumulator",
+    "IndexedSlices",
+    "convert_to_tensor",
+    "custom_gradient",
+    "recompute_grad",
+    "stop_gradient",
+    "matmul",
+    "einsum",
+    "norm",
+    "tensordot",
+    "enable_eager_execution",
+    "executing_eagerly",
+    "autodiff",
+    "debugging",
+    "linalg",
+    "math",
+    "nn",
+    "random",
+    "testing",
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "hessian",
+    "vjp",
+    "jvp",
+    "checkpoint",
+    "optimizers",
+    "Module",
+    "bool",
+    "complex64",
+    "complex128",
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+]
+__all__ += _binary_names + _creation_names + _index_names + _reduce_names + _shape_names
+__all__ += _unary_names

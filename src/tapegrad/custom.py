@@ -127,6 +127,7 @@ def custom_gradient(f: Callable | None = None) -> Callable:
             vjp=vjp,
             multiple_results=True,
             same_dtype=False,
+            batchable=False,  # a user's grad_fn expects one cotangent, not a batch of them
             register=False,
         )
         record_operation(prim, tuple(inputs) + tuple(variables), outputs, {})

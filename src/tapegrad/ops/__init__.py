@@ -13,6 +13,10 @@ from .._core.state import hooks as _hooks
 from .._core.tensor import Tensor as _Tensor
 from . import _operators, binary, conv, creation, index, linalg, nn, random, reduce, shape, unary
 
+__all__ = [
+    "binary", "conv", "creation", "index", "linalg", "nn", "random", "reduce", "shape", "unary",
+]
+
 
 def _zeros(shape, dtype):
     return _Tensor._wrap(np.zeros(shape, dtype))

@@ -89,7 +89,12 @@ def elementwise(
     save_ans = "ans" in uses.split(",")
 
     def vjp(g, ans, x):
-        return g * derivative(x, ans)
+        slope = derivative(x, ans)
+        if slope.dtype.kind == "c":  # TensorFlow's convention for complex: g * conj(f'(x))
+            from .unary import conj
+
+            slope = conj(slope)
+        return g * slope
 
     def jvp(tangents, ans, x):
         return tangents[0] * derivative(x, ans)
