@@ -17,13 +17,20 @@ def load(name: str):
         return None
 
 
-def available() -> dict:
+def available(threads: int = 1) -> dict:
+    """The installed peers, each limited to ``threads`` threads."""
     peers = {}
     torch = load("torch")
     if torch is not None:
+        torch.set_num_threads(threads)
         peers["torch"] = torch
     tf = load("tensorflow")
     if tf is not None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # already initialised
+            pass
         peers["tensorflow"] = tf
     jax = load("jax")
     if jax is not None:

@@ -7,7 +7,9 @@
 Each workload is run in this one process, float32 on the CPU; the table gives
 the median milliseconds per gradient, tapegrad's time relative to NumPy's
 hand-written forward+backward, and relative to each peer (< 1 means tapegrad
-is faster). Results are checked against NumPy's before timing. The memory
+is faster). Every library runs with the same number of threads (``--threads``,
+default 1): thread pools of several libraries in one process otherwise fight
+over the cores and the timings measure that fight. Results are checked against NumPy's before timing. The memory
 section measures the bytes a tape holds over a 100-op chain on 1e6-element
 arrays, and checks that a non-persistent tape releases them.
 """
@@ -24,7 +26,22 @@ import sys
 import time
 import tracemalloc
 
-import numpy as np
+
+def _threads_from_argv() -> str:
+    """``--threads N`` must take effect before NumPy and the peers load their thread pools."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+THREADS = _threads_from_argv()
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = THREADS
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -109,16 +126,19 @@ def main() -> int:
     parser.add_argument("--json", default=None, help="write results to this JSON file")
     parser.add_argument("--min-time", type=float, default=1.0, help="seconds per measurement")
     parser.add_argument("--peers", default="all", help="comma list of peers, or 'none'")
+    parser.add_argument("--threads", default="1", help="threads for NumPy's BLAS and the peers")
     args = parser.parse_args()
 
-    peers = {} if args.peers == "none" else available()
+    peers = {} if args.peers == "none" else available(int(THREADS))
     if args.peers not in ("all", "none"):
         wanted = set(args.peers.split(","))
         peers = {k: v for k, v in peers.items() if k in wanted}
     versions = {"numpy": np.__version__, "tapegrad": tg.__version__}
     versions.update({k: getattr(v, "__version__", "?") for k, v in peers.items()})
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, " \
-              f"Python {platform.python_version()}"
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{THREADS} thread(s), Python {platform.python_version()}"
+    )
     print(f"machine: {machine}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     results = {"machine": machine, "versions": versions, "workloads": {}}

@@ -25,7 +25,7 @@ from .tensor import Tensor, Variable, convert_to_tensor
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 
-_live_tapes: "weakref.WeakSet[GradientTape]" = weakref.WeakSet()
+_live_tapes: weakref.WeakSet[GradientTape] = weakref.WeakSet()
 
 
 class UnconnectedGradients(str, enum.Enum):
