@@ -9,9 +9,9 @@ the median milliseconds per gradient, tapegrad's time relative to NumPy's
 hand-written forward+backward, and relative to each peer (< 1 means tapegrad
 is faster). Every library runs with the same number of threads (``--threads``,
 default 1): thread pools of several libraries in one process otherwise fight
-over the cores and the timings measure that fight. Results are checked against NumPy's before timing. The memory
-section measures the bytes a tape holds over a 100-op chain on 1e6-element
-arrays, and checks that a non-persistent tape releases them.
+over the cores and the timings measure that fight. Results are checked against
+NumPy's before timing. The memory section measures the bytes a tape holds over
+a 100-op chain on 1e6-element arrays, and checks that a non-persistent tape releases them.
 """
 
 from __future__ import annotations
@@ -70,18 +70,29 @@ def agrees(result, reference) -> bool:
     return a.shape == b.shape and np.allclose(a, b, rtol=2e-3, atol=2e-4)
 
 
-def median_seconds(fn, min_time: float, min_repeats: int) -> float:
-    fn()
-    fn()  # warm-up (caches, lazy imports)
-    samples = []
-    start = time.perf_counter()
-    while len(samples) < min_repeats or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
+def median_seconds(fns: dict, min_time: float, min_repeats: int) -> dict:
+    """Median seconds per call of each function, measured round-robin.
+
+    Interleaving the implementations (one call of each per round) spreads slow
+    drifts of the machine (frequency, other processes) evenly over all of them.
+    """
+    for fn in fns.values():
         fn()
-        samples.append(time.perf_counter() - t0)
-        if len(samples) >= 1000:
+        fn()  # warm-up (caches, lazy imports)
+    samples: dict = {name: [] for name in fns}
+    spent = dict.fromkeys(fns, 0.0)
+    rounds = 0
+    while rounds < min_repeats or min(spent.values()) < min_time:
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - t0
+            samples[name].append(elapsed)
+            spent[name] += elapsed
+        rounds += 1
+        if rounds >= 2000 or sum(spent.values()) > 20 * min_time * len(fns):
             break
-    return statistics.median(samples)
+    return {name: statistics.median(v) for name, v in samples.items()}
 
 
 def tape_memory() -> dict:
@@ -148,7 +159,7 @@ def main() -> int:
             continue
         impls = build(peers)
         reference = impls["numpy"]()
-        times = {}
+        checked = {}
         for impl_name in ORDER:
             fn = impls.get(impl_name)
             if fn is None:
@@ -156,7 +167,8 @@ def main() -> int:
             if not agrees(fn(), reference):
                 print(f"  !! {impl_name} disagrees with numpy on {name}; not timed")
                 continue
-            times[impl_name] = median_seconds(fn, args.min_time, 5)
+            checked[impl_name] = fn
+        times = median_seconds(checked, args.min_time, 5)
         results["workloads"][name] = times
         tgt = times.get("tapegrad")
         print(f"\n{name}")

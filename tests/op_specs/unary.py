@@ -10,6 +10,7 @@ import numpy as np
 import scipy.special as sp
 
 import tapegrad as tg
+from tapegrad.ops import unary as _unary
 
 from . import OpSpec, positive, randn
 
@@ -122,4 +123,15 @@ SPECS = [
     OpSpec("logical_not", as_float(lambda x: tg.logical_not(x > 0)), [randn(4)],
            ("logical_not", "greater", "cast"), lambda x: (x <= 0).astype(x.dtype),
            differentiable=False),
+]
+
+# The fused derivative ops behind tanh's and sigmoid's VJPs (TensorFlow's TanhGrad/SigmoidGrad).
+
+SPECS += [
+    OpSpec("tanh_grad", lambda y, g: _unary.tanh_grad_p.bind(y, g),
+           [np.tanh(randn(3, 4)), randn(3, 4, seed=1)], ("tanh_grad",),
+           lambda y, g: g * (1 - y * y)),
+    OpSpec("sigmoid_grad", lambda y, g: _unary.sigmoid_grad_p.bind(y, g),
+           [1 / (1 + np.exp(-randn(3, 4))), randn(3, 4, seed=1)], ("sigmoid_grad",),
+           lambda y, g: g * y * (1 - y)),
 ]

@@ -251,22 +251,43 @@ def _batch_broadcast(a: Tensor, b: Tensor, op: str) -> None:
 # ---------------------------------------------------------------------------------
 # matmul, matvec
 # ---------------------------------------------------------------------------------
-def _matmul_jvp(t, ans, a, b):
-    ta, tb = t
-    out = None if ta is None else matmul_p.bind(ta, b)
-    if tb is not None:
-        other = matmul_p.bind(a, tb)
+def _matmul_impl(a, b, ta=False, tb=False):
+    if ta:
+        a = np.swapaxes(a, -1, -2)
+    if tb:
+        b = np.swapaxes(b, -1, -2)
+    return np.matmul(a, b)
+
+
+def _matmul_vjp_a(g, ans, a, b, ta=False, tb=False):
+    b = _conj(b)  # complex: the adjoint of the other operand (TensorFlow's convention)
+    if not ta:
+        return matmul_p.bind(g, b, ta=False, tb=not tb)  # g @ op(b)^T
+    return matmul_p.bind(b, g, ta=tb, tb=True)  # op(b) @ g^T
+
+
+def _matmul_vjp_b(g, ans, a, b, ta=False, tb=False):
+    a = _conj(a)
+    if not tb:
+        return matmul_p.bind(a, g, ta=not ta, tb=False)  # op(a)^T @ g
+    return matmul_p.bind(g, a, ta=True, tb=ta)  # g^T @ op(a)
+
+
+def _matmul_jvp(t, ans, a, b, ta=False, tb=False):
+    t_a, t_b = t
+    out = None if t_a is None else matmul_p.bind(t_a, b, ta=ta, tb=tb)
+    if t_b is not None:
+        other = matmul_p.bind(a, t_b, ta=ta, tb=tb)
         out = other if out is None else out + other
     return out
 
 
+# ``ta``/``tb`` swap the last two axes of an operand inside the op, so the backward pass
+# needs no separate transposes (one op per cotangent instead of two).
 matmul_p = Primitive(
     "matmul",
-    np.matmul,
-    vjps=(
-        lambda g, ans, a, b: matmul_p.bind(g, _adj(b)),
-        lambda g, ans, a, b: matmul_p.bind(_adj(a), g),
-    ),
+    _matmul_impl,
+    vjps=(_matmul_vjp_a, _matmul_vjp_b),
     jvp=_matmul_jvp,
     vjp_reads=((1,), (0,)),
     dtypes="fciu",
@@ -309,14 +330,19 @@ def matmul(
             f"matmul: both inputs must have rank >= 2, got shapes {a.shape} and {b.shape}. "
             "Use tapegrad.linalg.matvec for matrix @ vector, or expand_dims."
         )
-    if transpose_a or adjoint_a:
-        a = _adj(a) if adjoint_a else _mt(a)
-    if transpose_b or adjoint_b:
-        b = _adj(b) if adjoint_b else _mt(b)
-    if a.shape[-1] != b.shape[-2]:
+    ta = bool(transpose_a or adjoint_a)
+    tb = bool(transpose_b or adjoint_b)
+    if adjoint_a:
+        a = _conj(a)
+    if adjoint_b:
+        b = _conj(b)
+    inner_a = a.shape[-2] if ta else a.shape[-1]
+    inner_b = b.shape[-1] if tb else b.shape[-2]
+    if inner_a != inner_b:
         raise ValueError(
-            f"matmul: inner dimensions differ: a has shape {a.shape} (after transposes) and b "
-            f"has shape {b.shape}; a.shape[-1] must equal b.shape[-2]."
+            f"matmul: inner dimensions differ: a has shape {a.shape}"
+            f"{' (transposed)' if ta else ''} and b has shape {b.shape}"
+            f"{' (transposed)' if tb else ''}; the contracted dimensions must be equal."
         )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -324,6 +350,8 @@ def matmul(
         raise ValueError(
             f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast."
         ) from None
+    if ta or tb:
+        return matmul_p.bind(a, b, ta=ta, tb=tb)
     return matmul_p.bind(a, b)
 
 

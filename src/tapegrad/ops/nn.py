@@ -512,11 +512,12 @@ def _softmax_xent_impl(logits, labels, axis):
     return -np.sum(labels * _log_softmax_impl(logits, axis), axis=axis)
 
 
-def _softmax_xent_vjp(g, ans, logits, labels, axis):
-    g = _expand_loss_cotangent(g, axis)
-    grad_logits = g * (softmax_p.bind(logits, axis=axis) - labels)
-    grad_labels = g * -log_softmax_p.bind(logits, axis=axis)
-    return grad_logits, grad_labels
+def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):
+    return _expand_loss_cotangent(g, axis) * (softmax_p.bind(logits, axis=axis) - labels)
+
+
+def _softmax_xent_vjp_labels(g, ans, logits, labels, axis):
+    return _expand_loss_cotangent(g, axis) * -log_softmax_p.bind(logits, axis=axis)
 
 
 def _softmax_xent_jvp(t, ans, logits, labels, axis):
@@ -539,7 +540,8 @@ def _softmax_xent_jvp(t, ans, logits, labels, axis):
 softmax_xent_p = Primitive(
     "softmax_cross_entropy",
     _softmax_xent_impl,
-    vjp=_softmax_xent_vjp,
+    vjps=(_softmax_xent_vjp_logits, _softmax_xent_vjp_labels),
+    vjp_reads=((0, 1), (0,)),
     jvp=_softmax_xent_jvp,
     dtypes="f",
 )
@@ -679,10 +681,14 @@ def _sigmoid_xent_impl(logits, labels):
     return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
 
 
-def _sigmoid_xent_vjp(g, ans, logits, labels):
+def _sigmoid_xent_vjp_logits(g, ans, logits, labels):
     from .unary import sigmoid_p
 
-    return g * (sigmoid_p.bind(logits) - labels), -(g * logits)
+    return g * (sigmoid_p.bind(logits) - labels)
+
+
+def _sigmoid_xent_vjp_labels(g, ans, logits, labels):
+    return -(g * logits)
 
 
 def _sigmoid_xent_jvp(t, ans, logits, labels):
@@ -699,7 +705,8 @@ def _sigmoid_xent_jvp(t, ans, logits, labels):
 sigmoid_xent_p = Primitive(
     "sigmoid_cross_entropy",
     _sigmoid_xent_impl,
-    vjp=_sigmoid_xent_vjp,
+    vjps=(_sigmoid_xent_vjp_logits, _sigmoid_xent_vjp_labels),
+    vjp_reads=((0, 1), (0,)),
     jvp=_sigmoid_xent_jvp,
     dtypes="f",
 )
