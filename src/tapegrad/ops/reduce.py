@@ -134,6 +134,8 @@ def expand_reduced(g: Tensor, x_shape: tuple, axis: tuple, keepdims: bool) -> Te
     if keepdims or not axis:
         return g
     k = lead(g, len(x_shape) - len(axis))
+    if k == 0 and axis == tuple(range(-len(x_shape), -len(x_shape) + len(axis))):
+        return g  # only leading axes were reduced: broadcasting puts them back by itself
     return shape.reshape_p.bind(g, shape=g.shape[:k] + _kept_shape(tuple(x_shape), axis))
 
 
@@ -148,8 +150,9 @@ def _sum_impl(x, axis, keepdims):
 
 
 def _sum_vjp(g, ans, x, axis, keepdims):
+    k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
     g = expand_reduced(g, tuple(x.shape), axis, keepdims)
-    return shape.broadcast_to_p.bind(g, shape=g.shape[: lead(g, x.ndim)] + tuple(x.shape))
+    return shape.broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
 
 
 def _sum_jvp(t, ans, x, axis, keepdims):
