@@ -9,6 +9,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
+ALL = ("torch", "tensorflow", "jax", "autograd")
+
+
 def load(name: str):
     """The module, or None when the peer is not installed (or fails to import)."""
     try:
@@ -17,14 +20,14 @@ def load(name: str):
         return None
 
 
-def available(threads: int = 1) -> dict:
-    """The installed peers, each limited to ``threads`` threads."""
+def available(threads: int = 1, wanted: tuple = ALL) -> dict:
+    """The installed peers among ``wanted``, each limited to ``threads`` threads."""
     peers = {}
-    torch = load("torch")
+    torch = load("torch") if "torch" in wanted else None
     if torch is not None:
         torch.set_num_threads(threads)
         peers["torch"] = torch
-    tf = load("tensorflow")
+    tf = load("tensorflow") if "tensorflow" in wanted else None
     if tf is not None:
         try:
             tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -32,11 +35,11 @@ def available(threads: int = 1) -> dict:
         except RuntimeError:  # already initialised
             pass
         peers["tensorflow"] = tf
-    jax = load("jax")
+    jax = load("jax") if "jax" in wanted else None
     if jax is not None:
         jax.config.update("jax_enable_x64", False)
         peers["jax"] = jax
-    autograd = load("autograd")
+    autograd = load("autograd") if "autograd" in wanted else None
     if autograd is not None:
         peers["autograd"] = autograd
     return peers

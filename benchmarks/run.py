@@ -45,7 +45,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from peers import available  # noqa: E402
+from peers import ALL, available  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
 import tapegrad as tg  # noqa: E402
@@ -140,10 +140,10 @@ def main() -> int:
     parser.add_argument("--threads", default="1", help="threads for NumPy's BLAS and the peers")
     args = parser.parse_args()
 
-    peers = {} if args.peers == "none" else available(int(THREADS))
-    if args.peers not in ("all", "none"):
-        wanted = set(args.peers.split(","))
-        peers = {k: v for k, v in peers.items() if k in wanted}
+    wanted = () if args.peers == "none" else ALL if args.peers == "all" else tuple(
+        args.peers.split(",")
+    )
+    peers = available(int(THREADS), wanted)
     versions = {"numpy": np.__version__, "tapegrad": tg.__version__}
     versions.update({k: getattr(v, "__version__", "?") for k, v in peers.items()})
     machine = (

@@ -71,21 +71,35 @@ def reverse_sweep(
         if not prim.differentiable:
             continue
         input_ids = entry.input_ids
-        wanted = [i is not None and i in reach for i in input_ids]
-        if True not in wanted:
-            continue
         inputs = entry.inputs
+        vjps = prim.vjps
         if batch_ndim and not prim.batchable:
+            wanted = [i is not None and i in reach for i in input_ids]
             cotangents = _looped_vjp(entry, g, wanted, batch_ndim)
+        elif vjps is None:
+            wanted = [i is not None and i in reach for i in input_ids]
+            cotangents = _call_vjp(entry, g, wanted) if True in wanted else ()
         else:
-            cotangents = _call_vjp(entry, g, wanted)
-        for input_id, spec, c, want in zip(input_ids, inputs, cotangents, wanted):
-            if c is None or not want:
+            cotangents = None
+        ans = entry.ans
+        params = entry.params
+        for k, input_id in enumerate(input_ids):
+            if input_id is None or input_id not in reach:
+                continue
+            if cotangents is None:  # one rule per input: ask only for the inputs needed
+                rule = vjps[k]
+                if rule is None:
+                    continue
+                c = rule(g, ans, *inputs, **params)
+            else:
+                c = cotangents[k]
+            if c is None:
                 continue
             if c.__class__ is Tensor:
                 cshape = c._value.shape
-                if (cshape[batch_ndim:] if batch_ndim else cshape) != spec.shape:
-                    c = unbroadcast(c, spec.shape, batch_ndim)
+                shape = inputs[k].shape
+                if (cshape[batch_ndim:] if batch_ndim else cshape) != shape:
+                    c = unbroadcast(c, shape, batch_ndim)
             previous = grads.get(input_id)
             grads[input_id] = c if previous is None else add_cotangents(previous, c)
     return {i: grads[i] for i in source_ids if i in grads}

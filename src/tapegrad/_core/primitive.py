@@ -311,31 +311,37 @@ def _freeze(t: Tensor) -> Tensor:
     return t
 
 
-def _needed_inputs(prim: Primitive, ids: list, tapes: list) -> tuple | None:
+_GRAD_KINDS = frozenset("fc")
+
+
+def _needed_inputs(prim: Primitive, ids: tuple, tapes: list) -> tuple | None:
     """Inputs the rules of the tracked inputs read (None: every input)."""
     reads = prim.vjp_reads
     if reads is None:
         return prim.save_inputs
-    needed: set = set()
-    for i, input_id in enumerate(ids):
+    needed: tuple = ()
+    if len(tapes) == 1:
+        tracked = tapes[0]._ids
+        for input_id, read in zip(ids, reads):
+            if input_id is not None and input_id in tracked:
+                needed += read
+        return needed
+    for input_id, read in zip(ids, reads):
         if input_id is not None and any(input_id in tape._ids for tape in tapes):
-            needed.update(reads[i])
-    return tuple(needed)
+            needed += read
+    return needed
 
 
 def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict, tapes: list) -> TapeEntry:
-    ids = []
-    for a in args:
-        ids.append(a._id if a._value.dtype.kind in "fc" else None)
+    ids = tuple([a._id if a._value.dtype.kind in _GRAD_KINDS else None for a in args])
     save = _needed_inputs(prim, ids, tapes)
-    inputs = []
-    for i, a in enumerate(args):
-        value = a._value
-        dtype = value.dtype
-        if save is None or i in save:
-            inputs.append(_freeze(a))
-        else:
-            inputs.append(InputSpec(value.shape, dtype))
+    if save is None:
+        inputs = tuple([_freeze(a) for a in args])
+    else:
+        inputs = tuple([
+            _freeze(a) if i in save else InputSpec(a._value.shape, a._value.dtype)
+            for i, a in enumerate(args)
+        ])
     if prim.multiple_results:
         out_ids = tuple([r._id for r in result])
         meta = tuple([(r._value.shape, r._value.dtype) for r in result])
@@ -345,7 +351,7 @@ def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict, tapes: 
         out_ids = (result._id,)
         meta = ((value.shape, value.dtype),)
         ans = _freeze(result) if prim.save_ans else None
-    return TapeEntry(prim, params, tuple(ids), tuple(inputs), out_ids, ans, meta)
+    return TapeEntry(prim, params, ids, inputs, out_ids, ans, meta)
 
 
 def _after_op(prim: Primitive, args: tuple, result: Any, params: dict) -> None:

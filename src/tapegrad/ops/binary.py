@@ -15,6 +15,7 @@ input's tangent (which may carry leading batch dimensions) with the output
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -99,9 +100,11 @@ def _select(mask, a, b):
 
 
 # --- arithmetic -----------------------------------------------------------------------------
+# The arithmetic primitives call Python's operators rather than the ufuncs: the same
+# computation for arrays, and NumPy's scalar fast path (10x cheaper) for 0-d values.
 add_p = Primitive(
     "add",
-    np.add,
+    operator.add,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
     jvp=lambda t, ans, x, y: _plus(_fit(t[0], x, ans), _fit(t[1], y, ans)),
     save_inputs=(),
@@ -109,7 +112,7 @@ add_p = Primitive(
 )
 subtract_p = Primitive(
     "subtract",
-    np.subtract,
+    operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: negative_p.bind(g)),
     jvp=lambda t, ans, x, y: _plus(_fit(t[0], x, ans), _neg(_fit(t[1], y, ans))),
     save_inputs=(),
@@ -117,7 +120,7 @@ subtract_p = Primitive(
 )
 multiply_p = Primitive(
     "multiply",
-    np.multiply,
+    operator.mul,
     vjps=(lambda g, ans, x, y: g * _conj(y), lambda g, ans, x, y: g * _conj(x)),
     jvp=lambda t, ans, x, y: _plus(
         None if t[0] is None else _fit(t[0], x, ans) * y,
@@ -134,7 +137,7 @@ def _div_dy(x, y):
 
 divide_p = Primitive(
     "divide",
-    np.true_divide,
+    operator.truediv,
     vjps=(lambda g, ans, x, y: g / _conj(y), lambda g, ans, x, y: g * _conj(_div_dy(x, y))),
     jvp=lambda t, ans, x, y: _plus(
         None if t[0] is None else _fit(t[0], x, ans) / y,
@@ -145,7 +148,7 @@ divide_p = Primitive(
 )
 negative_p = Primitive(
     "negative",
-    np.negative,
+    operator.neg,
     vjps=(lambda g, ans, x: negative_p.bind(g),),
     jvp=lambda t, ans, x: negative_p.bind(t[0]),
     save_inputs=(),
