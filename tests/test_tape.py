@@ -352,3 +352,14 @@ def test_reentering_a_recording_tape_raises():
         with pytest.raises(RuntimeError, match="already recording"):
             with tape:
                 pass
+
+
+def test_owner_of_a_saved_view_is_read_only_too():
+    a = np.ones(4)
+    x = tg.convert_to_tensor(a[:2])  # a view: no copy
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = tg.reduce_sum(tg.sin(x))  # sin saves x
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 5.0  # would change the saved value through the owner
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.cos([1.0, 1.0]))

@@ -494,11 +494,9 @@ def _variable_operator(name: str, base: str, op: str):
     return method
 
 
-# `v += 1` on a Variable always rebinds `v` to a new Tensor (TensorFlow raises instead), so
-# these are noted at no cost to other ops. `x = x + 1` looks like any other `x + 1`: noting
-# every Variable operator would slow them all, so that is done only in anomaly mode.
-_INPLACE = (("__iadd__", "__add__", "+="), ("__isub__", "__sub__", "-="),
-            ("__imul__", "__mul__", "*="), ("__itruediv__", "__truediv__", "/="))
+# `v += 1` on a Variable raises (as in TensorFlow; see Variable.__iadd__). `x = x + 1` looks
+# like any other `x + 1`: noting every Variable operator would slow them all, so that is done
+# only in anomaly mode.
 _BINARY = (("__add__", "__add__", "+"), ("__sub__", "__sub__", "-"),
            ("__mul__", "__mul__", "*"), ("__truediv__", "__truediv__", "/"))
 
@@ -516,7 +514,6 @@ def install() -> None:
     hooks.on_tape = _on_tape
     _update_record_hook()
     hooks.on_export = _on_export
-    _set_variable_operators(_INPLACE, True)
 
 
 # ---------------------------------------------------------------------------------

@@ -301,17 +301,21 @@ class TapeEntry:
 def _freeze(t: Tensor) -> Tensor:
     """The value a tape keeps: read-only, and a fixed snapshot for Variables."""
     value = t._value
-    if value.__class__ is np.ndarray and value.flags.writeable:
-        value.flags.writeable = False
+    if value.__class__ is np.ndarray:
+        if value.flags.writeable:
+            value.flags.writeable = False
+            base = value.base
+            while base.__class__ is np.ndarray and base.flags.writeable:
+                base.flags.writeable = False  # a view's owner too: writes through it would leak
+                base = base.base
+    elif t.__class__ is Tensor:
+        return t  # a NumPy scalar: immutable already
     if t.__class__ is not Tensor and isinstance(t, Variable):
         snap = _new(Tensor)
         snap._value = value
         snap._id = t._id  # same id: gradients through the snapshot reach the variable
         return snap
     return t
-
-
-_GRAD_KINDS = frozenset("fc")
 
 
 def _needed_inputs(prim: Primitive, ids: tuple, tapes: list) -> tuple | None:
@@ -333,13 +337,16 @@ def _needed_inputs(prim: Primitive, ids: tuple, tapes: list) -> tuple | None:
 
 
 def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict, tapes: list) -> TapeEntry:
-    ids = tuple([a._id if a._value.dtype.kind in _GRAD_KINDS else None for a in args])
+    ids = tuple([a._id if a._value.dtype.kind in "fc" else None for a in args])
     save = _needed_inputs(prim, ids, tapes)
     if save is None:
         inputs = tuple([_freeze(a) for a in args])
     else:
+        # Unread inputs leave only their shape and dtype; NumPy scalars cost no memory, and
+        # keeping them is cheaper than describing them.
         inputs = tuple([
-            _freeze(a) if i in save else InputSpec(a._value.shape, a._value.dtype)
+            _freeze(a) if (i in save or a._value.__class__ is not np.ndarray)
+            else InputSpec(a._value.shape, a._value.dtype)
             for i, a in enumerate(args)
         ])
     if prim.multiple_results:

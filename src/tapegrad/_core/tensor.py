@@ -475,6 +475,17 @@ class Variable(Tensor):
         self._value = self._value - self._checked(delta, "assign_sub")
         return self
 
+    def _in_place(self, *unused: Any) -> Any:
+        raise RuntimeError(
+            "`variable += value` (and -=, *=, /=) on a tapegrad.Variable is not supported, as in "
+            "TensorFlow: it would silently replace the Variable with a new Tensor. Use "
+            "variable.assign_add(value) / assign_sub / assign to change the Variable, or "
+            "`out = variable + value` for a new Tensor."
+        )
+
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ifloordiv__ = __imod__ = _in_place
+    __ipow__ = __imatmul__ = _in_place
+
     def __repr__(self) -> str:
         return (
             f"<tapegrad.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
