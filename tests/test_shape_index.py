@@ -266,7 +266,15 @@ def basic_keys(draw):
         elif not used_ellipsis:
             used_ellipsis = True
             key.append(Ellipsis)
-            dim = len(shape) - draw(st.integers(0, len(shape) - dim))
+            # The entries after an ellipsis index the last dimensions: draw them all now.
+            trailing = draw(st.integers(0, len(shape) - dim))
+            for n in shape[len(shape) - trailing:]:
+                if draw(st.booleans()):
+                    key.append(draw(st.integers(-n, n - 1)))
+                else:
+                    bound = st.one_of(st.none(), st.integers(-n - 2, n + 2))
+                    key.append(slice(draw(bound), draw(bound), None))
+            dim = len(shape)
     return shape, tuple(key)
 
 

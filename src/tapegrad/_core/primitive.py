@@ -34,6 +34,14 @@ from .tensor import Tensor, Variable, convert_to_tensor, new_id, to_array
 
 _new = object.__new__
 
+# dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
+_SCALAR_KIND = {
+    t: np.dtype(t).kind
+    for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
+              np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+              np.bool_)
+}
+
 __all__ = ["Primitive", "REGISTRY", "TapeEntry", "record_operation", "read_variable"]
 
 REGISTRY: dict[str, Primitive] = {}
@@ -111,34 +119,42 @@ class Primitive:
         tape anywhere) take the shortest path: a few attribute reads and one check
         of ``busy``.
         """
-        for a in args:
+        kinds = self.dtypes
+        n = len(args)
+        if n == 1:
+            a = args[0]
             if not isinstance(a, Tensor):
                 args = self._convert(args)
-                break
-        kinds = self.dtypes
-        if len(args) == 2:
-            x = args[0]._value
-            y = args[1]._value
-            if self.same_dtype:
-                dx = x.dtype
-                dy = y.dtype
-                if dx is not dy and dx != dy:
-                    self._dtype_mismatch(args)
-            if kinds is not None and x.dtype.kind not in kinds:
-                self._dtype_unsupported(args[0])
-            try:
-                out = self.impl(x, y, **params)
-            except (ValueError, IndexError, np.linalg.LinAlgError) as err:
-                raise _describe_failure(self, args, params, err) from err
-        elif len(args) == 1:
-            x = args[0]._value
-            if kinds is not None and x.dtype.kind not in kinds:
-                self._dtype_unsupported(args[0])
+                a = args[0]
+            x = a._value
+            if kinds is not None and (_SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
+                self._dtype_unsupported(a)
             try:
                 out = self.impl(x, **params)
             except (ValueError, IndexError, np.linalg.LinAlgError) as err:
                 raise _describe_failure(self, args, params, err) from err
+        elif n == 2:
+            a, b = args
+            if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+                args = self._convert(args)
+                a, b = args
+            x = a._value
+            y = b._value
+            if self.same_dtype and (x.__class__ is not y.__class__ or x.__class__ is np.ndarray):
+                # (two NumPy scalars of one class share their dtype: nothing to compare)
+                if x.dtype != y.dtype:
+                    self._dtype_mismatch(args)
+            if kinds is not None and (_SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
+                self._dtype_unsupported(a)
+            try:
+                out = self.impl(x, y, **params)
+            except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+                raise _describe_failure(self, args, params, err) from err
         else:
+            for a in args:
+                if not isinstance(a, Tensor):
+                    args = self._convert(args)
+                    break
             out = self._impl_many(args, params)
         if self.multiple_results:
             result = tuple([Tensor._wrap(o) for o in out])
