@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import json
 import os
 import platform
@@ -70,27 +71,36 @@ def agrees(result, reference) -> bool:
     return a.shape == b.shape and np.allclose(a, b, rtol=2e-3, atol=2e-4)
 
 
-def median_seconds(fns: dict, min_time: float, min_repeats: int) -> dict:
-    """Median seconds per call of each function, measured round-robin.
+def median_seconds(fns: dict, min_time: float, min_rounds: int) -> dict:
+    """Median seconds per call of each function, measured in interleaved rounds.
 
-    Interleaving the implementations (one call of each per round) spreads slow
-    drifts of the machine (frequency, other processes) evenly over all of them.
+    Each round runs every implementation for about the same wall time (a fast
+    one is called many times, a slow one once), so slow drifts of the machine
+    (frequency, other processes) spread evenly over all of them. A sample is
+    one round's time per call; the result is the median over rounds.
     """
-    for fn in fns.values():
-        fn()
+    per_call = {}
+    for name, fn in fns.items():
         fn()  # warm-up (caches, lazy imports)
+        t0 = time.perf_counter()
+        fn()
+        per_call[name] = time.perf_counter() - t0
+    budget = 0.02  # seconds per implementation per round
+    calls = {name: max(1, int(budget / max(t, 1e-9))) for name, t in per_call.items()}
     samples: dict = {name: [] for name in fns}
     spent = dict.fromkeys(fns, 0.0)
     rounds = 0
-    while rounds < min_repeats or min(spent.values()) < min_time:
+    while rounds < min_rounds or min(spent.values()) < min_time:
         for name, fn in fns.items():
+            n = calls[name]
             t0 = time.perf_counter()
-            fn()
+            for _ in range(n):
+                fn()
             elapsed = time.perf_counter() - t0
-            samples[name].append(elapsed)
+            samples[name].append(elapsed / n)
             spent[name] += elapsed
         rounds += 1
-        if rounds >= 2000 or sum(spent.values()) > 20 * min_time * len(fns):
+        if rounds >= 500:
             break
     return {name: statistics.median(v) for name, v in samples.items()}
 
@@ -145,7 +155,11 @@ def main() -> int:
     )
     peers = available(int(THREADS), wanted)
     versions = {"numpy": np.__version__, "tapegrad": tg.__version__}
-    versions.update({k: getattr(v, "__version__", "?") for k, v in peers.items()})
+    for peer, module in peers.items():
+        try:
+            versions[peer] = importlib.metadata.version(peer)
+        except importlib.metadata.PackageNotFoundError:
+            versions[peer] = getattr(module, "__version__", "?")
     machine = (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{THREADS} thread(s), Python {platform.python_version()}"

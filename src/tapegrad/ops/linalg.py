@@ -323,8 +323,9 @@ def matmul(
     >>> tg.matmul(tg.ones((2, 3)), tg.ones((3, 4))).shape
     (2, 4)
     """
-    a = convert_to_tensor(a)
-    b = convert_to_tensor(b, dtype_hint=a.dtype)
+    # Variables go to the op as they are (the tape snapshots what it saves): no extra read op.
+    a = a if isinstance(a, Tensor) else convert_to_tensor(a)
+    b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(
             f"matmul: both inputs must have rank >= 2, got shapes {a.shape} and {b.shape}. "
