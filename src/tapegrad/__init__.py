@@ -4,6 +4,8 @@ Use it as ``import tapegrad as tg``, or run TensorFlow 2 eager code unchanged
 with ``import tapegrad as tf``. See the README for a tour.
 """
 
+import builtins
+
 from . import (
     autodiff,
     checkpoint,
@@ -61,7 +63,7 @@ def enable_eager_execution(*args, **kwargs) -> None:
     """Compatibility no-op: tapegrad is always eager."""
 
 
-def executing_eagerly() -> bool:
+def executing_eagerly() -> builtins.bool:
     """Always True: tapegrad has no graph mode."""
     return True
 

@@ -22,7 +22,7 @@ from .ops.creation import identity_p
 __all__ = ["custom_gradient", "stop_gradient", "recompute_grad"]
 
 
-stop_gradient_p = Primitive(
+stop_gradient_p: Primitive = Primitive(
     "stop_gradient",
     lambda x: x,
     save_inputs=(),
@@ -42,6 +42,11 @@ def stop_gradient(input: Any, name: Any = None) -> Tensor:
     2.0
     """
     return stop_gradient_p.bind(input)
+
+
+def _computed_by_the_function(*args, **params):
+    """The forward of a custom_gradient op: never dispatched, the user's function ran it."""
+    raise RuntimeError("custom_gradient ops are recorded, not dispatched")
 
 
 def _accepts_variables(fn: Callable) -> bool:
@@ -123,7 +128,7 @@ def custom_gradient(f: Callable | None = None) -> Callable:
 
         prim = Primitive(
             f"custom_gradient:{getattr(f, '__name__', 'f')}",
-            None,
+            _computed_by_the_function,
             vjp=vjp,
             multiple_results=True,
             same_dtype=False,

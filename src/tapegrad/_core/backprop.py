@@ -78,7 +78,7 @@ def reverse_sweep(
             cotangents = _looped_vjp(entry, g, wanted, batch_ndim)
         elif vjps is None:
             wanted = [i is not None and i in reach for i in input_ids]
-            cotangents = _call_vjp(entry, g, wanted) if True in wanted else ()
+            cotangents = _call_vjp(entry, g, wanted) if True in wanted else []
         else:
             cotangents = None
         ans = entry.ans
@@ -157,7 +157,7 @@ def _looped_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
     for k in range(n):
         gk = tuple(x[k] for x in flat) if isinstance(g, tuple) else flat[0][k]
         per_slice.append(_call_vjp(entry, gk, wanted))
-    out = []
+    out: list = []
     for i, want in enumerate(wanted):
         cs = [s[i] for s in per_slice]
         if not want or any(c is None for c in cs):

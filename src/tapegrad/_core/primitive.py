@@ -156,6 +156,7 @@ class Primitive:
                     args = self._convert(args)
                     break
             out = self._impl_many(args, params)
+        result: Any
         if self.multiple_results:
             result = tuple([Tensor._wrap(o) for o in out])
         else:
@@ -218,7 +219,7 @@ class Primitive:
         )
 
     def _dtype_unsupported(self, x: Tensor):
-        wanted = " or ".join(_KIND_NAMES[k] for k in self.dtypes)
+        wanted = " or ".join(_KIND_NAMES[k] for k in self.dtypes or "")
         raise TypeError(
             f"{self.name}: expected a {wanted} tensor, got dtype {x.dtype.name} (shape {x.shape}). "
             f"Convert it first, e.g. tapegrad.cast(x, tapegrad.float32)."
@@ -352,19 +353,42 @@ def _needed_inputs(prim: Primitive, ids: tuple, tapes: list) -> tuple | None:
     return needed
 
 
+def _grad_id(a: Tensor) -> int | None:
+    """The id under which ``a`` can receive a gradient (None for integer and bool tensors)."""
+    value = a._value
+    kind = _SCALAR_KIND.get(value.__class__) or value.dtype.kind
+    return a._id if kind in "fc" else None
+
+
+def _kept(a: Tensor, keep: bool) -> Any:
+    """What the entry holds for input ``a``: the (frozen) tensor, or only its shape and dtype.
+
+    NumPy scalars cost no memory, and keeping them is cheaper than describing them.
+    """
+    value = a._value
+    if keep or value.__class__ is not np.ndarray:
+        return _freeze(a)
+    return InputSpec(value.shape, value.dtype)
+
+
 def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict, tapes: list) -> TapeEntry:
-    ids = tuple([a._id if a._value.dtype.kind in "fc" else None for a in args])
+    n = len(args)
+    if n == 1:
+        ids: tuple = (_grad_id(args[0]),)
+    elif n == 2:
+        ids = (_grad_id(args[0]), _grad_id(args[1]))
+    else:
+        ids = tuple([_grad_id(a) for a in args])
     save = _needed_inputs(prim, ids, tapes)
     if save is None:
         inputs = tuple([_freeze(a) for a in args])
+    elif n == 1:
+        inputs = (_kept(args[0], 0 in save),)
+    elif n == 2:
+        inputs = (_kept(args[0], 0 in save), _kept(args[1], 1 in save))
     else:
-        # Unread inputs leave only their shape and dtype; NumPy scalars cost no memory, and
-        # keeping them is cheaper than describing them.
-        inputs = tuple([
-            _freeze(a) if (i in save or a._value.__class__ is not np.ndarray)
-            else InputSpec(a._value.shape, a._value.dtype)
-            for i, a in enumerate(args)
-        ])
+        inputs = tuple([_kept(a, i in save) for i, a in enumerate(args)])
+    ans: Any
     if prim.multiple_results:
         out_ids = tuple([r._id for r in result])
         meta = tuple([(r._value.shape, r._value.dtype) for r in result])

@@ -8,6 +8,7 @@ op; an empty list is the whole cost of autodiff when nothing is recording.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 __all__ = ["state", "hooks", "busy"]
 
@@ -65,31 +66,31 @@ class _Hooks:
     tensors, ``scatter_rows`` densifies IndexedSlices, ``concat`` joins them.
     """
 
-    add = None
-    sum_to_shape = None
-    zeros = None
-    zeros_like = None
-    ones_like = None
-    stack = None
-    scatter_rows = None
-    concat = None
-    reshape = None
-    transpose = None
-    broadcast_to = None
-    cast = None
-    reduce_sum = None
-    multiply = None
-    convert_dense = None
-    _check_numerics = None
+    add: Any = None
+    sum_to_shape: Any = None
+    zeros: Any = None
+    zeros_like: Any = None
+    ones_like: Any = None
+    stack: Any = None
+    scatter_rows: Any = None
+    concat: Any = None
+    reshape: Any = None
+    transpose: Any = None
+    broadcast_to: Any = None
+    cast: Any = None
+    reduce_sum: Any = None
+    multiply: Any = None
+    convert_dense: Any = None
+    _check_numerics: Any = None
     # Debugging (installed by tapegrad._core.explain; each call site costs one `is not None`):
     # on_record(tapes, prim, args, result, entry) ends _record (entry is None if nothing
     # recorded the op); on_tape(tape, event, data=None) when a tape starts, stops, pauses
     # or resumes recording, or is about to release a record that explain may need (data:
     # the sources and the gradients found); on_export(tensor, how) when .numpy(),
     # __array__ or float() reads a tensor while a tape records.
-    on_record = None
-    on_tape = None
-    on_export = None
+    on_record: Any = None
+    on_tape: Any = None
+    on_export: Any = None
 
     @property
     def check_numerics(self):

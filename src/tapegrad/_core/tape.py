@@ -257,7 +257,7 @@ class GradientTape:
             hooks.on_tape(self, "keep", (flat_sources, grads))  # explain() works after release
         if not self._persistent:
             self._release()
-        result = []
+        result: list = []
         for i, s in enumerate(flat_sources):
             if s.dtype.kind not in "fc":
                 warnings.warn(

@@ -102,7 +102,7 @@ def _select(mask, a, b):
 # --- arithmetic -----------------------------------------------------------------------------
 # The arithmetic primitives call Python's operators rather than the ufuncs: the same
 # computation for arrays, and NumPy's scalar fast path (10x cheaper) for 0-d values.
-add_p = Primitive(
+add_p: Primitive = Primitive(
     "add",
     operator.add,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
@@ -110,7 +110,7 @@ add_p = Primitive(
     save_inputs=(),
     dtypes="fciu",
 )
-subtract_p = Primitive(
+subtract_p: Primitive = Primitive(
     "subtract",
     operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: negative_p.bind(g)),
@@ -118,7 +118,7 @@ subtract_p = Primitive(
     save_inputs=(),
     dtypes="fciu",
 )
-multiply_p = Primitive(
+multiply_p: Primitive = Primitive(
     "multiply",
     operator.mul,
     vjps=(lambda g, ans, x, y: g * _conj(y), lambda g, ans, x, y: g * _conj(x)),
@@ -135,7 +135,7 @@ def _div_dy(x, y):
     return (-x / y) / y  # TensorFlow's form
 
 
-divide_p = Primitive(
+divide_p: Primitive = Primitive(
     "divide",
     operator.truediv,
     vjps=(lambda g, ans, x, y: g / _conj(y), lambda g, ans, x, y: g * _conj(_div_dy(x, y))),
@@ -146,7 +146,7 @@ divide_p = Primitive(
     vjp_reads=((1,), (0, 1)),
     dtypes="fc",
 )
-negative_p = Primitive(
+negative_p: Primitive = Primitive(
     "negative",
     operator.neg,
     vjps=(lambda g, ans, x: negative_p.bind(g),),
@@ -172,7 +172,7 @@ def _pow_dx(x, y):
     return y * pow_p.bind(x, y - 1)
 
 
-pow_p = Primitive(
+pow_p: Primitive = Primitive(
     "pow",
     _pow_impl,
     vjps=(lambda g, ans, x, y: g * _conj(y) * pow_p.bind(_conj(x), _conj(y) - 1),
@@ -207,14 +207,14 @@ def _floormod_impl(x, y):
     return np.where((r != 0) & ((y < 0) != (r < 0)), r + y, r)
 
 
-floordiv_p = nondifferentiable("floordiv", _floordiv_impl, dtypes="fiu")
+floordiv_p: Primitive = nondifferentiable("floordiv", _floordiv_impl, dtypes="fiu")
 
 
 def _mod_dy(x, y):
     return -floordiv_p.bind(x, y)
 
 
-floormod_p = Primitive(
+floormod_p: Primitive = Primitive(
     "floormod",
     _floormod_impl,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g * _mod_dy(x, y)),
@@ -244,24 +244,24 @@ def _extremum(name, fn, x_wins):
 
 
 # --- comparisons and logic (no gradient) -------------------------------------------------------
-equal_p = nondifferentiable("equal", np.equal)
-not_equal_p = nondifferentiable("not_equal", np.not_equal)
-less_p = nondifferentiable("less", np.less, dtypes="fiu")
-less_equal_p = nondifferentiable("less_equal", np.less_equal, dtypes="fiu")
-greater_p = nondifferentiable("greater", np.greater, dtypes="fiu")
-greater_equal_p = nondifferentiable("greater_equal", np.greater_equal, dtypes="fiu")
-logical_and_p = nondifferentiable("logical_and", np.logical_and, dtypes="b")
-logical_or_p = nondifferentiable("logical_or", np.logical_or, dtypes="b")
-logical_xor_p = nondifferentiable("logical_xor", np.logical_xor, dtypes="b")
+equal_p: Primitive = nondifferentiable("equal", np.equal)
+not_equal_p: Primitive = nondifferentiable("not_equal", np.not_equal)
+less_p: Primitive = nondifferentiable("less", np.less, dtypes="fiu")
+less_equal_p: Primitive = nondifferentiable("less_equal", np.less_equal, dtypes="fiu")
+greater_p: Primitive = nondifferentiable("greater", np.greater, dtypes="fiu")
+greater_equal_p: Primitive = nondifferentiable("greater_equal", np.greater_equal, dtypes="fiu")
+logical_and_p: Primitive = nondifferentiable("logical_and", np.logical_and, dtypes="b")
+logical_or_p: Primitive = nondifferentiable("logical_or", np.logical_or, dtypes="b")
+logical_xor_p: Primitive = nondifferentiable("logical_xor", np.logical_xor, dtypes="b")
 
 # bitwise ops on integer tensors: only the operators & | ^ ~ use them (as TensorFlow's do)
-bitwise_and_p = nondifferentiable("bitwise_and", np.bitwise_and, dtypes="iu")
-bitwise_or_p = nondifferentiable("bitwise_or", np.bitwise_or, dtypes="iu")
-bitwise_xor_p = nondifferentiable("bitwise_xor", np.bitwise_xor, dtypes="iu")
-invert_p = nondifferentiable("invert", np.invert, dtypes="iu")
+bitwise_and_p: Primitive = nondifferentiable("bitwise_and", np.bitwise_and, dtypes="iu")
+bitwise_or_p: Primitive = nondifferentiable("bitwise_or", np.bitwise_or, dtypes="iu")
+bitwise_xor_p: Primitive = nondifferentiable("bitwise_xor", np.bitwise_xor, dtypes="iu")
+invert_p: Primitive = nondifferentiable("invert", np.invert, dtypes="iu")
 
-maximum_p = _extremum("maximum", np.maximum, greater_equal_p)
-minimum_p = _extremum("minimum", np.minimum, less_equal_p)
+maximum_p: Primitive = _extremum("maximum", np.maximum, greater_equal_p)
+minimum_p: Primitive = _extremum("minimum", np.minimum, less_equal_p)
 
 
 # --- more binary math ----------------------------------------------------------------------
@@ -277,7 +277,7 @@ def _sqdiff_impl(x, y):
     return d * np.conj(d) if d.dtype.kind == "c" else np.square(d)
 
 
-squared_difference_p = Primitive(
+squared_difference_p: Primitive = Primitive(
     "squared_difference",
     _sqdiff_impl,
     vjps=(lambda g, ans, x, y: _sqdiff_dx(g, x, y), lambda g, ans, x, y: -_sqdiff_dx(g, x, y)),
@@ -290,7 +290,7 @@ def _atan2_scale(g, y, x):
     return g / (_unary.square_p.bind(y) + _unary.square_p.bind(x))
 
 
-atan2_p = Primitive(  # inputs (y, x), as TensorFlow's atan2(y, x)
+atan2_p: Primitive = Primitive(  # inputs (y, x), as TensorFlow's atan2(y, x)
     "atan2",
     np.arctan2,
     vjps=(lambda g, ans, y, x: x * _atan2_scale(g, y, x),
@@ -342,7 +342,7 @@ def _div_no_nan_dy(x, y):
     return div_no_nan_p.bind(div_no_nan_p.bind(-x, y), y)
 
 
-xlogy_p = Primitive(
+xlogy_p: Primitive = Primitive(
     "xlogy",
     _xlogy_impl,
     vjps=(lambda g, ans, x, y: _xlogy_dx(x, y) * g, lambda g, ans, x, y: xdivy_p.bind(x, y) * g),
@@ -352,7 +352,7 @@ xlogy_p = Primitive(
     ),
     dtypes="fc",
 )
-xdivy_p = Primitive(
+xdivy_p: Primitive = Primitive(
     "xdivy",
     _xdivy_impl,
     vjps=(lambda g, ans, x, y: _xdivy_dx(x, y) * g, lambda g, ans, x, y: _xdivy_dy(x, y) * g),
@@ -362,7 +362,7 @@ xdivy_p = Primitive(
     ),
     dtypes="fc",
 )
-div_no_nan_p = Primitive(
+div_no_nan_p: Primitive = Primitive(
     "divide_no_nan",
     _div_no_nan_impl,
     vjps=(lambda g, ans, x, y: div_no_nan_p.bind(g, _conj(y)),

@@ -231,7 +231,7 @@ def _conv_jvp(t, ans, x, w, **geometry):
     return _add(out, None if tw is None else _conv(x, tw, geometry))
 
 
-conv2d_p = Primitive(
+conv2d_p: Primitive = Primitive(
     "conv2d",
     _conv_impl,
     vjps=(
@@ -249,7 +249,7 @@ def _conv_input_grad_jvp(t, ans, g, w, in_hw, **geometry):
     return _add(out, None if tw is None else _conv_input_grad(g, tw, in_hw, geometry))
 
 
-conv2d_backprop_input_p = Primitive(
+conv2d_backprop_input_p: Primitive = Primitive(
     "conv2d_backprop_input",
     _conv_input_grad_impl,
     vjps=(
@@ -267,7 +267,7 @@ def _conv_filter_grad_jvp(t, ans, x, g, ksize, **geometry):
     return _add(out, None if tg is None else _conv_filter_grad(x, tg, ksize, geometry))
 
 
-conv2d_backprop_filter_p = Primitive(
+conv2d_backprop_filter_p: Primitive = Primitive(
     "conv2d_backprop_filter",
     _conv_filter_grad_impl,
     vjps=(
@@ -282,7 +282,7 @@ conv2d_backprop_filter_p = Primitive(
 # =====================================================================================
 # Pooling
 # =====================================================================================
-avg_pool2d_p = Primitive(
+avg_pool2d_p: Primitive = Primitive(
     "avg_pool2d",
     _avg_pool_impl,
     vjps=(lambda g, ans, x, **geo: avg_pool2d_grad_p.bind(g, in_hw=tuple(x.shape[-3:-1]), **geo),),
@@ -291,7 +291,7 @@ avg_pool2d_p = Primitive(
     dtypes="f",
 )
 
-avg_pool2d_grad_p = Primitive(
+avg_pool2d_grad_p: Primitive = Primitive(
     "avg_pool2d_grad",
     _avg_pool_grad_impl,
     vjps=(lambda gg, ans, g, in_hw, **geo: avg_pool2d_p.bind(gg, **geo),),
@@ -333,7 +333,7 @@ def _routing_jvp(prim_self, t, ans, operand, x, geo):
 
 
 # max_pool2d_grad and max_pool2d_gather are each other's transposes (for a fixed x).
-max_pool2d_grad_p = Primitive(
+max_pool2d_grad_p: Primitive = Primitive(
     "max_pool2d_grad",
     _max_pool_grad_impl,
     vjps=(
@@ -345,7 +345,7 @@ max_pool2d_grad_p = Primitive(
     dtypes="f",
 )
 
-max_pool2d_gather_p = Primitive(
+max_pool2d_gather_p: Primitive = Primitive(
     "max_pool2d_gather",
     _max_pool_gather_impl,
     vjps=(
@@ -357,7 +357,7 @@ max_pool2d_gather_p = Primitive(
     dtypes="f",
 )
 
-max_pool2d_p = Primitive(
+max_pool2d_p: Primitive = Primitive(
     "max_pool2d",
     _max_pool_impl,
     vjps=(lambda g, ans, x, **geo: max_pool2d_grad_p.bind(g, x, **geo),),

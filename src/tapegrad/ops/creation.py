@@ -31,8 +31,6 @@ __all__ = [
     "rank",
 ]
 
-_range = range
-
 
 def _shape_arg(shape: Any, op: str) -> tuple:
     if isinstance(shape, Tensor):
@@ -74,7 +72,7 @@ def _identity_impl(x):
     return x
 
 
-identity_p = Primitive(
+identity_p: Primitive = Primitive(
     "identity",
     _identity_impl,
     vjps=(lambda g, ans, x: g,),
@@ -111,14 +109,14 @@ def _cast_jvp(tangents, ans, x, dtype):
     return cast_p.bind(tangents[0], dtype=dtype)
 
 
-cast_p = Primitive("cast", _cast_impl, vjps=(_cast_vjp,), jvp=_cast_jvp, save_inputs=())
+cast_p: Primitive = Primitive("cast", _cast_impl, vjps=(_cast_vjp,), jvp=_cast_jvp, save_inputs=())
 
 
 def real_part(x: Tensor) -> Tensor:
     return real_p.bind(x)
 
 
-real_p = Primitive(
+real_p: Primitive = Primitive(
     "real",
     np.real,
     vjps=(lambda g, ans, x: cast_p.bind(g, dtype=x.dtype),),

@@ -284,7 +284,7 @@ def _matmul_jvp(t, ans, a, b, ta=False, tb=False):
 
 # ``ta``/``tb`` swap the last two axes of an operand inside the op, so the backward pass
 # needs no separate transposes (one op per cotangent instead of two).
-matmul_p = Primitive(
+matmul_p: Primitive = Primitive(
     "matmul",
     _matmul_impl,
     vjps=(_matmul_vjp_a, _matmul_vjp_b),
@@ -397,7 +397,7 @@ def _diag_part_impl(x, k):
     return np.diagonal(x, offset=k, axis1=-2, axis2=-1).copy()
 
 
-matrix_diag_part_p = Primitive(
+matrix_diag_part_p: Primitive = Primitive(
     "matrix_diag_part",
     _diag_part_impl,
     vjps=(lambda g, ans, x, k: matrix_diag_p.bind(g, k=k, shape=tuple(x.shape[-2:])),),
@@ -414,7 +414,7 @@ def _diag_impl(d, k, shape):
     return out
 
 
-matrix_diag_p = Primitive(
+matrix_diag_p: Primitive = Primitive(
     "matrix_diag",
     _diag_impl,
     vjps=(lambda g, ans, d, k, shape: matrix_diag_part_p.bind(g, k=k),),
@@ -581,7 +581,7 @@ def _inv_jvp(t, ans, x, adjoint):
     return -_mm(ans, _mm(_adj(t) if adjoint else t, ans))
 
 
-inv_p = Primitive("inv", _inv_impl, vjps=(_inv_vjp,), jvp=_inv_jvp, save_inputs=(),
+inv_p: Primitive = Primitive("inv", _inv_impl, vjps=(_inv_vjp,), jvp=_inv_jvp, save_inputs=(),
                   save_ans=True, dtypes="fc")
 
 
@@ -616,7 +616,7 @@ def _logdet_tangent(t, x):
                              keepdims=False)
 
 
-det_p = Primitive(
+det_p: Primitive = Primitive(
     "det",
     np.linalg.det,
     vjps=(lambda g, ans, x: _per_matrix(g * ans) * inv_p.bind(x, adjoint=True),),
@@ -653,7 +653,7 @@ def _slogdet_impl(x):
     return np.asarray(sign, dtype=x.dtype)[()], np.asarray(logabs, dtype=x.dtype)[()]
 
 
-slogdet_p = Primitive(
+slogdet_p: Primitive = Primitive(
     "slogdet",
     _slogdet_impl,
     vjp=lambda g, ans, x: (_per_matrix(g[1]) * inv_p.bind(x, adjoint=True),),
@@ -940,7 +940,7 @@ def _eigh_jvp(t, ans, x):
     return _diag_vec(m), _mm(v, _pairwise_f(e) * m)
 
 
-eigh_p = Primitive("eigh", _eigh_impl, vjp=_eigh_vjp, jvp=_eigh_jvp, save_inputs=(),
+eigh_p: Primitive = Primitive("eigh", _eigh_impl, vjp=_eigh_vjp, jvp=_eigh_jvp, save_inputs=(),
                    save_ans=True, multiple_results=True, dtypes="fc")
 
 
@@ -1072,7 +1072,7 @@ def _svd_values_jvp(t, ans, x):
     return _real(_diag_vec(_mm(_adj(u), _mm(t[0], v))))
 
 
-svd_values_p = Primitive("svd_values", _svd_values_impl, vjps=(_svd_values_vjp,),
+svd_values_p: Primitive = Primitive("svd_values", _svd_values_impl, vjps=(_svd_values_vjp,),
                          jvp=_svd_values_jvp, save_inputs=(0,), dtypes="fc")
 
 
@@ -1294,7 +1294,7 @@ def _einsum_jvp(tangents, ans, *xs, equation):
     return total
 
 
-einsum_p = Primitive(
+einsum_p: Primitive = Primitive(
     "einsum",
     _einsum_impl,
     vjps=tuple(_einsum_vjp_rule(i) for i in range(len(_LETTERS))),

@@ -82,7 +82,7 @@ def _zeros_like(t):
     return zeros_like(t)
 
 
-slope_mask_p = Primitive(
+slope_mask_p: Primitive = Primitive(
     "slope_mask",
     _slope_mask_impl,
     vjps=(lambda g, ans, x, **params: _zeros_like(g),),
@@ -100,7 +100,7 @@ def _slope(x: Tensor, lo: float, hi: float, inside: float, outside: float) -> Te
     return slope_mask_p.bind(x, lo=lo, hi=hi, inside=inside, outside=outside)
 
 
-relu_p = elementwise(
+relu_p: Primitive = elementwise(
     "relu",
     lambda x: np.maximum(x, 0),
     lambda x, ans: _slope(ans, 0, np.inf, 1, 0),
@@ -126,7 +126,7 @@ def relu(features: Any, name: Any = None) -> Tensor:
     return relu_p.bind(features)
 
 
-relu6_p = elementwise(
+relu6_p: Primitive = elementwise(
     "relu6", lambda x: np.clip(x, 0, 6), lambda x, ans: _slope(x, 0, 6, 1, 0), dtypes="fiu"
 )
 
@@ -160,7 +160,7 @@ def _elu_derivative(x, ans):
     return _select(less_p.bind(ans, 0), ans + 1, 1)
 
 
-elu_p = elementwise("elu", _elu_impl, _elu_derivative, uses="ans", dtypes="f")
+elu_p: Primitive = elementwise("elu", _elu_impl, _elu_derivative, uses="ans", dtypes="f")
 
 
 def elu(features: Any, name: Any = None) -> Tensor:
@@ -191,7 +191,7 @@ def _selu_derivative(x, ans):
     return _select(less_p.bind(ans, 0), ans + SELU_SCALE * SELU_ALPHA, SELU_SCALE)
 
 
-selu_p = elementwise("selu", _selu_impl, _selu_derivative, uses="ans", dtypes="f")
+selu_p: Primitive = elementwise("selu", _selu_impl, _selu_derivative, uses="ans", dtypes="f")
 
 
 def selu(features: Any, name: Any = None) -> Tensor:
@@ -222,7 +222,7 @@ def _leaky_relu_slope(x, alpha):
     return _slope(x, 0, np.inf, 1, alpha)
 
 
-leaky_relu_p = Primitive(
+leaky_relu_p: Primitive = Primitive(
     "leaky_relu",
     _leaky_relu_impl,
     vjps=(lambda g, ans, x, alpha: g * _leaky_relu_slope(x, alpha),),
@@ -275,7 +275,7 @@ def _normal_pdf(x: Tensor) -> Tensor:
     return exp_p.bind(x * x * -0.5) * _INV_SQRT_2PI
 
 
-normal_cdf_p = elementwise(
+normal_cdf_p: Primitive = elementwise(
     "normal_cdf",
     lambda x: 0.5 * scipy.special.erfc(-x * x.dtype.type(_SQRT_HALF)),
     lambda x, ans: _normal_pdf(x),
@@ -300,7 +300,7 @@ def _gelu_derivative(x, approximate):
     return normal_cdf_p.bind(x) + x * _normal_pdf(x)
 
 
-gelu_p = Primitive(
+gelu_p: Primitive = Primitive(
     "gelu",
     _gelu_impl,
     vjps=(lambda g, ans, x, approximate: g * _gelu_derivative(x, approximate),),
@@ -372,7 +372,7 @@ def _softsign_derivative(x, ans):
     return 1 / (d * d)
 
 
-softsign_p = elementwise(
+softsign_p: Primitive = elementwise(
     "softsign", lambda x: x / (1 + np.abs(x)), _softsign_derivative, dtypes="f"
 )
 
@@ -415,7 +415,7 @@ def _log_softmax_jvp(t, ans, x, axis):
     return t - reduce_sum_p.bind(t * exp_p.bind(ans), axis=(axis,), keepdims=True)
 
 
-log_softmax_p = Primitive(
+log_softmax_p: Primitive = Primitive(
     "log_softmax",
     _log_softmax_impl,
     vjps=(_log_softmax_vjp,),
@@ -444,7 +444,7 @@ def _softmax_jvp(t, ans, x, axis):
     return (t - reduce_sum_p.bind(t * ans, axis=(axis,), keepdims=True)) * ans
 
 
-softmax_p = Primitive(
+softmax_p: Primitive = Primitive(
     "softmax",
     _softmax_impl,
     vjps=(_softmax_vjp,),
@@ -537,7 +537,7 @@ def _softmax_xent_jvp(t, ans, logits, labels, axis):
     return out
 
 
-softmax_xent_p = Primitive(
+softmax_xent_p: Primitive = Primitive(
     "softmax_cross_entropy",
     _softmax_xent_impl,
     vjps=(_softmax_xent_vjp_logits, _softmax_xent_vjp_labels),
@@ -616,7 +616,7 @@ def _sparse_xent_jvp(t, ans, logits, labels):
     return reduce_sum_p.bind(t[0] * _sparse_xent_grad(logits, labels), axis=(-1,), keepdims=False)
 
 
-sparse_xent_p = Primitive(
+sparse_xent_p: Primitive = Primitive(
     "sparse_softmax_cross_entropy",
     _sparse_xent_impl,
     vjps=(_sparse_xent_vjp,),
@@ -702,7 +702,7 @@ def _sigmoid_xent_jvp(t, ans, logits, labels):
     return out
 
 
-sigmoid_xent_p = Primitive(
+sigmoid_xent_p: Primitive = Primitive(
     "sigmoid_cross_entropy",
     _sigmoid_xent_impl,
     vjps=(_sigmoid_xent_vjp_logits, _sigmoid_xent_vjp_labels),

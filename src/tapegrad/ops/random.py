@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
 from ._helpers import nondifferentiable
 
@@ -277,7 +278,7 @@ def _shuffle_impl(x, perm):
     return x[perm]
 
 
-random_shuffle_p = nondifferentiable("random_shuffle", _shuffle_impl)
+random_shuffle_p: Primitive = nondifferentiable("random_shuffle", _shuffle_impl)
 
 
 def shuffle(value: Any, seed: Any = None, name: Any = None) -> Tensor:

@@ -159,7 +159,7 @@ def _sum_jvp(t, ans, x, axis, keepdims):
     return reduce_sum_p.bind(t[0], axis=axis, keepdims=keepdims)
 
 
-reduce_sum_p = Primitive("reduce_sum", _sum_impl, vjps=(_sum_vjp,), jvp=_sum_jvp,
+reduce_sum_p: Primitive = Primitive("reduce_sum", _sum_impl, vjps=(_sum_vjp,), jvp=_sum_jvp,
                          save_inputs=(), dtypes="fciu")
 
 
@@ -359,7 +359,7 @@ def _prod_jvp(t, ans, x, axis, keepdims):
     return reduce_sum_p.bind(t * _product_of_others(x, axis), axis=axis, keepdims=keepdims)
 
 
-reduce_prod_p = Primitive("reduce_prod", _prod_impl, vjps=(_prod_vjp,), jvp=_prod_jvp,
+reduce_prod_p: Primitive = Primitive("reduce_prod", _prod_impl, vjps=(_prod_vjp,), jvp=_prod_jvp,
                           dtypes="fciu")
 
 
@@ -546,7 +546,7 @@ def _euclidean_norm_jvp(t, ans, x, axis, keepdims):
     return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
 
 
-reduce_euclidean_norm_p = Primitive(
+reduce_euclidean_norm_p: Primitive = Primitive(
     "reduce_euclidean_norm",
     _euclidean_norm_impl,
     vjps=(_euclidean_norm_vjp,),
@@ -627,8 +627,8 @@ def _all_impl(x, axis, keepdims):
     return np.all(x, axis=axis, keepdims=keepdims)
 
 
-reduce_any_p = nondifferentiable("reduce_any", _any_impl, dtypes="b")
-reduce_all_p = nondifferentiable("reduce_all", _all_impl, dtypes="b")
+reduce_any_p: Primitive = nondifferentiable("reduce_any", _any_impl, dtypes="b")
+reduce_all_p: Primitive = nondifferentiable("reduce_all", _all_impl, dtypes="b")
 
 
 def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -683,8 +683,8 @@ def _arg_impl(fn, nan_as):
     return impl
 
 
-argmax_p = nondifferentiable("argmax", _arg_impl(np.argmax, -np.inf), dtypes="fiub")
-argmin_p = nondifferentiable("argmin", _arg_impl(np.argmin, np.inf), dtypes="fiub")
+argmax_p: Primitive = nondifferentiable("argmax", _arg_impl(np.argmax, -np.inf), dtypes="fiub")
+argmin_p: Primitive = nondifferentiable("argmin", _arg_impl(np.argmin, np.inf), dtypes="fiub")
 
 _INDEX_TYPES = ("int16", "uint16", "int32", "int64")
 
@@ -775,7 +775,7 @@ def _cumsum_jvp(t, ans, x, axis, exclusive, reverse):
     return cumsum_p.bind(t[0], axis=axis, exclusive=exclusive, reverse=reverse)
 
 
-cumsum_p = Primitive("cumsum", _cumsum_impl, vjps=(_cumsum_vjp,), jvp=_cumsum_jvp,
+cumsum_p: Primitive = Primitive("cumsum", _cumsum_impl, vjps=(_cumsum_vjp,), jvp=_cumsum_jvp,
                      save_inputs=(), dtypes="fciu")
 
 
@@ -802,7 +802,7 @@ def _cumprod_jvp(t, ans, x, axis, exclusive, reverse):
                                reverse=reverse)
 
 
-cumprod_p = Primitive("cumprod", _cumprod_impl, vjps=(_cumprod_vjp,), jvp=_cumprod_jvp,
+cumprod_p: Primitive = Primitive("cumprod", _cumprod_impl, vjps=(_cumprod_vjp,), jvp=_cumprod_jvp,
                       save_ans=True, dtypes="fciu")
 
 
@@ -902,7 +902,7 @@ def _top_k_jvp(t, ans, x, k, index_type):
     return index.getitem_p.bind(t, idx=_prefix(lead(t, x.ndim)) + where), None
 
 
-top_k_p = Primitive("top_k", _top_k_impl, vjps=(_top_k_vjp,), jvp=_top_k_jvp,
+top_k_p: Primitive = Primitive("top_k", _top_k_impl, vjps=(_top_k_vjp,), jvp=_top_k_jvp,
                     save_inputs=(), save_ans=True, multiple_results=True, dtypes="fiu")
 
 
@@ -983,7 +983,7 @@ def _segment_sum_jvp(t, ans, data, segment_ids, num_segments, lead_ndim):
                                        lead_ndim=lead_ndim + lead(t, data.ndim))
 
 
-unsorted_segment_sum_p = Primitive("unsorted_segment_sum", _segment_sum_impl,
+unsorted_segment_sum_p: Primitive = Primitive("unsorted_segment_sum", _segment_sum_impl,
                                    vjps=(_segment_sum_vjp,), jvp=_segment_sum_jvp,
                                    save_inputs=(), dtypes="fciu")
 

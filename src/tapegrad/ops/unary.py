@@ -147,7 +147,7 @@ def _fused_grad(name, impl, d_dy):
 
 
 tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y), lambda y, g: g * (y * -2))
-sigmoid_grad_p = _fused_grad(
+sigmoid_grad_p: Primitive = _fused_grad(
     "sigmoid_grad", lambda y, g: g * (y * (1 - y)), lambda y, g: g * (1 - y * 2)
 )
 
@@ -172,7 +172,7 @@ def _sign_vjp(g, ans, x):
 # --- sign and magnitude -------------------------------------------------------------------
 sign_p = Primitive("sign", np.sign, vjps=(_sign_vjp,), jvp=lambda t, ans, x: None,  # TF: None
                    save_inputs=(), dtypes="fi")
-abs_p = _elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
+abs_p: Primitive = _elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
 
 
 def _complex_abs_vjp(g, ans, x):  # TensorFlow: g * x / |x|, and 0 at 0
@@ -185,34 +185,34 @@ def _complex_abs_jvp(t, ans, x):
 
 complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvp=_complex_abs_jvp,
                           save_ans=True, dtypes="c")
-square_p = _elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
+square_p: Primitive = _elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
 
 # --- powers and roots ---------------------------------------------------------------------
-sqrt_p = _elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans")
+sqrt_p: Primitive = _elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans")
 rsqrt_p = _elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
                        uses="ans")
 reciprocal_p = _elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans")
 
 # --- exponentials and logarithms ----------------------------------------------------------
-exp_p = _elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
-expm1_p = _elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
-log_p = _elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
-log1p_p = _elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
+exp_p: Primitive = _elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
+expm1_p: Primitive = _elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
+log_p: Primitive = _elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
+log1p_p: Primitive = _elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
 
 # --- trigonometric ------------------------------------------------------------------------
-sin_p = _elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
-cos_p = _elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
+sin_p: Primitive = _elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
+cos_p: Primitive = _elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
 tan_p = _elementwise("tan", np.tan, lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
-asin_p = _elementwise("asin", np.arcsin,
+asin_p: Primitive = _elementwise("asin", np.arcsin,
                       lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x))))
-acos_p = _elementwise("acos", np.arccos,
+acos_p: Primitive = _elementwise("acos", np.arccos,
                       lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x))))
 atan_p = _elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
 
 # --- hyperbolic ---------------------------------------------------------------------------
-sinh_p = _elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
-cosh_p = _elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
-tanh_p = _with_fused_vjp(
+sinh_p: Primitive = _elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
+cosh_p: Primitive = _elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
+tanh_p: Primitive = _with_fused_vjp(
     _elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans"), tanh_grad_p
 )
 asinh_p = _elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
@@ -222,20 +222,20 @@ acosh_p = _elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sin
 atanh_p = _elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
 
 # --- logistic (stable for logits of +-1000) -------------------------------------------------
-sigmoid_p = _with_fused_vjp(
+sigmoid_p: Primitive = _with_fused_vjp(
     _elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans), uses="ans"),
     sigmoid_grad_p,
 )
 softplus_p = _elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
-log_sigmoid_p = _elementwise("log_sigmoid", _log_sigmoid_impl,
+log_sigmoid_p: Primitive = _elementwise("log_sigmoid", _log_sigmoid_impl,
                              lambda x, ans: sigmoid_p.bind(-x), dtypes="f")
 
 # --- special functions (SciPy) ------------------------------------------------------------
 _TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
-erf_p = _elementwise("erf", _special(_sp.erf),
+erf_p: Primitive = _elementwise("erf", _special(_sp.erf),
                      lambda x, ans: _TWO_OVER_SQRT_PI * exp_p.bind(-square_p.bind(x)), dtypes="f")
 lgamma_p = _elementwise("lgamma", _lgamma_impl, lambda x, ans: digamma_p.bind(x), dtypes="f")
-digamma_p = _elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
+digamma_p: Primitive = _elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
                          dtypes="f")
 
 
@@ -243,7 +243,7 @@ def _polygamma_rule(g, ans, a, x):
     return g * polygamma_p.bind(a + 1, x)  # no derivative in the order (None, as TensorFlow)
 
 
-polygamma_p = Primitive(
+polygamma_p: Primitive = Primitive(
     "polygamma",
     _polygamma_impl,
     vjps=(None, _polygamma_rule),
@@ -254,16 +254,16 @@ polygamma_p = Primitive(
 )
 
 # --- rounding and predicates (no gradient: None, as TensorFlow) -------------------------------
-floor_p = nondifferentiable("floor", np.floor, dtypes="f")
-ceil_p = nondifferentiable("ceil", np.ceil, dtypes="f")
-round_p = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
-is_nan_p = nondifferentiable("is_nan", np.isnan, dtypes="f")
-is_finite_p = nondifferentiable("is_finite", np.isfinite, dtypes="f")
-is_inf_p = nondifferentiable("is_inf", np.isinf, dtypes="f")
-logical_not_p = nondifferentiable("logical_not", np.logical_not, dtypes="b")
+floor_p: Primitive = nondifferentiable("floor", np.floor, dtypes="f")
+ceil_p: Primitive = nondifferentiable("ceil", np.ceil, dtypes="f")
+round_p: Primitive = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
+is_nan_p: Primitive = nondifferentiable("is_nan", np.isnan, dtypes="f")
+is_finite_p: Primitive = nondifferentiable("is_finite", np.isfinite, dtypes="f")
+is_inf_p: Primitive = nondifferentiable("is_inf", np.isinf, dtypes="f")
+logical_not_p: Primitive = nondifferentiable("logical_not", np.logical_not, dtypes="b")
 
 # --- complex ------------------------------------------------------------------------------
-conj_p = Primitive(
+conj_p: Primitive = Primitive(
     "conj",
     np.conj,
     vjps=(lambda g, ans, x: conj_p.bind(g),),
