@@ -130,7 +130,7 @@ class Primitive:
             if kinds is not None and (_SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
                 self._dtype_unsupported(a)
             try:
-                out = self.impl(x, **params)
+                out = self.impl(x, **params) if params else self.impl(x)
             except (ValueError, IndexError, np.linalg.LinAlgError) as err:
                 raise _describe_failure(self, args, params, err) from err
         elif n == 2:
@@ -147,7 +147,7 @@ class Primitive:
             if kinds is not None and (_SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
                 self._dtype_unsupported(a)
             try:
-                out = self.impl(x, y, **params)
+                out = self.impl(x, y, **params) if params else self.impl(x, y)
             except (ValueError, IndexError, np.linalg.LinAlgError) as err:
                 raise _describe_failure(self, args, params, err) from err
         else:
