@@ -1,0 +1,37 @@
+"""Turn the JSON that ``benchmarks/run.py --json`` writes into the README's Markdown table.
+
+    python benchmarks/table.py results.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+PEERS = ["torch", "tensorflow", "jax", "autograd"]
+
+
+def table(results: dict) -> str:
+    head = "| workload | tapegrad ms | vs NumPy | " + " | ".join(f"vs {p}" for p in PEERS) + " |"
+    rule = "|---" * (3 + len(PEERS)) + "|"
+    rows = [head, rule]
+    for name, times in results["workloads"].items():
+        tg = times["tapegrad"]
+        ratios = [f"{tg / times[p]:.2f}" if p in times else "-" for p in PEERS]
+        rows.append(f"| {name} | {tg * 1e3:.3f} | {tg / times['numpy']:.2f} | "
+                    + " | ".join(ratios) + " |")
+    memory = results.get("memory")
+    if memory:
+        rows.append("")
+        rows.append(
+            "Tape memory, 100 ops on 1e6 float32 elements: "
+            f"{memory['held while recorded'] / 1e6:.0f} MB held while recorded "
+            f"(the rules need {memory['needed by the rules'] / 1e6:.0f} MB), "
+            f"{memory['held after gradient()'] / 1e6:.0f} MB after `gradient()`."
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as fh:
+        print(table(json.load(fh)))
