@@ -396,8 +396,9 @@ def softsign(features: Any, name: Any = None) -> Tensor:
 
 # --- softmax, log_softmax ----------------------------------------------------------------
 def _log_softmax_impl(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    # ufunc reductions: the same as np.max/np.sum without their Python wrappers
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_vjp(g, ans, x, axis):
@@ -427,8 +428,8 @@ log_softmax_p: Primitive = Primitive(
 
 
 def _softmax_impl(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    return e / np.add.reduce(e, axis=axis, keepdims=True)
 
 
 def _softmax_vjp(g, ans, x, axis):
@@ -509,7 +510,7 @@ def _expand_loss_cotangent(g: Tensor, axis: int) -> Tensor:
 
 
 def _softmax_xent_impl(logits, labels, axis):
-    return -np.sum(labels * _log_softmax_impl(logits, axis), axis=axis)
+    return -np.add.reduce(labels * _log_softmax_impl(logits, axis), axis=axis)
 
 
 def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):

@@ -145,7 +145,7 @@ def _prefix(k: int) -> tuple:
 
 # --- reduce_sum, reduce_mean -------------------------------------------------------------------
 def _sum_impl(x, axis, keepdims):
-    out = np.sum(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
     return out.astype(x.dtype, copy=False)
 
 

@@ -250,7 +250,7 @@ def _sum_to_shape_impl(x, shape, batch_ndim):
     axes = tuple(range(batch_ndim, base)) + tuple(
         base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
     )
-    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
     return np.reshape(out, shape)
 
 
