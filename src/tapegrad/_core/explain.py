@@ -378,8 +378,6 @@ def _update_after_op() -> None:
 # ---------------------------------------------------------------------------------
 def set_anomaly(enabled: bool) -> None:
     """Turn the numerics check (and the recording of user lines) on or off."""
-    if bool(enabled) != flags.tracing:
-        _set_variable_operators(_BINARY, bool(enabled))
     flags.anomaly = bool(enabled)
     flags.tracing = bool(enabled)
     _update_after_op()
@@ -494,9 +492,10 @@ def _variable_operator(name: str, base: str, op: str):
     return method
 
 
-# `v += 1` on a Variable raises (as in TensorFlow; see Variable.__iadd__). `x = x + 1` looks
-# like any other `x + 1`: noting every Variable operator would slow them all, so that is done
-# only in anomaly mode.
+# `v += 1` on a Variable raises (as in TensorFlow; see Variable.__iadd__). For `x = x + 1`,
+# the four arithmetic operators of Variable (the Variable on the left) note which Variable a
+# same-shaped result came from: a dict entry, on operators that hot loops rarely use (layers
+# call matmul and Tensor operators, optimizers call assign).
 _BINARY = (("__add__", "__add__", "+"), ("__sub__", "__sub__", "-"),
            ("__mul__", "__mul__", "*"), ("__truediv__", "__truediv__", "/"))
 
@@ -514,6 +513,7 @@ def install() -> None:
     hooks.on_tape = _on_tape
     _update_record_hook()
     hooks.on_export = _on_export
+    _set_variable_operators(_BINARY, True)
 
 
 # ---------------------------------------------------------------------------------
