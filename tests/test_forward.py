@@ -362,9 +362,6 @@ def test_jvp_from_transposed_vjp_broadcasting_and_multiple_results():
     _close(acc.jvp(b), 2 * x0 * tx, rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=False, reason="tapegrad's complex multiply/square VJPs are the "
-                   "transpose, not TensorFlow's adjoint (g * conj(y)); the transposition of a "
-                   "TF-convention rule runs through them")
 def test_jvp_from_transposed_vjp_complex_holomorphic():
     # TensorFlow's convention: the VJP of z**2 is g * conj(2 z); its JVP is 2 z t.
     square = Primitive("test_csquare_no_jvp", np.square,

@@ -433,12 +433,12 @@ def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch
             c = hooks.sum_to_shape(hooks.convert_dense(c), t.shape, batch_ndim)
             term = hooks.reduce_sum(hooks.multiply(c, _conj(t)), None)
             total = term if total is None else hooks.add(total, term)
+        if total is not None and total.dtype.kind == "c":
+            from ..ops.creation import real_part
+
+            total = real_part(total)  # recorded: the real part is what gets differentiated
     if total is None:
         return tuple(None for _ in outs) if isinstance(result, tuple) else None
-    if total.dtype.kind == "c":
-        from ..ops.creation import real_part
-
-        total = real_part(total)
     grads = tape.gradient(total, gs)
     if isinstance(result, tuple):
         return tuple(grads)
