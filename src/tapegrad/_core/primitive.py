@@ -414,6 +414,28 @@ def _after_op(prim: Primitive, args: tuple, result: Any, params: dict) -> None:
 
 
 def _record(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict) -> None:
+    entry = None
+    if len(tapes) == 1:  # the common case, without the loops over tapes
+        tape = tapes[0]
+        ids = tape._ids
+        if tape._watch_accessed_variables:
+            for a in args:
+                if a.__class__ is Variable and a._trainable and a._id not in ids:
+                    tape._watch_variable(a)
+        for a in args:
+            if a._id in ids:
+                entry = _make_entry(prim, args, result, params, tapes)
+                tape._entries.append(entry)
+                ids.update(entry.output_ids)
+                break
+    else:
+        entry = _record_nested(tapes, prim, args, result, params)
+    if hooks.on_record is not None:  # debugging: integer links, evidence, source lines
+        hooks.on_record(tapes, prim, args, result, entry)
+
+
+def _record_nested(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict) -> Any:
+    """Record on each of several active tapes that knows an input (one shared entry)."""
     for tape in tapes:  # reading a trainable Variable watches it (first, for every tape)
         if tape._watch_accessed_variables:
             for a in args:
@@ -431,8 +453,7 @@ def _record(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict
             entry = _make_entry(prim, args, result, params, tapes)
         tape._entries.append(entry)
         ids.update(entry.output_ids)
-    if hooks.on_record is not None:  # debugging: integer links, evidence, source lines
-        hooks.on_record(tapes, prim, args, result, entry)
+    return entry
 
 
 def record_operation(prim: Primitive, args: Sequence[Tensor], result: Any, params: dict) -> None:
