@@ -8,9 +8,10 @@ ties, zeros and poles, and ``conj`` of the partial derivatives for complex input
 ``divide_no_nan`` are 0 (with 0 gradients) where TensorFlow says so.
 
 VJP rules return cotangents of the broadcast (output) shape; backprop sums them back
-to each input's shape, so no rule here unbroadcasts. JVP rules first align each
-input's tangent (which may carry leading batch dimensions) with the output
-(``_fit``). Comparisons, logic, ``floordiv`` and bitwise ops have no gradient (None).
+to each input's shape, so no rule here unbroadcasts. In batched forward mode the
+engine pads a lower-rank input's tangent after its batch dimensions, so the JVP
+rules broadcast as the op does. Comparisons, logic, ``floordiv`` and bitwise ops
+have no gradient (None).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from . import creation as _creation
 from . import index as _index
-from . import shape as _shape
 from . import unary as _unary
 from ._helpers import nondifferentiable
 
@@ -78,20 +78,6 @@ def _conj(t):
     return _unary._conj(t)  # complex cotangents use conj(partials), as TensorFlow
 
 
-def _fit(t, x, ans):
-    """Tangent ``t`` of input ``x`` (with any leading batch dims) aligned to broadcast with ``ans``.
-
-    A batched tangent of a lower-rank input gets size-1 axes between its batch
-    dimensions and its own, so NumPy broadcasting lines it up with the output.
-    """
-    if t is None:
-        return None
-    missing, k = ans.ndim - x.ndim, t.ndim - x.ndim
-    if missing <= 0 or k == 0:
-        return t
-    return _shape.reshape_p.bind(t, shape=t.shape[:k] + (1,) * missing + tuple(x.shape))
-
-
 def _select(mask, a, b):
     """``where(mask, a, b)`` for optional tangents (None counts as zero)."""
     if a is None and b is None:
@@ -106,7 +92,7 @@ add_p: Primitive = Primitive(
     "add",
     operator.add,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-    jvp=lambda t, ans, x, y: _plus(_fit(t[0], x, ans), _fit(t[1], y, ans)),
+    jvp=lambda t, ans, x, y: _plus(t[0], t[1]),
     save_inputs=(),
     dtypes="fciu",
 )
@@ -114,7 +100,7 @@ subtract_p: Primitive = Primitive(
     "subtract",
     operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: negative_p.bind(g)),
-    jvp=lambda t, ans, x, y: _plus(_fit(t[0], x, ans), _neg(_fit(t[1], y, ans))),
+    jvp=lambda t, ans, x, y: _plus(t[0], _neg(t[1])),
     save_inputs=(),
     dtypes="fciu",
 )
@@ -123,8 +109,8 @@ multiply_p: Primitive = Primitive(
     operator.mul,
     vjps=(lambda g, ans, x, y: g * _conj(y), lambda g, ans, x, y: g * _conj(x)),
     jvp=lambda t, ans, x, y: _plus(
-        None if t[0] is None else _fit(t[0], x, ans) * y,
-        None if t[1] is None else x * _fit(t[1], y, ans),
+        None if t[0] is None else t[0] * y,
+        None if t[1] is None else x * t[1],
     ),
     vjp_reads=((1,), (0,)),
     dtypes="fciu",
@@ -140,8 +126,8 @@ divide_p: Primitive = Primitive(
     operator.truediv,
     vjps=(lambda g, ans, x, y: g / _conj(y), lambda g, ans, x, y: g * _conj(_div_dy(x, y))),
     jvp=lambda t, ans, x, y: _plus(
-        None if t[0] is None else _fit(t[0], x, ans) / y,
-        None if t[1] is None else _fit(t[1], y, ans) * _div_dy(x, y),
+        None if t[0] is None else t[0] / y,
+        None if t[1] is None else t[1] * _div_dy(x, y),
     ),
     vjp_reads=((1,), (0, 1)),
     dtypes="fc",
@@ -178,8 +164,8 @@ pow_p: Primitive = Primitive(
     vjps=(lambda g, ans, x, y: g * _conj(y) * pow_p.bind(_conj(x), _conj(y) - 1),
           lambda g, ans, x, y: g * _conj(ans) * _safe_log(_conj(x))),
     jvp=lambda t, ans, x, y: _plus(
-        None if t[0] is None else _fit(t[0], x, ans) * _pow_dx(x, y),
-        None if t[1] is None else _fit(t[1], y, ans) * (ans * _safe_log(x)),
+        None if t[0] is None else t[0] * _pow_dx(x, y),
+        None if t[1] is None else t[1] * (ans * _safe_log(x)),
     ),
     vjp_reads=((0, 1), (0,)),
     save_ans=True,
@@ -219,7 +205,7 @@ floormod_p: Primitive = Primitive(
     _floormod_impl,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g * _mod_dy(x, y)),
     jvp=lambda t, ans, x, y: _plus(
-        _fit(t[0], x, ans), None if t[1] is None else _fit(t[1], y, ans) * _mod_dy(x, y)
+        t[0], None if t[1] is None else t[1] * _mod_dy(x, y)
     ),
     vjp_reads=((), (0, 1)),
     dtypes="fiu",
@@ -238,7 +224,7 @@ def _extremum(name, fn, x_wins):
         fn,
         vjps=(lambda g, ans, x, y: _index.where(mask(x, y), g, 0),
               lambda g, ans, x, y: _index.where(mask(x, y), 0, g)),
-        jvp=lambda t, ans, x, y: _select(mask(x, y), _fit(t[0], x, ans), _fit(t[1], y, ans)),
+        jvp=lambda t, ans, x, y: _select(mask(x, y), t[0], t[1]),
         dtypes="fiu",
     )
 
@@ -281,7 +267,7 @@ squared_difference_p: Primitive = Primitive(
     "squared_difference",
     _sqdiff_impl,
     vjps=(lambda g, ans, x, y: _sqdiff_dx(g, x, y), lambda g, ans, x, y: -_sqdiff_dx(g, x, y)),
-    jvp=lambda t, ans, x, y: _sqdiff_dx(_plus(_fit(t[0], x, ans), _neg(_fit(t[1], y, ans))), x, y),
+    jvp=lambda t, ans, x, y: _sqdiff_dx(_plus(t[0], _neg(t[1])), x, y),
     dtypes="fci",
 )
 
@@ -296,8 +282,8 @@ atan2_p: Primitive = Primitive(  # inputs (y, x), as TensorFlow's atan2(y, x)
     vjps=(lambda g, ans, y, x: x * _atan2_scale(g, y, x),
           lambda g, ans, y, x: -y * _atan2_scale(g, y, x)),
     jvp=lambda t, ans, y, x: _atan2_scale(_plus(
-        None if t[0] is None else x * _fit(t[0], y, ans),
-        None if t[1] is None else -y * _fit(t[1], x, ans)), y, x),
+        None if t[0] is None else x * t[0],
+        None if t[1] is None else -y * t[1]), y, x),
     dtypes="f",
 )
 
@@ -347,8 +333,8 @@ xlogy_p: Primitive = Primitive(
     _xlogy_impl,
     vjps=(lambda g, ans, x, y: _xlogy_dx(x, y) * g, lambda g, ans, x, y: xdivy_p.bind(x, y) * g),
     jvp=lambda t, ans, x, y: _plus(
-        None if t[0] is None else _xlogy_dx(x, y) * _fit(t[0], x, ans),
-        None if t[1] is None else xdivy_p.bind(x, y) * _fit(t[1], y, ans),
+        None if t[0] is None else _xlogy_dx(x, y) * t[0],
+        None if t[1] is None else xdivy_p.bind(x, y) * t[1],
     ),
     dtypes="fc",
 )
@@ -357,8 +343,8 @@ xdivy_p: Primitive = Primitive(
     _xdivy_impl,
     vjps=(lambda g, ans, x, y: _xdivy_dx(x, y) * g, lambda g, ans, x, y: _xdivy_dy(x, y) * g),
     jvp=lambda t, ans, x, y: _plus(
-        None if t[0] is None else _xdivy_dx(x, y) * _fit(t[0], x, ans),
-        None if t[1] is None else _xdivy_dy(x, y) * _fit(t[1], y, ans),
+        None if t[0] is None else _xdivy_dx(x, y) * t[0],
+        None if t[1] is None else _xdivy_dy(x, y) * t[1],
     ),
     dtypes="fc",
 )
@@ -368,8 +354,8 @@ div_no_nan_p: Primitive = Primitive(
     vjps=(lambda g, ans, x, y: div_no_nan_p.bind(g, _conj(y)),
           lambda g, ans, x, y: g * _div_no_nan_dy(_conj(x), _conj(y))),
     jvp=lambda t, ans, x, y: _plus(
-        None if t[0] is None else div_no_nan_p.bind(_fit(t[0], x, ans), y),
-        None if t[1] is None else _fit(t[1], y, ans) * _div_no_nan_dy(x, y),
+        None if t[0] is None else div_no_nan_p.bind(t[0], y),
+        None if t[1] is None else t[1] * _div_no_nan_dy(x, y),
     ),
     vjp_reads=((1,), (0, 1)),
     dtypes="fc",

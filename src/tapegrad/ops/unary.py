@@ -247,8 +247,7 @@ polygamma_p: Primitive = Primitive(
     "polygamma",
     _polygamma_impl,
     vjps=(None, _polygamma_rule),
-    jvp=lambda t, ans, a, x: None if t[1] is None else _polygamma_rule(
-        _binary._fit(t[1], x, ans), ans, a, x),
+    jvp=lambda t, ans, a, x: None if t[1] is None else _polygamma_rule(t[1], ans, a, x),
     vjp_reads=((), (0, 1)),
     dtypes="f",
 )
