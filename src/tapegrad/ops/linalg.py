@@ -345,12 +345,13 @@ def matmul(
             f"{' (transposed)' if ta else ''} and b has shape {b.shape}"
             f"{' (transposed)' if tb else ''}; the contracted dimensions must be equal."
         )
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(
-            f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast."
-        ) from None
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast."
+            ) from None
     if ta or tb:
         return matmul_p.bind(a, b, ta=ta, tb=tb)
     return matmul_p.bind(a, b)

@@ -10,6 +10,7 @@ many axes, and everything else uses negative axes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -276,7 +277,7 @@ def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
     if x.shape == tuple(shape):
         return x
-    if x.size == int(np.prod(shape, dtype=np.int64)) and x.ndim <= len(shape):
+    if x.size == math.prod(shape) and x.ndim <= len(shape):
         return reshape_p.bind(x, shape=tuple(shape))
     return sum_to_shape_p.bind(x, shape=tuple(shape), batch_ndim=batch_ndim)
 
