@@ -208,3 +208,17 @@ SPECS = [
         differentiable=False,
     ),
 ]
+
+# The fused backward of softmax_cross_entropy_with_logits (TensorFlow's fused kernel's gradient).
+SPECS += [
+    OpSpec("softmax_cross_entropy_grad",
+           lambda g, lo, la: nn_ops.softmax_xent_grad_p.bind(g, lo, la, axis=-1),
+           [randn(3, seed=3), randn(3, 4, seed=1), np.abs(randn(3, 4, seed=2))],
+           ("softmax_cross_entropy_grad",),
+           lambda g, lo, la: g[:, None] * (np.exp(lo) / np.exp(lo).sum(-1, keepdims=True) - la)),
+    OpSpec("softmax_cross_entropy_grad/axis0",
+           lambda g, lo, la: nn_ops.softmax_xent_grad_p.bind(g, lo, la, axis=-2),
+           [randn(4, seed=3), randn(3, 4, seed=1), np.abs(randn(3, 4, seed=2))],
+           ("softmax_cross_entropy_grad",),
+           lambda g, lo, la: g[None, :] * (np.exp(lo) / np.exp(lo).sum(0, keepdims=True) - la)),
+]

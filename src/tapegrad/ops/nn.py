@@ -514,7 +514,62 @@ def _softmax_xent_impl(logits, labels, axis):
 
 
 def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):
-    return _expand_loss_cotangent(g, axis) * (softmax_p.bind(logits, axis=axis) - labels)
+    return softmax_xent_grad_p.bind(g, logits, labels, axis=axis)
+
+
+# TensorFlow's fused cross-entropy backward: ``g * (softmax(logits) - labels)`` in one op
+# (four otherwise), with its own rules so that second derivatives still work.
+def _xent_grad_impl(g, logits, labels, axis):
+    return np.expand_dims(g, axis) * (_softmax_impl(logits, axis) - labels)
+
+
+def _xent_grad_vjp_g(gg, ans, g, logits, labels, axis):
+    from .reduce import reduce_sum_p
+
+    return reduce_sum_p.bind(gg * (softmax_p.bind(logits, axis=axis) - labels), axis=(axis,),
+                             keepdims=False)
+
+
+def _softmax_vjp_of(v, probabilities, axis):
+    """The softmax VJP ``(v - sum(v * p)) * p`` along ``axis``."""
+    from .reduce import reduce_sum_p
+
+    return (v - reduce_sum_p.bind(v * probabilities, axis=(axis,), keepdims=True)) * probabilities
+
+
+def _xent_grad_vjp_logits(gg, ans, g, logits, labels, axis):
+    v = gg * _expand_loss_cotangent(g, axis)
+    return _softmax_vjp_of(v, softmax_p.bind(logits, axis=axis), axis)
+
+
+def _xent_grad_vjp_labels(gg, ans, g, logits, labels, axis):
+    return -(gg * _expand_loss_cotangent(g, axis))
+
+
+def _xent_grad_jvp(t, ans, g, logits, labels, axis):
+    t_g, t_logits, t_labels = t
+    out = None
+    if t_g is not None:
+        out = _expand_loss_cotangent(t_g, axis) * (softmax_p.bind(logits, axis=axis) - labels)
+    if t_logits is not None:
+        term = _expand_loss_cotangent(g, axis) * _softmax_vjp_of(
+            t_logits, softmax_p.bind(logits, axis=axis), axis
+        )
+        out = term if out is None else out + term
+    if t_labels is not None:
+        term = -(_expand_loss_cotangent(g, axis) * t_labels)
+        out = term if out is None else out + term
+    return out
+
+
+softmax_xent_grad_p: Primitive = Primitive(
+    "softmax_cross_entropy_grad",
+    _xent_grad_impl,
+    vjps=(_xent_grad_vjp_g, _xent_grad_vjp_logits, _xent_grad_vjp_labels),
+    vjp_reads=((1, 2), (0, 1), (0,)),
+    jvp=_xent_grad_jvp,
+    dtypes="f",
+)
 
 
 def _softmax_xent_vjp_labels(g, ans, logits, labels, axis):
