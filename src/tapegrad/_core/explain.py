@@ -61,7 +61,7 @@ NO_GRADIENT_REASONS: dict[str, tuple[str, str]] = {}
 def user_location(depth: int = 1) -> tuple | None:
     """``(filename, lineno, function)`` of the innermost frame outside the tapegrad package."""
     try:
-        frame = sys._getframe(depth)
+        frame: Any = sys._getframe(depth)
     except ValueError:  # pragma: no cover - stack shallower than depth
         return None
     while frame is not None:
@@ -170,7 +170,7 @@ class _WatchedInfo:
 
     def __init__(self, t: Tensor):
         self.is_variable = isinstance(t, Variable)
-        self.name = t._name if self.is_variable else None
+        self.name = t._name if isinstance(t, Variable) else None
         self.shape = t.shape
         self.dtype = t.dtype
 
@@ -416,7 +416,7 @@ def _backward_context() -> tuple:
         backprop._call_vjp.__code__: "entry",
         backprop._looped_vjp.__code__: "entry",
     }
-    frame = sys._getframe(2)
+    frame: Any = sys._getframe(2)
     while frame is not None:
         name = codes.get(frame.f_code)
         if name is not None and name in frame.f_locals:
@@ -1102,7 +1102,7 @@ def _diagnose_blocked(rec: _Record, s: Tensor, report, full_hit, anc_ids, anc_no
             fix="check the gradient functions of the ops listed.",
         )
     details = []
-    fixes = []
+    fixes: list = []
     for k in breaks[:4]:
         node = rec.nodes[k]
         name = node.prim.name

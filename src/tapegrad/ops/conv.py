@@ -452,9 +452,9 @@ def _padding(
     """TensorFlow's padding (``"SAME"``, ``"VALID"`` or explicit pairs) as ``((t, b), (l, r))``."""
     if isinstance(padding, str):
         if padding == "VALID":
-            pads = ((0, 0), (0, 0))
+            pads: tuple = ((0, 0), (0, 0))
         elif padding == "SAME":
-            pairs = []
+            pairs: list = []
             for n, e, s in zip(in_hw, eff_hw, strides):
                 out = -(-n // s)
                 total = max((out - 1) * s + e - n, 0)

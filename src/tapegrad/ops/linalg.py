@@ -1472,8 +1472,8 @@ def tensordot(a: Any, b: Any, axes: Any, name: Any = None) -> Tensor:
                 f"tensordot: axes={count} must be between 0 and the ranks of a {a.shape} and "
                 f"b {b.shape}."
             )
-        a_axes = list(range(a.ndim - count, a.ndim))
-        b_axes = list(range(count))
+        a_axes: Any = list(range(a.ndim - count, a.ndim))
+        b_axes: Any = list(range(count))
     elif isinstance(axes, (list, tuple)) and len(axes) == 2:
         a_axes, b_axes = (_axes_list(x) for x in axes)
         a_axes = [a_axes] if isinstance(a_axes, (int, np.integer)) else list(a_axes)
@@ -1512,7 +1512,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: Any = None) -> Tensor:
         raise ValueError("tensordot: too many dimensions.")
     a_sub = list(_LETTERS[: a.ndim])
     fresh = iter(_LETTERS[a.ndim:])
-    b_sub = [None] * b.ndim
+    b_sub: list = [None] * b.ndim
     for i, j in zip(a_axes, b_axes):
         b_sub[j] = a_sub[i]
     b_sub = [c if c is not None else next(fresh) for c in b_sub]
@@ -1583,7 +1583,7 @@ def norm(
         for a in axis:
             if not -rank <= a < rank:
                 raise ValueError(f"norm: axis {a} is out of range for shape {x.shape}.")
-        axes = tuple(int(a) % rank for a in axis)
+        axes: Any = tuple(int(a) % rank for a in axis)
         if axes[0] == axes[1]:
             raise ValueError(f"norm: axis {axis} names the same axis twice.")
     else:

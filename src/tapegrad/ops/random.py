@@ -82,6 +82,7 @@ def set_seed(seed: Any) -> None:
 def _draw(seed: Any, fn) -> np.ndarray:
     """Run ``fn(generator)`` under the lock on the stream that ``seed`` selects."""
     with _state.lock:
+        gen: Any
         if seed is None:
             gen = _state.generator
         else:
@@ -244,7 +245,7 @@ def uniform(
     if d.kind in "iu":
         if maxval is None:
             raise ValueError(f"{op}: must specify maxval for integer dtype {d.name}.")
-        lo = _seed_like_int(minval, "minval", op)
+        lo: Any = _seed_like_int(minval, "minval", op)
         hi = _seed_like_int(maxval, "maxval", op)
         if lo >= hi:
             raise ValueError(f"{op}: need minval < maxval, got {lo} >= {hi}.")
