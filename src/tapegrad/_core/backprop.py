@@ -90,7 +90,7 @@ def reverse_sweep(
                 rule = vjps[k]
                 if rule is None:
                     continue
-                c = rule(g, ans, *inputs, **params)
+                c = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
             else:
                 c = cotangents[k]
             if c is None:
