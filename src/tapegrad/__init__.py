@@ -60,11 +60,20 @@ __version__ = "0.1.0"
 
 
 def enable_eager_execution(*args, **kwargs) -> None:
-    """Compatibility no-op: tapegrad is always eager."""
+    """Compatibility no-op: tapegrad is always eager.
+
+    >>> import tapegrad as tf
+    >>> tf.enable_eager_execution()
+    """
 
 
 def executing_eagerly() -> builtins.bool:
-    """Always True: tapegrad has no graph mode."""
+    """Always True: tapegrad has no graph mode.
+
+    >>> import tapegrad as tf
+    >>> tf.executing_eagerly()
+    True
+    """
     return True
 
 

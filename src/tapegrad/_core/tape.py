@@ -29,7 +29,16 @@ _live_tapes: weakref.WeakSet[GradientTape] = weakref.WeakSet()
 
 
 class UnconnectedGradients(str, enum.Enum):
-    """What ``gradient`` returns for a source the target does not depend on."""
+    """What ``gradient`` returns for a source the target does not depend on.
+
+    >>> import tapegrad as tg
+    >>> x, y = tg.constant(1.0), tg.constant(2.0)
+    >>> with tg.GradientTape() as tape:
+    ...     tape.watch([x, y])
+    ...     z = x * 3.0
+    >>> tape.gradient(z, y, unconnected_gradients=tg.UnconnectedGradients.ZERO).numpy()
+    np.float32(0.0)
+    """
 
     NONE = "none"
     ZERO = "zero"
