@@ -253,9 +253,9 @@ def _batch_broadcast(a: Tensor, b: Tensor, op: str) -> None:
 # ---------------------------------------------------------------------------------
 def _matmul_impl(a, b, ta=False, tb=False):
     if ta:
-        a = np.swapaxes(a, -1, -2)
+        a = a.swapaxes(-1, -2)
     if tb:
-        b = np.swapaxes(b, -1, -2)
+        b = b.swapaxes(-1, -2)
     return np.matmul(a, b)
 
 

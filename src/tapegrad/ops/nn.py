@@ -520,7 +520,9 @@ def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):
 # TensorFlow's fused cross-entropy backward: ``g * (softmax(logits) - labels)`` in one op
 # (four otherwise), with its own rules so that second derivatives still work.
 def _xent_grad_impl(g, logits, labels, axis):
-    return np.expand_dims(g, axis) * (_softmax_impl(logits, axis) - labels)
+    shape = list(g.shape)
+    shape.insert(len(shape) + axis + 1, 1)  # the class axis back, counted from the right
+    return g.reshape(shape) * (_softmax_impl(logits, axis) - labels)
 
 
 def _xent_grad_vjp_g(gg, ans, g, logits, labels, axis):

@@ -53,7 +53,7 @@ def _ints(value: Any, op: str, arg: str) -> list:
 
 # --- reshape ----------------------------------------------------------------------
 def _reshape_impl(x, shape):
-    return np.reshape(x, shape)
+    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
 
 
 def _reshape_vjp(g, ans, x, shape):
@@ -114,7 +114,7 @@ def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
 
 # --- transpose --------------------------------------------------------------------
 def _transpose_impl(x, perm):
-    return np.transpose(x, perm)
+    return x.transpose(perm)
 
 
 def _shifted(perm: Sequence[int], k: int) -> tuple:
@@ -175,7 +175,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
 
 
 def _swap_last(x):
-    return np.swapaxes(x, -1, -2)
+    return x.swapaxes(-1, -2)
 
 
 matrix_transpose_p: Primitive = Primitive(
@@ -252,7 +252,7 @@ def _sum_to_shape_impl(x, shape, batch_ndim):
         base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
     )
     out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
-    return np.reshape(out, shape)
+    return out.reshape(shape)
 
 
 def _sum_to_shape_vjp(g, ans, x, shape, batch_ndim):
