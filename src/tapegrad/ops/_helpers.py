@@ -28,7 +28,28 @@ __all__ = [
     "normalize_axis",
     "lead",
     "as_tensor",
+    "add_tangents",
+    "conj",
 ]
+
+
+def add_tangents(a: Any, b: Any) -> Any:
+    """Sum of two optional tangents (None means zero)."""
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+def conj(t: Tensor) -> Tensor:
+    """``conj(t)`` for complex tensors, ``t`` itself for real ones (no op recorded).
+
+    Complex cotangents use the conjugate of the partial derivatives, as TensorFlow.
+    """
+    if t.dtype.kind != "c":
+        return t
+    from .unary import conj_p
+
+    return conj_p.bind(t)
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:
@@ -89,12 +110,7 @@ def elementwise(
     save_ans = "ans" in uses.split(",")
 
     def vjp(g, ans, x):
-        slope = derivative(x, ans)
-        if slope.dtype.kind == "c":  # TensorFlow's convention for complex: g * conj(f'(x))
-            from .unary import conj
-
-            slope = conj(slope)
-        return g * slope
+        return g * conj(derivative(x, ans))  # complex: g * conj(f'(x)), TensorFlow's convention
 
     def jvp(tangents, ans, x):
         return tangents[0] * derivative(x, ans)

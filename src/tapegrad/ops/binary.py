@@ -27,6 +27,8 @@ from .._core.tensor import Tensor, convert_to_tensor
 from . import creation as _creation
 from . import index as _index
 from . import unary as _unary
+from ._helpers import add_tangents as _plus
+from ._helpers import conj as _conj
 from ._helpers import nondifferentiable
 
 __all__ = [
@@ -61,21 +63,8 @@ __all__ = [
 
 
 # --- tangent plumbing -----------------------------------------------------------------------
-def _plus(a, b):
-    """Sum of two optional tangents."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a + b
-
-
 def _neg(t):
     return None if t is None else negative_p.bind(t)
-
-
-def _conj(t):
-    return _unary._conj(t)  # complex cotangents use conj(partials), as TensorFlow
 
 
 def _select(mask, a, b):

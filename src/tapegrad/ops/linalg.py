@@ -33,6 +33,8 @@ import scipy.linalg.blas as _blas
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._helpers import add_tangents as _plus
+from ._helpers import conj as _conj
 from ._helpers import lead
 from .shape import matrix_transpose_p, reshape_p
 
@@ -76,14 +78,6 @@ def _adj(x: Tensor) -> Tensor:
 
         t = conj_p.bind(t)
     return t
-
-
-def _conj(x: Tensor) -> Tensor:
-    if x.dtype.kind == "c":
-        from .unary import conj_p
-
-        return conj_p.bind(x)
-    return x
 
 
 def _as_dtype(x: Tensor, dtype: Any) -> Tensor:
@@ -173,14 +167,6 @@ def _join_cols(a: Tensor, b: Tensor) -> Tensor:
     p, q = a.shape[-1], b.shape[-1]
     eye = np.eye(p + q)
     return _mm(a, _const(eye[:p], a.dtype)) + _mm(b, _const(eye[p:], b.dtype))
-
-
-def _plus(a: Tensor | None, b: Tensor | None) -> Tensor | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a + b
 
 
 def _via_float32(fn, x, *args):

@@ -24,6 +24,8 @@ from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from . import binary as _binary
 from . import creation as _creation
+from ._helpers import add_tangents as _add_tangents
+from ._helpers import conj as _conj
 from ._helpers import elementwise, nondifferentiable
 
 __all__ = [
@@ -112,18 +114,7 @@ def _polygamma_impl(a, x):
 
 
 # --- derivative pieces (tapegrad ops, so differentiable again) ------------------------------
-def _conj(t):
-    """``conj(t)`` for complex tensors, ``t`` itself for real ones (no op recorded)."""
-    return conj_p.bind(t) if t.dtype.kind == "c" else t
-
-
 _elementwise = elementwise  # VJP g * conj(f'(x)), JVP t * f'(x); see _helpers.elementwise
-
-
-def _add_tangents(a, b):
-    if a is None:
-        return b
-    return a if b is None else a + b
 
 
 def _fused_grad(name, impl, d_dy):
