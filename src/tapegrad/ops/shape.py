@@ -354,24 +354,8 @@ def _unstack_impl(x, axis):
     return tuple(x[(Ellipsis, i) + rest] for i in range(x.shape[axis]))
 
 
-def _common_lead(gs: tuple, shapes: list) -> list:
-    """Give every cotangent the same leading batch axes.
-
-    Works around the engine filling a missing output's cotangent with zeros that
-    lack the batch axes (see the report on backprop's ``_output_cotangent``).
-    """
-    leads = [g.ndim - len(s) for g, s in zip(gs, shapes)]
-    k = max(leads)
-    if k == min(leads):
-        return list(gs)
-    batch = gs[leads.index(k)].shape[:k]
-    return [g if n == k else broadcast_to_p.bind(reshape_p.bind(g, shape=(1,) * (k - n) + tuple(
-        g.shape)), shape=batch + tuple(s)) for g, s, n in zip(gs, shapes, leads)]
-
-
 def _unstack_vjp(g, ans, x, axis):
-    piece = tuple(d for i, d in enumerate(x.shape) if i != axis % x.ndim)
-    return stack_p.bind(*_common_lead(g, [piece] * len(g)), axis=axis)
+    return stack_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
 
 
 unstack_p: Primitive = Primitive(
@@ -487,9 +471,7 @@ def _split_impl(x, sizes, axis):
 
 
 def _split_vjp(g, ans, x, sizes, axis):
-    a = axis % x.ndim
-    shapes = [x.shape[:a] + (n,) + x.shape[a + 1:] for n in sizes]
-    return concat_p.bind(*_common_lead(g, shapes), axis=axis)
+    return concat_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
 
 
 split_p: Primitive = Primitive(
