@@ -41,9 +41,8 @@ from typing import Any
 import numpy as np
 
 from . import nest
-from .indexed_slices import IndexedSlices
 from .state import hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor, new_id
+from .tensor import Tensor, Variable, new_id
 
 __all__ = ["Explanation", "SourceReport", "explain", "install", "user_location",
            "format_location", "NO_GRADIENT_REASONS"]
@@ -724,15 +723,9 @@ def _exact_gradient_ids(tape: Any, targets: list, source_ids: set) -> set | None
 
 def explain(tape: Any, target: Any, sources: Any) -> Explanation:
     """Build the :class:`Explanation` for ``tape.explain(target, sources)``."""
-    flat_targets = []
-    for t in nest.flatten(target)[0]:
-        if isinstance(t, IndexedSlices):
-            t = convert_to_tensor(t)
-        if not isinstance(t, Tensor):
-            if t is None:
-                raise TypeError("GradientTape.explain: target is None; pass a Tensor.")
-            t = convert_to_tensor(t)
-        flat_targets.append(t)
+    from .tape import flat_targets_of
+
+    flat_targets = flat_targets_of(target, "explain")
     flat_sources = nest.flatten(sources)[0]
     for i, s in enumerate(flat_sources):
         if not isinstance(s, Tensor):

@@ -55,6 +55,20 @@ def _unconnected_policy(value: Any) -> UnconnectedGradients:
         ) from None
 
 
+def flat_targets_of(target: Any, what: str) -> list:
+    """The targets of ``gradient`` or ``explain`` as a flat list of Tensors."""
+    flat = []
+    for t in nest.flatten(target)[0]:
+        if isinstance(t, IndexedSlices):
+            t = convert_to_tensor(t)
+        if not isinstance(t, Tensor):
+            if t is None:
+                raise TypeError(f"GradientTape.{what}: target is None; pass a Tensor.")
+            t = convert_to_tensor(t)
+        flat.append(t)
+    return flat
+
+
 def _describe(t: Any) -> str:
     if isinstance(t, Tensor):
         kind = "Variable" if isinstance(t, Variable) else "Tensor"
@@ -237,7 +251,7 @@ class GradientTape:
         policy = _unconnected_policy(unconnected_gradients)
         self._check_usable("gradient")
         flat_sources, treedef = self._flat_sources(sources, "gradient")
-        flat_targets, target_def = nest.flatten(target)
+        flat_targets = flat_targets_of(target, "gradient")
         if output_gradients is None:
             flat_out_grads = [None] * len(flat_targets)
         else:
@@ -249,12 +263,6 @@ class GradientTape:
                 )
         seeds: dict = {}
         for i, (t, og) in enumerate(zip(flat_targets, flat_out_grads)):
-            if isinstance(t, IndexedSlices):
-                t = convert_to_tensor(t)
-            if not isinstance(t, Tensor):
-                if t is None:
-                    raise TypeError("GradientTape.gradient: target is None; pass a Tensor.")
-                t = convert_to_tensor(t)
             self._check_known(t, "gradient", "target")
             seed = self._seed(t, og, i)
             if seed is not None:
