@@ -99,17 +99,21 @@ def elementwise(
     *,
     uses: str = "x",
     dtypes: str | None = "fc",
+    fused: Primitive | None = None,
 ) -> Primitive:
     """A unary elementwise op from its derivative.
 
     ``derivative(x, ans)`` returns ``f'(x)`` as a tensor; ``uses`` says which of
     ``x`` and ``ans`` it reads (``"x"``, ``"ans"`` or ``"x,ans"``), so the tape
-    keeps only those.
+    keeps only those. ``fused(ans, g)``, if given, computes ``g * f'`` in one op
+    for real dtypes (TensorFlow's TanhGrad, SigmoidGrad): one backward op, not three.
     """
     save_x = "x" in uses.split(",")
     save_ans = "ans" in uses.split(",")
 
     def vjp(g, ans, x):
+        if fused is not None and ans.dtype.kind == "f":
+            return fused.bind(ans, g)
         return g * conj(derivative(x, ans))  # complex: g * conj(f'(x)), TensorFlow's convention
 
     def jvp(tangents, ans, x):

@@ -143,15 +143,6 @@ sigmoid_grad_p: Primitive = _fused_grad(
 )
 
 
-def _with_fused_vjp(prim, fused):
-    """Route the real-dtype VJP of ``prim`` (whose derivative reads ``ans``) through ``fused``."""
-    general = prim.vjps[0]
-    prim.vjps = (
-        lambda g, ans, x: fused.bind(ans, g) if ans.dtype.kind == "f" else general(g, ans, x),
-    )
-    return prim
-
-
 def _one_minus_square(x):
     return 1 - square_p.bind(x)
 
@@ -203,9 +194,8 @@ atan_p = _elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + sq
 # --- hyperbolic ---------------------------------------------------------------------------
 sinh_p: Primitive = _elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
 cosh_p: Primitive = _elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
-tanh_p: Primitive = _with_fused_vjp(
-    _elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans"), tanh_grad_p
-)
+tanh_p: Primitive = _elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans",
+                                 fused=tanh_grad_p)
 asinh_p = _elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
                        uses="ans")
 acosh_p = _elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)),
@@ -213,10 +203,8 @@ acosh_p = _elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sin
 atanh_p = _elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
 
 # --- logistic (stable for logits of +-1000) -------------------------------------------------
-sigmoid_p: Primitive = _with_fused_vjp(
-    _elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans), uses="ans"),
-    sigmoid_grad_p,
-)
+sigmoid_p: Primitive = _elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans),
+                                    uses="ans", fused=sigmoid_grad_p)
 softplus_p = _elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
 log_sigmoid_p: Primitive = _elementwise("log_sigmoid", _log_sigmoid_impl,
                              lambda x, ans: sigmoid_p.bind(-x), dtypes="f")
