@@ -485,6 +485,28 @@ def _hessian_fwd_over_rev(f, a: _Args, has_aux: bool, kwargs) -> tuple[list, Any
 # ---------------------------------------------------------------------------------
 # vjp and jvp
 # ---------------------------------------------------------------------------------
+def _matching(values: list, refs: list, op: str, role: str, ref_name: str) -> list:
+    """``values`` as tensors with the dtype and shape of ``refs`` (clear errors otherwise)."""
+    out = []
+    for i, (v, ref) in enumerate(zip(values, refs)):
+        other = ref_name.format(i=i)
+        if isinstance(v, Tensor):
+            if v.dtype != ref.dtype:
+                raise TypeError(
+                    f"{op}: {role} {i} has dtype {v.dtype.name} but {other} has dtype "
+                    f"{ref.dtype.name}; they must match."
+                )
+        else:
+            v = convert_to_tensor(v, dtype=ref.dtype)
+        if v.shape != ref.shape:
+            raise ValueError(
+                f"{op}: {role} {i} has shape {v.shape} but {other} has shape {ref.shape}; "
+                "they must match."
+            )
+        out.append(v)
+    return out
+
+
 def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     """Evaluate ``f`` and return a function that pulls cotangents back (JAX's ``vjp``).
 
@@ -526,22 +548,7 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                 "tapegrad.vjp: the cotangent must have the structure of the function's output "
                 f"({len(flat_out)} leaves); got {len(flat_ct)} leaves in another structure."
             )
-        cts = []
-        for i, (ct, y) in enumerate(zip(flat_ct, flat_out)):
-            if isinstance(ct, Tensor):
-                if ct.dtype != y.dtype:
-                    raise TypeError(
-                        f"tapegrad.vjp: cotangent {i} has dtype {ct.dtype.name} but output {i} "
-                        f"has dtype {y.dtype.name}; they must match."
-                    )
-            else:
-                ct = convert_to_tensor(ct, dtype=y.dtype)
-            if ct.shape != y.shape:
-                raise ValueError(
-                    f"tapegrad.vjp: cotangent {i} has shape {ct.shape} but output {i} has "
-                    f"shape {y.shape}; they must match."
-                )
-            cts.append(ct)
+        cts = _matching(flat_ct, flat_out, "tapegrad.vjp", "cotangent", "output {i}")
         grads = tape.gradient(flat_out, a.leaves, output_gradients=cts,
                               unconnected_gradients="zero")
         packed = a.pack([convert_to_tensor(g) for g in grads])
@@ -596,22 +603,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
                 f"{len(t_leaves)} leaves for {len(p_leaves)}."
             )
         flat_t.extend(t for p_leaf, t in zip(p_leaves, t_leaves) if p_leaf is not None)
-    checked = []
-    for i, (s, t) in enumerate(zip(a.leaves, flat_t)):
-        if isinstance(t, Tensor):
-            if t.dtype != s.dtype:
-                raise TypeError(
-                    f"tapegrad.jvp: tangent {i} has dtype {t.dtype.name} but its primal has dtype "
-                    f"{s.dtype.name}; they must match."
-                )
-        else:
-            t = convert_to_tensor(t, dtype=s.dtype)
-        if t.shape != s.shape:
-            raise ValueError(
-                f"tapegrad.jvp: tangent {i} has shape {t.shape} but its primal has shape "
-                f"{s.shape}; they must match."
-            )
-        checked.append(t)
+    checked = _matching(flat_t, a.leaves, "tapegrad.jvp", "tangent", "its primal")
     with ForwardAccumulator(a.leaves, checked) as acc:
         out = f(*a.call_args)
     value, aux = _split_aux("jvp", out, has_aux)
