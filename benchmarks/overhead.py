@@ -1,11 +1,12 @@
 """Per-op overhead of tapegrad against raw NumPy.
 
-For a scalar and a 1e6-element float32 array, times one op (``x * c`` and
-``exp(x)``) three ways: a raw NumPy call (``np.multiply``, ``np.exp``),
-tapegrad with no tape (forward alone), and
-tapegrad recording a chain of ops on a tape followed by ``tape.gradient``
-(forward + backward, per op). NumPy's forward + backward is the hand-written
-chain rule. Prints a table of median microseconds per op and ratios.
+For a scalar and a 1e6-element float32 array, times one op (``x * c``, ``exp(x)``,
+and ``x * w`` with ``w`` a raw NumPy array, which tapegrad copies at the boundary so
+that the caller may keep writing it) three ways: a raw NumPy call (``np.multiply``,
+``np.exp``), tapegrad with no tape (forward alone), and tapegrad recording a chain
+of ops on a tape followed by ``tape.gradient`` (forward + backward, per op).
+NumPy's forward + backward is the hand-written chain rule. Prints a table of
+median microseconds per op and ratios.
 
     python benchmarks/overhead.py [--repeat 7]
 """
@@ -80,6 +81,25 @@ def cases(size: int):
                 y = tg.exp(y) * 0.0
         return tape.gradient(y, small)
 
+    w_np = np.full(shape or (1,), 1.0001, np.float32)  # an ndarray even for size 1
+
+    def np_raw_chain():
+        y = x_np
+        for _ in range(CHAIN):
+            y = y * w_np
+        g = np.ones_like(y)
+        for _ in range(CHAIN):
+            g = g * w_np
+        return g
+
+    def tg_raw_chain():
+        with tg.GradientTape() as tape:
+            tape.watch(x)
+            y = x
+            for _ in range(CHAIN):
+                y = y * w_np
+        return tape.gradient(y, x)
+
     yield (
         "multiply",
         lambda: np.multiply(x_np, c_np),
@@ -93,6 +113,13 @@ def cases(size: int):
         np_exp_chain,
         lambda: tg.exp(x),
         tg_exp_chain,
+    )
+    yield (
+        "mul(np)",
+        lambda: np.multiply(x_np, w_np),
+        np_raw_chain,
+        lambda: x * w_np,
+        tg_raw_chain,
     )
 
 

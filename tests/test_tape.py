@@ -332,9 +332,11 @@ def test_saved_arrays_are_read_only():
     x = tg.constant([1.0, 2.0], dtype=tg.float64)
     with tg.GradientTape() as tape:
         tape.watch(x)
-        y = x * a  # ``a`` enters without a copy; the tape saves it
+        y = x * a  # ``a`` is copied on entry; the tape saves the copy
+    (saved,) = [t for t in tape._entries[-1].saved_tensors() if t is not x]
     with pytest.raises(ValueError, match="read-only"):
-        a[0] = 10.0
+        saved._value[0] = 10.0
+    a[0] = 10.0  # the caller's array stays writable, and the tape does not see the write
     assert tape.gradient(y, x).numpy().tolist() == [1.0, 2.0]
 
 
@@ -356,10 +358,11 @@ def test_reentering_a_recording_tape_raises():
 
 def test_owner_of_a_saved_view_is_read_only_too():
     a = np.ones(4)
-    x = tg.convert_to_tensor(a[:2])  # a view: no copy
+    x = tg.convert_to_tensor(a[:2])  # a view of the caller's array: copied
     with tg.GradientTape() as tape:
         tape.watch(x)
         y = tg.reduce_sum(tg.sin(x))  # sin saves x
     with pytest.raises(ValueError, match="read-only"):
-        a[0] = 5.0  # would change the saved value through the owner
+        x._value[0] = 5.0  # the copy tapegrad holds is read-only
+    a[0] = 5.0  # the caller's array stays writable; the saved value does not change
     np.testing.assert_allclose(tape.gradient(y, x).numpy(), np.cos([1.0, 1.0]))

@@ -103,8 +103,7 @@ def custom_gradient(f: Callable | None = None) -> Callable:
         outputs = tuple(identity_p.bind(r) for r in flat_result)  # fresh ids for the outputs
         n_inputs = len(inputs)
 
-        def vjp(g, ans, *recorded_inputs):
-            dys = g if isinstance(g, tuple) else (g,)
+        def vjp(dys, ans, *recorded_inputs):  # one cotangent per output, always a tuple
             if variables:
                 grads, var_grads = grad_fn(*dys, variables=variables)
                 var_grads = list(var_grads)

@@ -43,17 +43,12 @@ and ops without gradient dashed; ``.render("tape.svg")`` draws it when Graphviz
 show it inline. ``tape.memory_report()`` lists the bytes each recorded op keeps
 alive, largest first, and the total.
 
-**Mutating a saved array.** The arrays a tape saves for the backward pass are
-made read-only, so changing one in place (``a[0] = 5`` on a NumPy array that
-``tg.convert_to_tensor(a)`` wrapped without a copy) raises ``ValueError:
-assignment destination is read-only`` at the mutation, instead of silently
-corrupting the gradient. NumPy's message is fixed (a plain ndarray cannot carry
-a custom one, and wrapping every saved array would slow every op): when you see
-it on an array you gave tapegrad, a tape saved that array. Write to a copy
-(``a = a.copy()``), or, once no tape needs it any more, set
-``a.flags.writeable = True`` again. Writing through another view of the same
-memory (for example the whole array, when only a slice of it was given to
-tapegrad) is not caught: NumPy's flag belongs to each view.
+**Mutating an array given to tapegrad.** A tensor never shares memory that the
+caller can still write: a writable NumPy array passed to ``tg.convert_to_tensor``
+or straight to an op is copied (as TensorFlow does), so writing to it afterwards
+(``a[0] = 5``) changes neither the tensor nor what a tape saved. The arrays a
+tape saves are tapegrad's own and read-only. To avoid one copy per op when the
+same large array feeds many ops, convert it once (``tg.constant(a)``).
 """
 
 from __future__ import annotations

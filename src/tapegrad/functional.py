@@ -450,7 +450,8 @@ def _gradient_of(f, a: _Args, has_aux: bool, kwargs) -> tuple[list, Any]:
         out = f(*a.call_args, **kwargs)
         value, aux = _split_aux("hessian", out, has_aux)
         y = _scalar("hessian", value)
-    return tape.gradient(y, a.leaves, unconnected_gradients="zero"), aux
+    grads = tape.gradient(y, a.leaves, unconnected_gradients="zero")
+    return [convert_to_tensor(g) for g in grads], aux  # dense, and recorded by the outer sweep
 
 
 def _hessian_rev_over_rev(f, a: _Args, has_aux: bool, kwargs) -> tuple[list, Any]:

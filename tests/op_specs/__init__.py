@@ -9,6 +9,10 @@ of OpSpec. ``tests/test_op_table.py`` runs every spec through the same checks:
 * batched VJPs (``GradientTape.jacobian``) against one sweep per row;
 * ops with ``differentiable=False`` must give ``None`` gradients.
 
+``empty`` is the same op on inputs with a zero-size dimension (an ``Empty``: the
+output shapes, or the error TensorFlow raises), or a string saying why the op
+has no such case; ``tests/test_op_table_empty.py`` runs it.
+
 ``primitives`` names the registry entries a spec exercises; the registry test
 fails when a registered primitive is covered by no spec.
 """
@@ -22,6 +26,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+INTERNAL = "an internal primitive, with no TensorFlow op to compare"
+
+
+@dataclass
+class Empty:
+    """A spec's op on inputs with a zero-size dimension, and what TensorFlow gives for it."""
+
+    inputs: Sequence[Any]  # one per spec input: a shape (random float64 values) or an array
+    out: Sequence[tuple] = ()  # the output shapes (each float output keeps the spec's dtype)
+    raises: tuple = ()  # (exception class, op name in its message) where TensorFlow refuses
+    fn: Callable | None = None  # the call, where it differs from the spec's (k, indices, sizes)
+    tf: Callable | None = None  # tf(tensorflow, *inputs): TensorFlow's twin of an internal op
+    no_tf: str = ""  # why TensorFlow cannot run the case, if it cannot (INTERNAL, ...)
+    bad_tf_gradient: str = ""  # why TensorFlow's gradient is not compared: it is wrong there
 
 
 @dataclass
@@ -44,6 +63,7 @@ class OpSpec:
     check_float32: bool = True
     check_batched: bool = True
     tags: tuple = field(default_factory=tuple)
+    empty: Empty | str | None = None  # the empty-input case, or why the op has none
 
     def __repr__(self) -> str:
         return self.name

@@ -13,7 +13,7 @@ import numpy as np
 import tapegrad as tg
 from tapegrad.ops import conv
 
-from . import OpSpec, randn
+from . import INTERNAL, Empty, OpSpec, randn
 
 
 def same_pads(n: int, k_eff: int, s: int) -> tuple:
@@ -82,6 +82,11 @@ GEO = dict(strides=(2, 2), dilations=(1, 1), pads=((1, 1), (1, 1)))
 GEO_DIL = dict(strides=(1, 2), dilations=(2, 1), pads=((2, 2), (0, 1)))
 POOL = dict(ksize=(3, 3), strides=(2, 2), pads=((1, 1), (1, 1)))
 CONV = ("conv2d",)
+# TensorFlow's raw gradient ops with GEO's and POOL's geometry (SAME is POOL's padding on 5x5)
+TF_GEO = dict(strides=[1, 2, 2, 1], padding="EXPLICIT", explicit_paddings=[0, 0, 1, 1, 1, 1, 0, 0])
+TF_POOL = dict(ksize=[1, 3, 3, 1], strides=[1, 2, 2, 1], padding="SAME")
+NO_ROWS = "TensorFlow's filter gradient for an input with no rows is uninitialised memory"
+DILATED = "TensorFlow's CPU gradient kernels take no dilations"
 
 SPECS = [
     OpSpec(
@@ -92,6 +97,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x, w),
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(0, 5, 5, 2), W], [(0, 3, 3, 3)]),
     ),
     OpSpec(
         "conv2d/same_stride2_even",
@@ -101,6 +107,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x, w, (2, 2), "SAME"),
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(1, 0, 4, 2), W], [(1, 0, 2, 3)], bad_tf_gradient=NO_ROWS),
     ),
     OpSpec(
         "conv2d/same_dilated",
@@ -110,6 +117,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x, w, (1, 1), "SAME", (2, 2)),
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(1, 5, 5, 0), (3, 3, 0, 3)], raises=(ValueError, "conv2d")),
     ),
     OpSpec(
         "conv2d/explicit_padding",
@@ -119,6 +127,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x, w, (2, 1), [None, (1, 2), (0, 1)]),
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(0, 5, 5, 2), (2, 3, 2, 2)], [(0, 4, 4, 2)]),
     ),
     OpSpec(
         "conv2d/batch_dims",
@@ -128,6 +137,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x, w, (1, 1), "SAME"),
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(2, 0, 3, 3, 2), (2, 2, 2, 2)], [(2, 0, 3, 3, 2)]),
     ),
     OpSpec(
         "conv2d/NCHW",
@@ -139,6 +149,7 @@ SPECS = [
         ),
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(0, 2, 5, 5), W], [(0, 3, 3, 3)]),
     ),
     OpSpec(
         "conv1d/same_stride2",
@@ -148,6 +159,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x[:, None], w[None], (1, 2), "SAME")[:, 0],
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(2, 0, 2), (3, 2, 3)], [(2, 0, 3)], bad_tf_gradient=NO_ROWS),
     ),
     OpSpec(
         "conv1d/valid_dilated",
@@ -157,6 +169,7 @@ SPECS = [
         lambda x, w: naive_conv2d(x[:, None], w[None], (1, 1), "VALID", (1, 2))[:, 0],
         float32_rtol=1e-4,
         float32_atol=1e-4,
+        empty=Empty([(1, 7, 2), (2, 2, 0)], [(1, 5, 0)]),
     ),
     # The gradient primitives on their own: their rules are conv2d's second-order rules.
     OpSpec(
@@ -165,6 +178,13 @@ SPECS = [
         [randn(1, 3, 3, 3, seed=11), W],
         ("conv2d_backprop_input",),
         None,
+        empty=Empty(
+            [(0, 3, 3, 3), W],
+            [(0, 5, 5, 2)],
+            tf=lambda tf, g, w: tf.raw_ops.Conv2DBackpropInput(
+                input_sizes=[0, 5, 5, 2], filter=w, out_backprop=g, **TF_GEO
+            ),
+        ),
     ),
     OpSpec(
         "conv2d_backprop_input/dilated",
@@ -172,6 +192,7 @@ SPECS = [
         [randn(1, 5, 2, 3, seed=12), W],
         ("conv2d_backprop_input",),
         None,
+        empty=Empty([(0, 5, 2, 3), W], [(0, 5, 5, 2)], no_tf=DILATED),
     ),
     OpSpec(
         "conv2d_backprop_filter",
@@ -179,6 +200,13 @@ SPECS = [
         [X, randn(1, 3, 3, 3, seed=11)],
         ("conv2d_backprop_filter",),
         None,
+        empty=Empty(
+            [(0, 5, 5, 2), (0, 3, 3, 3)],
+            [(3, 3, 2, 3)],
+            tf=lambda tf, x, g: tf.raw_ops.Conv2DBackpropFilter(
+                input=x, filter_sizes=[3, 3, 2, 3], out_backprop=g, **TF_GEO
+            ),
+        ),
     ),
     OpSpec(
         "conv2d_backprop_filter/dilated",
@@ -186,6 +214,7 @@ SPECS = [
         [X, randn(1, 5, 2, 3, seed=12)],
         ("conv2d_backprop_filter",),
         None,
+        empty=Empty([(0, 5, 5, 2), (0, 5, 2, 3)], [(3, 3, 2, 3)], no_tf=DILATED),
     ),
     # Pooling.
     OpSpec(
@@ -194,6 +223,7 @@ SPECS = [
         [distinct(1, 5, 5, 2)],
         ("max_pool2d", "max_pool2d_grad", "max_pool2d_gather"),
         lambda x: naive_pool(x, (3, 3), (2, 2), "SAME", "max"),
+        empty=Empty([(0, 5, 5, 2)], [(0, 3, 3, 2)]),
     ),
     OpSpec(
         "max_pool2d/valid_overlapping",
@@ -201,6 +231,7 @@ SPECS = [
         [distinct(2, 4, 3, 1, seed=1)],
         ("max_pool2d",),
         lambda x: naive_pool(x, (2, 2), (1, 1), "VALID", "max"),
+        empty=Empty([(2, 0, 3, 1)], raises=(ValueError, "max_pool2d")),
     ),
     OpSpec(
         "max_pool2d_grad",
@@ -208,6 +239,13 @@ SPECS = [
         [randn(1, 3, 3, 2, seed=14), distinct(1, 5, 5, 2, seed=2)],
         ("max_pool2d_grad",),
         None,
+        empty=Empty(
+            [(0, 3, 3, 2), (0, 5, 5, 2)],
+            [(0, 5, 5, 2)],
+            tf=lambda tf, g, x: tf.raw_ops.MaxPoolGrad(
+                orig_input=x, orig_output=tf.nn.max_pool2d(x, 3, 2, "SAME"), grad=g, **TF_POOL
+            ),
+        ),
     ),
     OpSpec(
         "max_pool2d_gather",
@@ -215,6 +253,7 @@ SPECS = [
         [randn(1, 5, 5, 2, seed=15), distinct(1, 5, 5, 2, seed=3)],
         ("max_pool2d_gather",),
         None,
+        empty=Empty([(0, 5, 5, 2), (0, 5, 5, 2)], [(0, 3, 3, 2)], no_tf=INTERNAL),
     ),
     OpSpec(
         "avg_pool2d/same",
@@ -222,6 +261,7 @@ SPECS = [
         [X],
         ("avg_pool2d",),
         lambda x: naive_pool(x, (3, 3), (2, 2), "SAME", "avg"),
+        empty=Empty([(1, 0, 5, 2)], [(1, 0, 3, 2)]),
     ),
     OpSpec(
         "avg_pool2d/valid",
@@ -229,6 +269,7 @@ SPECS = [
         [X],
         ("avg_pool2d",),
         lambda x: naive_pool(x, (2, 3), (1, 2), "VALID", "avg"),
+        empty=Empty([(0, 5, 5, 2)], [(0, 4, 2, 2)]),
     ),
     OpSpec(
         "avg_pool2d_grad",
@@ -236,5 +277,12 @@ SPECS = [
         [randn(1, 3, 3, 2, seed=13)],
         ("avg_pool2d_grad",),
         None,
+        empty=Empty(
+            [(0, 3, 3, 2)],
+            [(0, 5, 5, 2)],
+            tf=lambda tf, g: tf.raw_ops.AvgPoolGrad(
+                orig_input_shape=[0, 5, 5, 2], grad=g, **TF_POOL
+            ),
+        ),
     ),
 ]

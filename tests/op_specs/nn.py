@@ -8,7 +8,7 @@ import scipy.special
 import tapegrad as tg
 from tapegrad.ops import nn as nn_ops
 
-from . import OpSpec, randn
+from . import INTERNAL, Empty, OpSpec, randn
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -51,6 +51,8 @@ X = away_from(randn(3, 4) * 2, (0.0,))
 X6 = away_from(randn(3, 4) * 4 + 3, (0.0, 6.0))
 LABELS = np.array([2, 0, 3])
 LABELS_3D = np.array([[1, 0], [3, 2]])
+NO_LABELS = np.zeros((0, 2), np.int32)
+EMPTY = Empty([(3, 0)], [(3, 0)])  # an elementwise op keeps the empty shape
 
 
 def _dropout_fixed(x):
@@ -60,26 +62,31 @@ def _dropout_fixed(x):
 
 SPECS = [
     # --- activations ---------------------------------------------------------------
-    OpSpec("relu", tg.nn.relu, [X], ("relu", "slope_mask"), lambda x: np.maximum(x, 0)),
-    OpSpec("relu6", tg.nn.relu6, [X6], ("relu6", "slope_mask"), lambda x: np.clip(x, 0, 6)),
-    OpSpec("elu", tg.nn.elu, [X], ("elu",), lambda x: np.where(x > 0, x, np.expm1(x))),
+    OpSpec("relu", tg.nn.relu, [X], ("relu", "slope_mask"), lambda x: np.maximum(x, 0),
+           empty=EMPTY),
+    OpSpec("relu6", tg.nn.relu6, [X6], ("relu6", "slope_mask"), lambda x: np.clip(x, 0, 6),
+           empty=EMPTY),
+    OpSpec("elu", tg.nn.elu, [X], ("elu",), lambda x: np.where(x > 0, x, np.expm1(x)), empty=EMPTY),
     OpSpec(
         "selu",
         tg.nn.selu,
         [X],
         ("selu",),
         lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x)),
+        empty=EMPTY,
     ),
-    OpSpec("gelu", tg.nn.gelu, [randn(3, 4) * 2], ("gelu", "normal_cdf"), np_gelu),
+    OpSpec("gelu", tg.nn.gelu, [randn(3, 4) * 2], ("gelu", "normal_cdf"), np_gelu, empty=EMPTY),
     OpSpec(
         "gelu/approximate",
         lambda x: tg.nn.gelu(x, approximate=True),
         [randn(3, 4) * 2],
         ("gelu",),
         lambda x: np_gelu(x, True),
+        empty=EMPTY,
     ),
     OpSpec(
-        "normal_cdf", nn_ops.normal_cdf_p.bind, [randn(5) * 2], ("normal_cdf",), scipy.special.ndtr
+        "normal_cdf", nn_ops.normal_cdf_p.bind, [randn(5) * 2], ("normal_cdf",), scipy.special.ndtr,
+        empty=Empty([(2, 0)], [(2, 0)], no_tf=INTERNAL),
     ),
     OpSpec(
         "leaky_relu",
@@ -87,6 +94,7 @@ SPECS = [
         [X],
         ("leaky_relu", "slope_mask"),
         lambda x: np.where(x > 0, x, 0.2 * x),
+        empty=EMPTY,
     ),
     OpSpec(
         "leaky_relu/alpha",
@@ -94,9 +102,11 @@ SPECS = [
         [X],
         ("leaky_relu",),
         lambda x: np.where(x > 0, x, 0.3 * x),
+        empty=EMPTY,
     ),
     OpSpec(
-        "silu", tg.nn.silu, [randn(3, 4) * 2], ("multiply", "sigmoid"), lambda x: x * np_sigmoid(x)
+        "silu", tg.nn.silu, [randn(3, 4) * 2], ("multiply", "sigmoid"), lambda x: x * np_sigmoid(x),
+        empty=EMPTY,
     ),
     OpSpec(
         "silu/beta",
@@ -104,24 +114,30 @@ SPECS = [
         [randn(3, 4), np.array(1.3)],
         ("multiply", "sigmoid"),
         lambda x, b: x * np_sigmoid(b * x),
+        empty=Empty([(3, 0), ()], [(3, 0)]),
     ),
-    OpSpec("softsign", tg.nn.softsign, [X], ("softsign",), lambda x: x / (1 + np.abs(x))),
+    OpSpec("softsign", tg.nn.softsign, [X], ("softsign",), lambda x: x / (1 + np.abs(x)),
+           empty=EMPTY),
     # --- softmax family ---------------------------------------------------------------
-    OpSpec("log_softmax", tg.nn.log_softmax, [randn(3, 4)], ("log_softmax",), np_log_softmax),
+    OpSpec("log_softmax", tg.nn.log_softmax, [randn(3, 4)], ("log_softmax",), np_log_softmax,
+           empty=EMPTY),
     OpSpec(
         "log_softmax/axis0",
         lambda x: tg.nn.log_softmax(x, axis=0),
         [randn(3, 4, 2)],
         ("log_softmax",),
         lambda x: np_log_softmax(x, 0),
+        empty=Empty([(0, 4, 2)], [(0, 4, 2)]),
     ),
-    OpSpec("softmax", tg.nn.softmax, [randn(2, 3, 4)], ("softmax",), np_softmax),
+    OpSpec("softmax", tg.nn.softmax, [randn(2, 3, 4)], ("softmax",), np_softmax,
+           empty=Empty([(2, 3, 0)], [(2, 3, 0)])),
     OpSpec(
         "softmax/axis0",
         lambda x: tg.nn.softmax(x, axis=0),
         [randn(3, 4)],
         ("softmax",),
         lambda x: np_softmax(x, 0),
+        empty=Empty([(0, 4)], [(0, 4)]),
     ),
     OpSpec(
         "softmax_cross_entropy_with_logits",
@@ -129,6 +145,7 @@ SPECS = [
         [distribution(3, 4), randn(3, 4, seed=1)],
         ("softmax_cross_entropy",),
         lambda z, x: -np.sum(z * np_log_softmax(x), -1),
+        empty=Empty([(3, 0), (3, 0)], [(3,)]),
     ),
     OpSpec(
         "softmax_cross_entropy_with_logits/axis0",
@@ -136,6 +153,7 @@ SPECS = [
         [distribution(4, 3, axis=0), randn(4, 3, seed=1)],
         ("softmax_cross_entropy",),
         lambda z, x: -np.sum(z * np_log_softmax(x, 0), 0),
+        empty=Empty([(0, 3), (0, 3)], [(3,)]),
     ),
     OpSpec(
         "softmax_cross_entropy_with_logits/broadcast_labels",
@@ -143,6 +161,7 @@ SPECS = [
         [distribution(1, 4), randn(2, 3, 4, seed=1)],
         ("softmax_cross_entropy", "broadcast_to"),
         lambda z, x: -np.sum(z * np_log_softmax(x), -1),
+        empty=Empty([(1, 0), (2, 3, 0)], [(2, 3)]),
     ),
     OpSpec(
         "sparse_softmax_cross_entropy_with_logits",
@@ -150,6 +169,7 @@ SPECS = [
         [randn(3, 4)],
         ("sparse_softmax_cross_entropy",),
         lambda x: -np.take_along_axis(np_log_softmax(x), LABELS[:, None], -1)[:, 0],
+        empty=Empty([(3, 0)], raises=(ValueError, "sparse_softmax_cross_entropy_with_logits")),
     ),
     OpSpec(
         "sparse_softmax_cross_entropy_with_logits/3d",
@@ -157,6 +177,11 @@ SPECS = [
         [randn(2, 2, 4)],
         ("sparse_softmax_cross_entropy",),
         lambda x: -np.take_along_axis(np_log_softmax(x), LABELS_3D[..., None], -1)[..., 0],
+        empty=Empty(
+            [(0, 2, 4)],
+            [(0, 2)],
+            fn=lambda x: tg.nn.sparse_softmax_cross_entropy_with_logits(NO_LABELS, x),
+        ),
     ),
     OpSpec(
         "sigmoid_cross_entropy_with_logits",
@@ -164,6 +189,7 @@ SPECS = [
         [np.random.default_rng(2).uniform(0, 1, (3, 4)), randn(3, 4, seed=1) * 3],
         ("sigmoid_cross_entropy",),
         lambda z, x: np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x))),
+        empty=Empty([(3, 0), (3, 0)], [(3, 0)]),
     ),
     # --- l2_loss, bias_add, moments, dropout --------------------------------------------
     OpSpec(
@@ -172,9 +198,15 @@ SPECS = [
         [randn(3, 4)],
         ("square", "reduce_sum", "multiply"),
         lambda x: np.sum(x**2) / 2,
+        empty=Empty([(3, 0)], [()]),
     ),
     OpSpec(
-        "bias_add", tg.nn.bias_add, [randn(2, 3, 4), randn(4, seed=1)], ("add",), lambda v, b: v + b
+        "bias_add",
+        tg.nn.bias_add,
+        [randn(2, 3, 4), randn(4, seed=1)],
+        ("add",),
+        lambda v, b: v + b,
+        empty=Empty([(0, 3, 4), (4,)], [(0, 3, 4)]),
     ),
     OpSpec(
         "bias_add/NCHW",
@@ -182,6 +214,7 @@ SPECS = [
         [randn(2, 3, 2, 2), randn(3, seed=1)],
         ("add", "reshape"),
         lambda v, b: v + b[:, None, None],
+        empty=Empty([(2, 3, 0, 2), (3,)], [(2, 3, 0, 2)]),
     ),
     OpSpec(
         "moments",
@@ -189,6 +222,7 @@ SPECS = [
         [randn(3, 2, 4)],
         ("reduce_sum", "square", "subtract", "divide", "reshape"),
         lambda x: [np.mean(x, (0, 2)), np.var(x, (0, 2))],
+        empty=Empty([(0, 2, 4)], [(2,), (2,)]),
     ),
     OpSpec(
         "moments/keepdims",
@@ -196,8 +230,10 @@ SPECS = [
         [randn(3, 4)],
         ("reduce_sum", "square", "subtract", "divide"),
         lambda x: [np.mean(x, 1, keepdims=True), np.var(x, 1, keepdims=True)],
+        empty=Empty([(3, 0)], [(3, 1), (3, 1)]),
     ),
-    OpSpec("dropout", _dropout_fixed, [randn(4, 5)], ("multiply", "where"), None),
+    OpSpec("dropout", _dropout_fixed, [randn(4, 5)], ("multiply", "where"), None,
+           empty=Empty([(4, 0)], [(4, 0)])),
     # --- random -------------------------------------------------------------------------------
     OpSpec(
         "random/shuffle",
@@ -206,6 +242,7 @@ SPECS = [
         ("random_shuffle",),
         None,
         differentiable=False,
+        empty=Empty([(0, 2)], [(0, 2)]),
     ),
 ]
 
@@ -215,10 +252,12 @@ SPECS += [
            lambda g, lo, la: nn_ops.softmax_xent_grad_p.bind(g, lo, la, axis=-1),
            [randn(3, seed=3), randn(3, 4, seed=1), np.abs(randn(3, 4, seed=2))],
            ("softmax_cross_entropy_grad",),
-           lambda g, lo, la: g[:, None] * (np.exp(lo) / np.exp(lo).sum(-1, keepdims=True) - la)),
+           lambda g, lo, la: g[:, None] * (np.exp(lo) / np.exp(lo).sum(-1, keepdims=True) - la),
+           empty=Empty([(3,), (3, 0), (3, 0)], [(3, 0)], no_tf=INTERNAL)),
     OpSpec("softmax_cross_entropy_grad/axis0",
            lambda g, lo, la: nn_ops.softmax_xent_grad_p.bind(g, lo, la, axis=-2),
            [randn(4, seed=3), randn(3, 4, seed=1), np.abs(randn(3, 4, seed=2))],
            ("softmax_cross_entropy_grad",),
-           lambda g, lo, la: g[None, :] * (np.exp(lo) / np.exp(lo).sum(0, keepdims=True) - la)),
+           lambda g, lo, la: g[None, :] * (np.exp(lo) / np.exp(lo).sum(0, keepdims=True) - la),
+           empty=Empty([(0,), (3, 0), (3, 0)], [(3, 0)], no_tf=INTERNAL)),
 ]

@@ -12,7 +12,7 @@ import scipy.special as sp
 import tapegrad as tg
 from tapegrad.ops import unary as _unary
 
-from . import OpSpec, positive, randn
+from . import Empty, OpSpec, positive, randn
 
 
 def uniform(low: float, high: float, *shape: int, seed: int = 0) -> np.ndarray:
@@ -29,12 +29,16 @@ def as_float(fn):
     return lambda x: tg.cast(fn(x), x.dtype)
 
 
-def _smooth(name, fn, reference, x, **kw):
-    return OpSpec(name, fn, [x], (name.split("/")[0],), reference, **kw)
+EMPTY = Empty([(2, 0)], [(2, 0)])  # an elementwise op keeps the empty shape
+EMPTY_3D = Empty([(0, 1, 3)], [(0, 1, 3)])
+
+
+def _smooth(name, fn, reference, x, empty=EMPTY, **kw):
+    return OpSpec(name, fn, [x], (name.split("/")[0],), reference, empty=empty, **kw)
 
 
 def _batched(spec_fn, reference, prim, x, **kw):
-    return OpSpec(f"{prim}/batch", spec_fn, [x], (prim,), reference, **kw)
+    return OpSpec(f"{prim}/batch", spec_fn, [x], (prim,), reference, empty=EMPTY_3D, **kw)
 
 
 def _complex(a, b):
@@ -53,7 +57,7 @@ SPECS = [
     _smooth("abs/matrix", tg.abs, np.abs, away(randn(2, 3, seed=1))),
     _smooth("sign", tg.sign, np.sign, away(randn(5))),
     _smooth("square", tg.square, np.square, randn(3, 2)),
-    _smooth("square/scalar", tg.square, np.square, randn(seed=3)),
+    _smooth("square/scalar", tg.square, np.square, randn(seed=3), Empty([(0,)], [(0,)])),
     # powers and roots
     _smooth("sqrt", tg.sqrt, np.sqrt, positive(4)),
     _smooth("rsqrt", tg.math.rsqrt, lambda x: 1 / np.sqrt(x), positive(2, 3)),
@@ -87,11 +91,12 @@ SPECS = [
     _smooth("lgamma/negative", tg.math.lgamma, sp.gammaln, uniform(-2.8, -2.2, 3)),
     _smooth("digamma", tg.math.digamma, sp.digamma, uniform(0.5, 4.0, 5)),
     OpSpec("polygamma/order1", lambda x: tg.math.polygamma(1.0, x), [uniform(0.5, 3.0, 4)],
-           ("polygamma",), lambda x: sp.polygamma(1, x), rtol=1e-4),
+           ("polygamma",), lambda x: sp.polygamma(1, x), rtol=1e-4, empty=EMPTY),
     OpSpec("polygamma/order2_broadcast",
-           lambda x: tg.math.polygamma(np.array([[2.0], [3.0]], x.dtype), x),
+           lambda x: tg.math.polygamma(tg.cast([[2.0], [3.0]], x.dtype), x),
            [uniform(0.8, 3.0, 3)], ("polygamma",),
-           lambda x: sp.polygamma(np.array([[2], [3]]), x), rtol=1e-4, float32_rtol=1e-4),
+           lambda x: sp.polygamma(np.array([[2], [3]]), x), rtol=1e-4, float32_rtol=1e-4,
+           empty=Empty([(0,)], [(2, 0)])),
     # a few batched shapes: rules must broadcast over leading dims
     _batched(tg.math.softplus, lambda x: np.logaddexp(0, x), "softplus", randn(2, 2, 3)),
     _batched(tg.math.atanh, np.arctanh, "atanh", uniform(-0.7, 0.7, 2, 1, 3)),
@@ -99,39 +104,61 @@ SPECS = [
     # composition: second derivatives through chains of these rules
     OpSpec("chain/sigmoid_log_sqrt", lambda x: tg.sigmoid(tg.math.log(tg.sqrt(x)) * tg.tan(x)),
            [uniform(0.3, 1.2, 4)], ("sigmoid", "log", "sqrt", "tan"),
-           lambda x: _np_sigmoid(np.log(np.sqrt(x)) * np.tan(x))),
+           lambda x: _np_sigmoid(np.log(np.sqrt(x)) * np.tan(x)), empty=EMPTY),
     # complex inputs (built from real ones): TensorFlow's conj convention, checked numerically
     OpSpec("complex_abs", lambda a, b: tg.abs(_complex(a, b)), [randn(4), randn(4, seed=1)],
-           ("complex_abs", "cast", "multiply", "add"), lambda a, b: np.abs(a + 1j * b)),
+           ("complex_abs", "cast", "multiply", "add"), lambda a, b: np.abs(a + 1j * b),
+           empty=Empty([(0, 2), (0, 2)], [(0, 2)])),
     OpSpec("complex/sign_exp_sqrt", lambda a, b: tg.cast(
         tg.sign(_complex(a, b)) * tg.exp(_complex(a, b)) + tg.sqrt(_complex(b, a)), a.dtype),
         [randn(3), randn(3, seed=1)], ("complex_abs", "divide_no_nan", "exp", "sqrt", "cast"),
         lambda a, b: np.real((a + 1j * b) / np.abs(a + 1j * b) * np.exp(a + 1j * b)
-                             + np.sqrt(b + 1j * a)), float32_rtol=1e-4),
+                             + np.sqrt(b + 1j * a)), float32_rtol=1e-4,
+        empty=Empty([(3, 0), (3, 0)], [(3, 0)])),
     # no gradient (None, as TensorFlow)
-    OpSpec("floor", tg.floor, [randn(5) * 3], ("floor",), np.floor, differentiable=False),
-    OpSpec("ceil", tg.math.ceil, [randn(5) * 3], ("ceil",), np.ceil, differentiable=False),
+    OpSpec("floor", tg.floor, [randn(5) * 3], ("floor",), np.floor, differentiable=False,
+           empty=EMPTY),
+    OpSpec("ceil", tg.math.ceil, [randn(5) * 3], ("ceil",), np.ceil, differentiable=False,
+           empty=EMPTY),
     OpSpec("round", tg.round, [np.array([0.5, 1.5, 2.5, -0.5, -1.7, 3.2])], ("round",),
-           np.round, differentiable=False),
+           np.round, differentiable=False, empty=EMPTY),
     OpSpec("is_nan", as_float(tg.math.is_nan), [np.array([1.0, np.nan, np.inf])],
-           ("is_nan", "cast"), lambda x: np.isnan(x).astype(x.dtype), differentiable=False),
+           ("is_nan", "cast"), lambda x: np.isnan(x).astype(x.dtype), differentiable=False,
+           empty=EMPTY),
     OpSpec("is_finite", as_float(tg.math.is_finite), [np.array([1.0, np.nan, -np.inf])],
            ("is_finite", "cast"), lambda x: np.isfinite(x).astype(x.dtype),
-           differentiable=False),
+           differentiable=False, empty=EMPTY),
     OpSpec("is_inf", as_float(tg.math.is_inf), [np.array([1.0, np.nan, -np.inf])],
-           ("is_inf", "cast"), lambda x: np.isinf(x).astype(x.dtype), differentiable=False),
+           ("is_inf", "cast"), lambda x: np.isinf(x).astype(x.dtype), differentiable=False,
+           empty=EMPTY),
     OpSpec("logical_not", as_float(lambda x: tg.logical_not(x > 0)), [randn(4)],
            ("logical_not", "greater", "cast"), lambda x: (x <= 0).astype(x.dtype),
-           differentiable=False),
+           differentiable=False, empty=EMPTY),
 ]
 
-# The fused derivative ops behind tanh's and sigmoid's VJPs (TensorFlow's TanhGrad/SigmoidGrad).
+# The fused derivative ops behind the VJPs of tanh, sigmoid, sqrt, rsqrt and reciprocal
+# (TensorFlow's TanhGrad, SigmoidGrad, SqrtGrad, RsqrtGrad, ReciprocalGrad).
 
 SPECS += [
     OpSpec("tanh_grad", lambda y, g: _unary.tanh_grad_p.bind(y, g),
            [np.tanh(randn(3, 4)), randn(3, 4, seed=1)], ("tanh_grad",),
-           lambda y, g: g * (1 - y * y)),
+           lambda y, g: g * (1 - y * y), empty=Empty(
+               [(3, 0), (3, 0)], [(3, 0)], tf=lambda tf, y, g: tf.raw_ops.TanhGrad(y=y, dy=g))),
     OpSpec("sigmoid_grad", lambda y, g: _unary.sigmoid_grad_p.bind(y, g),
            [1 / (1 + np.exp(-randn(3, 4))), randn(3, 4, seed=1)], ("sigmoid_grad",),
-           lambda y, g: g * y * (1 - y)),
+           lambda y, g: g * y * (1 - y), empty=Empty(
+               [(3, 0), (3, 0)], [(3, 0)], tf=lambda tf, y, g: tf.raw_ops.SigmoidGrad(y=y, dy=g))),
+    OpSpec("sqrt_grad", lambda y, g: _unary.sqrt_grad_p.bind(y, g),
+           [positive(3, 4), randn(3, 4, seed=1)], ("sqrt_grad",), lambda y, g: 0.5 * g / y,
+           empty=Empty([(3, 0), (3, 0)], [(3, 0)],
+                       tf=lambda tf, y, g: tf.raw_ops.SqrtGrad(y=y, dy=g))),
+    OpSpec("rsqrt_grad", lambda y, g: _unary.rsqrt_grad_p.bind(y, g),
+           [positive(3, 4), randn(3, 4, seed=1)], ("rsqrt_grad",), lambda y, g: -0.5 * g * y**3,
+           empty=Empty([(3, 0), (3, 0)], [(3, 0)],
+                       tf=lambda tf, y, g: tf.raw_ops.RsqrtGrad(y=y, dy=g))),
+    OpSpec("reciprocal_grad", lambda y, g: _unary.reciprocal_grad_p.bind(y, g),
+           [away(randn(3, 4), 0.5), randn(3, 4, seed=1)], ("reciprocal_grad",),
+           lambda y, g: -g * y * y, empty=Empty(
+               [(3, 0), (3, 0)], [(3, 0)],
+               tf=lambda tf, y, g: tf.raw_ops.ReciprocalGrad(y=y, dy=g))),
 ]

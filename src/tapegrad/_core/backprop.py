@@ -23,15 +23,29 @@ __all__ = ["reverse_sweep", "relevant_entries", "unbroadcast"]
 
 
 def relevant_entries(entries: Iterable, source_ids: set) -> tuple[list, set]:
-    """The entries with an input reachable from a source, and every reachable id."""
+    """The entries a gradient flows through from a source, and every id it reaches.
+
+    An op connects its outputs to an input only through a derivative rule: a
+    non-differentiable op, or an input whose per-input rule is None, stops the flow.
+    """
     reach = set(source_ids)
     relevant = []
     for entry in entries:
-        for i in entry.input_ids:
+        prim = entry.prim
+        if not prim.differentiable:
+            continue
+        ids = entry.input_ids
+        for i in ids:
             if i in reach:
-                relevant.append(entry)
-                reach.update(entry.output_ids)
                 break
+        else:
+            continue
+        rules = prim.vjps  # None: one rule for all inputs
+        if rules is not None and None in rules:  # rare: look at the inputs with a rule only
+            if not any(r is not None and i in reach for i, r in zip(ids, rules)):
+                continue
+        relevant.append(entry)
+        reach.update(entry.output_ids)
     return relevant, reach
 
 
@@ -53,23 +67,21 @@ def reverse_sweep(
     relevant, reach = relevant_entries(entries, source_ids)
     grads: dict = dict(seeds)
     for entry in reversed(relevant):
+        prim = entry.prim
         out_ids = entry.output_ids
-        if len(out_ids) == 1:
+        if prim.multiple_results:  # a tuple of cotangents, even for a single output
+            g = _output_cotangents(grads, out_ids, entry.output_meta, source_ids, batch_ndim)
+            if g is None:
+                continue
+        else:
             oid = out_ids[0]
             g = grads.get(oid)
             if g is None:
                 continue
             if oid not in source_ids:
                 del grads[oid]  # used once: free it as soon as possible
-            if g.__class__ is not Tensor:
+            if g.__class__ is not Tensor and not prim.sparse_vjp:
                 g = densify(g)
-        else:
-            g = _output_cotangents(grads, out_ids, entry.output_meta, source_ids, batch_ndim)
-            if g is None:
-                continue
-        prim = entry.prim
-        if not prim.differentiable:
-            continue
         input_ids = entry.input_ids
         inputs = entry.inputs
         vjps = prim.vjps

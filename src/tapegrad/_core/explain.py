@@ -35,6 +35,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+import threading
 import weakref
 from typing import Any
 
@@ -197,6 +198,8 @@ _REBOUND: dict = {}  # Tensor id -> (variable name, variable id, op, location); 
 _MAX_REBOUND = 512
 _paused: list = []  # tapes inside stop_recording(), any thread
 _evidence_count = [0]  # live tapes whose log holds exports or origins
+# Every thread writes the tables above and the hooks they switch on: one lock for all writes.
+_lock = threading.RLock()
 
 
 def _log(tape: Any) -> _TapeLog:
@@ -209,14 +212,16 @@ def _log(tape: Any) -> _TapeLog:
 def _mark_evidence(tape: Any, log: _TapeLog) -> None:
     if not log.evidence:
         log.evidence = True
-        _evidence_count[0] += 1
+        with _lock:
+            _evidence_count[0] += 1
+            _update_record_hook()
         weakref.finalize(tape, _forget_evidence)
-        _update_record_hook()
 
 
 def _forget_evidence() -> None:
-    _evidence_count[0] -= 1
-    _update_record_hook()
+    with _lock:
+        _evidence_count[0] -= 1
+        _update_record_hook()
 
 
 def _update_record_hook() -> None:
@@ -249,16 +254,18 @@ def _on_tape(tape: Any, event: str, data: Any = None) -> None:
             log.intervals[-1][1] = new_id()
     elif event == "pause":
         log.pauses.append([new_id(), None])
-        _paused.append(tape)
-        _update_after_op()
+        with _lock:
+            _paused.append(tape)
+            _update_after_op()
     elif event == "resume":
         if log.pauses and log.pauses[-1][1] is None:
             log.pauses[-1][1] = new_id()
-        for i in range(len(_paused) - 1, -1, -1):
-            if _paused[i] is tape:
-                del _paused[i]
-                break
-        _update_after_op()
+        with _lock:
+            for i in range(len(_paused) - 1, -1, -1):
+                if _paused[i] is tape:
+                    del _paused[i]
+                    break
+            _update_after_op()
 
 
 def _on_record(tapes: list, prim: Any, args: tuple, result: Any, entry: Any) -> None:
@@ -377,10 +384,11 @@ def _update_after_op() -> None:
 # ---------------------------------------------------------------------------------
 def set_anomaly(enabled: bool) -> None:
     """Turn the numerics check (and the recording of user lines) on or off."""
-    flags.anomaly = bool(enabled)
-    flags.tracing = bool(enabled)
-    _update_after_op()
-    _update_record_hook()
+    with _lock:
+        flags.anomaly = bool(enabled)
+        flags.tracing = bool(enabled)
+        _update_after_op()
+        _update_record_hook()
 
 
 def _shapes(tensors: Any) -> str:
@@ -473,11 +481,13 @@ def _anomaly_message(prim: Any, args: tuple, outputs: tuple, k: int) -> str:
 # ---------------------------------------------------------------------------------
 def _note_rebind(result: Any, variable: Variable, op: str) -> None:
     if result.__class__ is Tensor and result._value.shape == variable._value.shape:
-        if len(_REBOUND) >= _MAX_REBOUND:
-            del _REBOUND[next(iter(_REBOUND))]
         frame = sys._getframe(2)
-        _REBOUND[result._id] = (variable._name, variable._id, op,
-                                (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        note = (variable._name, variable._id, op,
+                (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+        with _lock:
+            if len(_REBOUND) >= _MAX_REBOUND:
+                del _REBOUND[next(iter(_REBOUND))]
+            _REBOUND[result._id] = note
 
 
 def _variable_operator(name: str, base: str, op: str):

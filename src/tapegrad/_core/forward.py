@@ -238,11 +238,12 @@ class ForwardAccumulator:
 def _structure(treedef: Any) -> str:
     if treedef is None:
         return "<leaf>"
-    kind, keys, children = treedef
+    children = treedef.children
     inner = ", ".join(_structure(c) for c in children)
-    if keys is not None:
-        return "{" + ", ".join(f"{k!r}: {_structure(c)}" for k, c in zip(keys, children)) + "}"
-    return f"[{inner}]" if kind is list else f"({inner})"
+    if treedef.keys is not None:
+        pairs = zip(treedef.keys, children)
+        return "{" + ", ".join(f"{k!r}: {_structure(c)}" for k, c in pairs) + "}"
+    return f"[{inner}]" if treedef.kind is list else f"({inner})"
 
 
 # ---------------------------------------------------------------------------------

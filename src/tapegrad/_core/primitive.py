@@ -16,6 +16,10 @@ whole batch of cotangents through one sweep): rules use negative axes and
 broadcasting so they work unchanged; a rule that cannot says
 ``batchable=False`` and the engine loops.
 
+``sparse_vjp=True`` says the rules take an ``IndexedSlices`` cotangent as it
+is (linear ops that keep a sparse gradient sparse, as TensorFlow's); other
+rules get it densified.
+
 ``save_inputs``/``save_ans`` say which values the rules read; the tape keeps
 only those, read-only. ``vjp_reads`` refines this per input: ``vjp_reads[i]``
 lists the inputs that input ``i``'s rule reads, and the tape saves only what
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .state import busy, hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor, new_id, to_array
+from .tensor import Tensor, Variable, convert_to_tensor, new_id, prefixed, to_array
 
 _new = object.__new__
 
@@ -67,6 +71,7 @@ class Primitive:
         "dtypes",
         "differentiable",
         "batchable",
+        "sparse_vjp",
     )
 
     def __init__(
@@ -85,6 +90,7 @@ class Primitive:
         dtypes: str | None = None,
         differentiable: bool = True,
         batchable: bool = True,
+        sparse_vjp: bool = False,
         register: bool = True,
     ):
         self.name = name
@@ -100,6 +106,7 @@ class Primitive:
         self.dtypes = dtypes
         self.differentiable = differentiable and (vjps is not None or vjp is not None)
         self.batchable = batchable
+        self.sparse_vjp = sparse_vjp
         if register:
             if name in REGISTRY:
                 raise ValueError(f"A primitive named {name!r} is already registered.")
@@ -181,7 +188,11 @@ class Primitive:
             raise _describe_failure(self, args, params, err) from err
 
     def _convert(self, args: tuple) -> tuple:
-        """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype."""
+        """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype.
+
+        A caller's writable NumPy array is copied (``to_array``): the result must not change
+        when the caller writes the array after the call.
+        """
         dtype = None
         if self.same_dtype:
             for a in args:
@@ -205,8 +216,8 @@ class Primitive:
                     converted.append(a._as_dense_tensor())
                 else:
                     converted.append(Tensor._wrap(to_array(a, dtype)))
-            except TypeError as err:
-                raise TypeError(f"{self.name}: argument {i}: {err}") from None
+            except (TypeError, ValueError) as err:
+                raise prefixed(err, f"{self.name}: argument {i}") from None
             if dtype is None and self.same_dtype:
                 dtype = converted[-1]._value.dtype
         return tuple(converted)
@@ -316,7 +327,11 @@ class TapeEntry:
 
 
 def _freeze(t: Tensor) -> Tensor:
-    """The value a tape keeps: read-only, and a fixed snapshot for Variables."""
+    """The value a tape keeps: read-only, and a fixed snapshot for Variables.
+
+    Every array a tensor holds is tapegrad's own (conversion copies the caller's), so
+    freezing it, and the bases of a view, never locks an array the caller writes.
+    """
     value = t._value
     if value.__class__ is np.ndarray:
         if value.flags.writeable:
@@ -483,4 +498,5 @@ read_variable = Primitive(
     vjps=(lambda g, ans, x: g,),
     jvp=lambda tangents, ans, x: tangents[0],
     save_inputs=(),
+    sparse_vjp=True,
 )

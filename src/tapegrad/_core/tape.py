@@ -106,6 +106,8 @@ class GradientTape:
             raise RuntimeError(
                 "This GradientTape is already recording; a tape cannot be entered twice at once."
             )
+        if self._released:  # as TensorFlow: a spent tape entered again records afresh
+            self.reset()
         self._push()
         return self
 
@@ -267,8 +269,11 @@ class GradientTape:
             seed = self._seed(t, og, i)
             if seed is not None:
                 seeds[t._id] = seed if t._id not in seeds else hooks.add(seeds[t._id], seed)
-        known = self._ids  # a source this tape never watched nor produced gets no gradient
-        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc" and s._id in known}
+        # A source this tape never watched nor produced gets no gradient, unless it is a
+        # target: then its gradient is its seed (d x / d x = 1), as TensorFlow.
+        known = self._ids
+        source_ids = {s._id for s in flat_sources
+                      if s.dtype.kind in "fc" and (s._id in known or s._id in seeds)}
         grads = reverse_sweep(self._entries, seeds, source_ids) if seeds else {}
         if not self._persistent and len(grads) < len(flat_sources) and hooks.on_tape is not None:
             hooks.on_tape(self, "keep", (flat_sources, grads))  # explain() works after release
@@ -446,7 +451,7 @@ class GradientTape:
         n = target.size
         source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc"}
         grads: dict = {}
-        if target.dtype.kind in "fc" and source_ids:
+        if target.dtype.kind in "fc" and source_ids and target._id in self._ids:
             if n == 0:
                 grads = self._empty_jacobian(target, flat_sources)
             elif experimental_use_pfor:
@@ -491,7 +496,14 @@ class GradientTape:
         )
 
     def _jacobian_target(self, target: Any, what: str) -> Tensor:
+        """The target as a Tensor; a trainable Variable is read (and so watched) as TF does.
+
+        A target the tape does not know (neither watched nor recorded) is connected to
+        no source, not even to itself.
+        """
         if isinstance(target, Variable):
+            if self._watch_accessed_variables and target._trainable:
+                self._watch_variable(target)
             return target
         if isinstance(target, (list, tuple, dict)):
             raise TypeError(
@@ -602,7 +614,8 @@ class GradientTape:
         m = int(np.prod(inner, dtype=np.int64))
         out_shape = (b,) + inner + source.shape[1:]
         g = None
-        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b:
+        known = target._id in self._ids
+        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b and known:
             seeds = np.zeros((m, b, m), dtype=target.dtype)
             seeds[np.arange(m), :, np.arange(m)] = 1  # row j: ones at element j of every example
             seeds = seeds.reshape((m, b) + inner)

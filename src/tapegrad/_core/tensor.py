@@ -10,6 +10,11 @@ respect to it accumulate over every read.
 Dtype rules follow TensorFlow: Python floats become float32, Python ints
 int32, NumPy values keep their dtype, and a Python number (or NumPy value)
 combined with a tensor takes the tensor's dtype.
+
+A tensor never shares memory that its caller can still write: a NumPy array
+given to tapegrad is copied at conversion (as TensorFlow does), unless it cannot
+change (read-only down to the array that owns the memory). Views of tapegrad's
+own arrays need no copy: no one outside holds those.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ DTYPES = {
 }
 
 _INT32 = np.iinfo(np.int32)
+_INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 # ``count.__next__`` is a single C call, atomic under the GIL: ids stay unique across threads.
 new_id = itertools.count(1).__next__
 
@@ -92,19 +98,44 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 def _default_python_array(value: Any) -> np.ndarray:
     """TensorFlow's inference for Python values: float -> float32, int -> int32."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        if isinstance(value, (list, tuple)):
+            raise ValueError(
+                f"Cannot convert {_short(value)} to a tensor: its nested lists differ in length "
+                "(a non-rectangular sequence). Give every row the same length (pad them), or "
+                "keep them as separate tensors."
+            ) from None
+        raise
     kind = array.dtype.kind
     if kind == "f":
-        return array.astype(float32)
+        return array.astype(float32)  # (astype copies: nothing is shared with ``value``)
     if kind in "iu":
         if array.size == 0 or (array.min() >= _INT32.min and array.max() <= _INT32.max):
             return array.astype(int32)
+        if kind == "u" and array.max() > _INT64_MAX:
+            raise _out_of_range(value)
         return array.astype(int64)
     if kind in "bc":
-        return array
+        # A list gives a fresh array; another object (an array-like) may share its memory.
+        return array if isinstance(value, (list, tuple, bool, complex)) else np.array(array)
+    if kind == "O" and _all_ints(array):
+        raise _out_of_range(value)
     raise TypeError(
         f"Cannot convert {type(value).__name__} {_short(value)} to a tensor: tapegrad holds "
         "numeric and bool values only."
+    )
+
+
+def _all_ints(array: np.ndarray) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in array.reshape(-1))
+
+
+def _out_of_range(value: Any) -> ValueError:
+    return ValueError(
+        f"Cannot convert {_short(value)} to a tensor: an integer is out of the range of int64 "
+        f"[{_INT64_MIN}, {_INT64_MAX}]. Use a float value (e.g. 2.0**63) or smaller integers."
     )
 
 
@@ -139,8 +170,29 @@ def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
 _pack_hook: Any = None  # set by tapegrad.ops: stacks a list that contains tensors
 
 
+def _private(array: np.ndarray) -> np.ndarray:
+    """``array`` if no one can write its memory, else a read-only copy of it.
+
+    A read-only view can still change through a writable base, so every base down to
+    the owner of the memory must be a read-only ndarray (a foreign owner, such as a
+    memory map or an ndarray subclass, is copied).
+    """
+    a: Any = array
+    while a.__class__ is np.ndarray and not a.flags.writeable:
+        a = a.base
+        if a is None:
+            return array
+    copy = np.array(array)
+    copy.setflags(write=False)  # (cheaper than assigning ``copy.flags.writeable``)
+    return copy
+
+
 def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
-    """The array behind ``value`` (a NumPy array or scalar), with TensorFlow's dtype rules."""
+    """The array a tensor of ``value`` holds (a NumPy array or scalar), with TensorFlow's dtypes.
+
+    A Tensor gives its own array; anything else gives an array that no one else can
+    write (a caller's writable NumPy array is copied).
+    """
     if isinstance(value, Tensor):
         array = value._value
         if dtype is not None and array.dtype != dtype:
@@ -152,7 +204,9 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype.kind not in "fciub":
             raise TypeError(f"Cannot convert an array of dtype {value.dtype} to a tensor.")
-        return value if dtype is None else _cast_checked(value, dtype, value)
+        if dtype is not None and value.dtype != dtype:
+            return _cast_checked(value, dtype, value)  # a new array
+        return value if isinstance(value, np.generic) else _private(value)
     if isinstance(value, (bool, int, float, complex)) and dtype is not None:
         if isinstance(value, float) and dtype.kind in "iu" and not value.is_integer():
             raise TypeError(
@@ -174,6 +228,11 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
         return to_array(_pack_hook(value), dtype)
     array = _default_python_array(value)
     return array if dtype is None else _cast_checked(array, dtype, value)
+
+
+def prefixed(err: Exception, where: str) -> Exception:
+    """A conversion error again, its message prefixed with the op and argument it concerns."""
+    return (ValueError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
 
 
 def _contains_tensor(value: Any) -> bool:
@@ -461,10 +520,11 @@ class Variable(Tensor):
             raise ValueError("Variable needs an initial_value.")
         if callable(initial_value):
             initial_value = initial_value()
-        array = to_array(initial_value, None if dtype is None else as_dtype(dtype))
-        self._value = np.array(array)  # a private copy; never shared with the caller
-        if self._value.ndim == 0:
-            self._value = self._value[()]
+        try:
+            array = to_array(initial_value, None if dtype is None else as_dtype(dtype))
+        except (TypeError, ValueError) as err:
+            raise prefixed(err, "Variable: initial_value") from None
+        self._value = array[()] if array.ndim == 0 else array  # never shared with the caller
         self._id = new_id()
         self._trainable = bool(trainable)
         self._name = f"{name or 'Variable'}:0"
@@ -497,7 +557,7 @@ class Variable(Tensor):
     def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Replace the value (same shape and dtype); returns the variable."""
         array = self._checked(value, "assign")
-        self._value = np.array(array) if array.ndim else array[()]
+        self._value = array if array.ndim else array[()]
         return self
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):

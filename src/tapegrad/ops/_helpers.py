@@ -105,18 +105,24 @@ def elementwise(
 
     ``derivative(x, ans)`` returns ``f'(x)`` as a tensor; ``uses`` says which of
     ``x`` and ``ans`` it reads (``"x"``, ``"ans"`` or ``"x,ans"``), so the tape
-    keeps only those. ``fused(ans, g)``, if given, computes ``g * f'`` in one op
-    for real dtypes (TensorFlow's TanhGrad, SigmoidGrad): one backward op, not three.
+    keeps only those. ``fused(ans, g)``, if given (``uses`` then names ``ans``),
+    computes ``g * conj(f')`` in one op for the dtypes it takes (TensorFlow's
+    TanhGrad, SqrtGrad, ...): one backward op, not three, with the fused op's value
+    where ``g`` is 0. The JVP is then the fused op's VJP in ``g`` (its transpose), as
+    TensorFlow's forward mode computes it.
     """
     save_x = "x" in uses.split(",")
     save_ans = "ans" in uses.split(",")
+    fused_kinds = fused.dtypes if fused is not None else None  # fused ops declare their dtypes
 
     def vjp(g, ans, x):
-        if fused is not None and ans.dtype.kind == "f":
+        if fused_kinds is not None and ans.dtype.kind in fused_kinds:
             return fused.bind(ans, g)
         return g * conj(derivative(x, ans))  # complex: g * conj(f'(x)), TensorFlow's convention
 
     def jvp(tangents, ans, x):
+        if fused_kinds is not None and ans.dtype.kind in fused_kinds:
+            return fused.vjps[1](tangents[0], None, ans, None)
         return tangents[0] * derivative(x, ans)
 
     return Primitive(

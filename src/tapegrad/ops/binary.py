@@ -124,9 +124,10 @@ divide_p: Primitive = Primitive(
 negative_p: Primitive = Primitive(
     "negative",
     operator.neg,
-    vjps=(lambda g, ans, x: negative_p.bind(g),),
+    vjps=(lambda g, ans, x: -g,),  # an IndexedSlices g stays sparse
     jvp=lambda t, ans, x: negative_p.bind(t[0]),
     save_inputs=(),
+    sparse_vjp=True,
     dtypes="fci",
 )
 

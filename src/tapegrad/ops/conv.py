@@ -50,11 +50,16 @@ def _pad_hw(x, pads, value=0):
 
 
 def _windows(xp, ksize, strides, dilations):
-    """View ``(..., Ho, Wo, C, kh, kw)`` of the windows of a padded ``(..., Hp, Wp, C)``."""
+    """View ``(..., Ho, Wo, C, kh, kw)`` of the windows of a padded ``(..., Hp, Wp, C)``.
+
+    An axis shorter than the window (an empty input's) has no windows: ``Ho`` or ``Wo`` is 0.
+    """
     (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
     eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
-    ho = (xp.shape[-3] - eh) // sh + 1
-    wo = (xp.shape[-2] - ew) // sw + 1
+    ho = max((xp.shape[-3] - eh) // sh + 1, 0)
+    wo = max((xp.shape[-2] - ew) // sw + 1, 0)
+    if xp.shape[-3] < eh or xp.shape[-2] < ew:
+        return np.zeros(xp.shape[:-3] + (ho, wo, xp.shape[-1], kh, kw), xp.dtype)
     win = sliding_window_view(xp, (eh, ew), axis=(-3, -2))
     return win[..., : (ho - 1) * sh + 1 : sh, : (wo - 1) * sw + 1 : sw, :, ::dh, ::dw]
 
@@ -74,12 +79,12 @@ def _spread(g, in_hw, ksize, strides, dilations, pads):
         i0 = 0 if off >= 0 else (-off + s - 1) // s
         i1 = min(count - 1, (length - 1 - off) // s)
         out_shape[axis - 3] = length
-        if i1 < i0:
-            return np.zeros(out_shape, g.dtype)
-        src.append(slice(i0, i1 + 1))
-        dst.append(slice(i0 * s + off, i1 * s + off + 1, s))
+        if i1 >= i0:
+            src.append(slice(i0, i1 + 1))
+            dst.append(slice(i0 * s + off, i1 * s + off + 1, s))
     out = np.zeros(out_shape, g.dtype)
-    out[..., dst[0], dst[1], :] = g[..., src[0], src[1], :]
+    if len(src) == 2:  # else no entry of g lands inside (or g is empty)
+        out[..., dst[0], dst[1], :] = g[..., src[0], src[1], :]
     return out
 
 
@@ -120,7 +125,7 @@ def _avg_pool_impl(x, ksize, strides, pads):
 def _avg_pool_grad_impl(g, in_hw, ksize, strides, pads):
     scaled = g / _pool_counts(in_hw, ksize, strides, pads, g.shape[-3:-1], g.dtype)
     spread = _spread(scaled, in_hw, ksize, strides, (1, 1), pads)
-    return sliding_window_view(spread, ksize, axis=(-3, -2)).sum(axis=(-2, -1))
+    return _windows(spread, ksize, (1, 1), (1, 1)).sum(axis=(-2, -1))
 
 
 def _max_pool_impl(x, ksize, strides, pads):
@@ -485,7 +490,9 @@ def _padding(
         pads = (pairs[2], pairs[3]) if channels_first else (pairs[1], pairs[2])
     else:
         raise ValueError(f"{op}: padding must be the string 'SAME' or 'VALID', got {padding!r}.")
-    for n, e, (lo, hi) in zip(in_hw, eff_hw, pads):
+    for n, e, s, (lo, hi) in zip(in_hw, eff_hw, strides, pads):
+        if n == 0 and lo + hi - e + 2 * s > 0:
+            continue  # an empty axis where TensorFlow's output size is 0 (always with SAME)
         if n + lo + hi < e:
             raise ValueError(
                 f"{op}: the window (effective size {tuple(eff_hw)}) is larger than the padded "
@@ -507,6 +514,15 @@ def _to_channels_first(x: Tensor) -> Tensor:
 
     r = x.ndim
     return transpose_p.bind(x, perm=tuple(range(r - 3)) + (r - 1, r - 3, r - 2))
+
+
+def _some_in_channels(w: Tensor, axis: int, op: str) -> None:
+    """TensorFlow refuses filters with no input channels (even when the result would be 0)."""
+    if w.shape[axis] == 0:
+        raise ValueError(
+            f"{op}: filters of shape {w.shape} have 0 input channels; a convolution needs at "
+            "least one (TensorFlow refuses this too)."
+        )
 
 
 def _same_dtype(x: Tensor, w: Tensor, op: str, what: str) -> None:
@@ -572,6 +588,7 @@ def conv2d(
             f"{op}: input has {x.shape[-1]} channels (shape {x.shape}) but filters (shape "
             f"{w.shape}) expect {w.shape[2]} input channels."
         )
+    _some_in_channels(w, 2, op)
     strides = _spatial_pair(strides, "strides", op, channels_first)
     dilations = (
         (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
@@ -634,6 +651,7 @@ def conv1d(
             f"{op}: input has {x.shape[-1]} channels (shape {x.shape}) but filters (shape "
             f"{w.shape}) expect {w.shape[1]} input channels."
         )
+    _some_in_channels(w, 1, op)
     s = _spatial_single(stride, "stride", op, channels_first)
     d = 1 if dilations is None else _spatial_single(dilations, "dilations", op, channels_first)
     eff = (1, (w.shape[0] - 1) * d + 1)

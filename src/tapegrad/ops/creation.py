@@ -6,12 +6,16 @@ rest build new constants.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
-from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32, to_array
+from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32, prefixed, to_array
+from .shape import _int, _ints
 
 __all__ = [
     "constant",
@@ -31,39 +35,99 @@ __all__ = [
     "rank",
 ]
 
+_MAX_ELEMENTS = 2**63 - 1  # TensorFlow's limit on the elements of a tensor
+_MAX_BYTES = int(np.iinfo(np.intp).max)  # NumPy's limit on the bytes of an array
 
-def _shape_arg(shape: Any, op: str) -> tuple:
-    if isinstance(shape, Tensor):
-        shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    try:
-        dims = tuple(int(d) for d in shape)
-    except TypeError:
-        raise TypeError(f"{op}: shape must be a list of ints, got {shape!r}.") from None
-    if any(d < 0 for d in dims):
-        raise ValueError(f"{op}: shape {dims} has a negative dimension.")
+
+def shape_arg(shape: Any, op: str, arg: str = "shape") -> tuple:
+    """The shape argument of a creation op, as a tuple of ints.
+
+    Integers only, as TensorFlow (a float, even ``2.0``, a bool or a string raises
+    TypeError rather than being truncated); NumPy ints and integer tensors are
+    accepted. Negative dimensions and shapes of more than 2**63 - 1 elements raise
+    ValueError.
+    """
+    dims = tuple(_ints(shape, op, arg))
+    for i, d in enumerate(dims):
+        if d < 0:
+            raise ValueError(
+                f"{op}: {arg} {dims} has a negative dimension ({d} at index {i}); "
+                "dimensions must be >= 0."
+            )
+    if math.prod(dims) > _MAX_ELEMENTS:
+        raise ValueError(
+            f"{op}: {arg} {dims} would have {math.prod(dims):.3g} elements, more than "
+            "a tensor can hold (2**63 - 1); ask for a smaller shape."
+        )
     return dims
 
 
+def _dim(value: Any, op: str, arg: str) -> int:
+    """One non-negative dimension argument (``eye``'s rows, ``linspace``'s count)."""
+    d = _int(value, op, arg)
+    if d < 0:
+        raise ValueError(f"{op}: {arg} must be >= 0, got {d}.")
+    return d
+
+
+def allocate(op: str, dims: tuple, dtype: np.dtype, make: Callable, *args: Any) -> Any:
+    """``make(*args)``, a new array of ``dims``; running out of memory names the op and shape.
+
+    NumPy says "array is too big" (a ValueError) or "Unable to allocate"; TensorFlow
+    raises its out-of-memory error. Both become a MemoryError naming the op, the shape,
+    the dtype and the size.
+    """
+    nbytes = math.prod(dims) * dtype.itemsize
+    if nbytes <= _MAX_BYTES:
+        try:
+            return make(*args)
+        except MemoryError:
+            pass
+    raise MemoryError(
+        f"{op}: not enough memory for a tensor of shape {dims} and dtype {dtype.name} "
+        f"({_bytes_text(nbytes)}); ask for a smaller shape or a smaller dtype."
+    )
+
+
+def _bytes_text(nbytes: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024:
+            return f"{nbytes:.4g} {unit}"
+        nbytes /= 1024  # type: ignore[assignment]
+    return f"{nbytes:.4g} EiB"
+
+
+def _peek(input: Any) -> Any:
+    """The array behind ``input``, read for its shape and dtype only (no copy)."""
+    if isinstance(input, Tensor):
+        return input._value
+    if isinstance(input, (np.ndarray, np.generic)):
+        return input
+    return to_array(input)
+
+
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: Any = None) -> Tensor:
-    """A new tensor holding a copy of ``value`` (TensorFlow's dtype rules).
+    """A new tensor holding ``value`` (TensorFlow's dtype rules); later writes to ``value``
+    do not change it.
 
     >>> import tapegrad as tg
     >>> tg.constant([1, 2]).dtype.name, tg.constant(1.5).dtype.name
     ('int32', 'float32')
     """
-    array = to_array(value, None if dtype is None else as_dtype(dtype))
-    array = np.array(array)
+    try:
+        array = to_array(value, None if dtype is None else as_dtype(dtype))
+    except (TypeError, ValueError) as err:
+        raise prefixed(err, "constant: value") from None
     if shape is not None:
-        shape = _shape_arg(shape, "constant")
+        dims = shape_arg(shape, "constant")
         if array.size == 1:
-            array = np.full(shape, array.reshape(()), dtype=array.dtype)
-        elif array.size == int(np.prod(shape, dtype=np.int64)):
-            array = array.reshape(shape)
+            array = allocate("constant", dims, array.dtype, np.full, dims, array.reshape(()),
+                             array.dtype)
+        elif array.size == math.prod(dims):
+            array = array.reshape(dims)
         else:
             raise ValueError(
-                f"constant: cannot give a value with {array.size} elements the shape {shape}."
+                f"constant: cannot give a value with {array.size} elements the shape {dims}."
             )
     return Tensor._wrap(array[()] if array.ndim == 0 else array)
 
@@ -78,6 +142,7 @@ identity_p: Primitive = Primitive(
     vjps=(lambda g, ans, x: g,),
     jvp=lambda t, ans, x: t[0],
     save_inputs=(),
+    sparse_vjp=True,
 )
 
 
@@ -98,6 +163,8 @@ def _cast_impl(x, dtype):
 def _cast_vjp(g, ans, x, dtype):
     if x.dtype.kind not in "fc":
         return None
+    if g.__class__ is IndexedSlices:  # cast the rows: the gradient stays sparse
+        return IndexedSlices(_cast_vjp(g.values, ans, x, dtype), g.indices, g.dense_shape)
     if x.dtype.kind == "f" and g.dtype.kind == "c":
         g = real_part(g)
     return cast_p.bind(g, dtype=x.dtype) if g.dtype != x.dtype else g
@@ -109,7 +176,9 @@ def _cast_jvp(tangents, ans, x, dtype):
     return cast_p.bind(tangents[0], dtype=dtype)
 
 
-cast_p: Primitive = Primitive("cast", _cast_impl, vjps=(_cast_vjp,), jvp=_cast_jvp, save_inputs=())
+cast_p: Primitive = Primitive(
+    "cast", _cast_impl, vjps=(_cast_vjp,), jvp=_cast_jvp, save_inputs=(), sparse_vjp=True
+)
 
 
 def real_part(x: Tensor) -> Tensor:
@@ -155,7 +224,8 @@ def zeros(shape: Any, dtype: Any = float32, name: Any = None) -> Tensor:
     >>> tg.zeros((2, 3)).shape
     (2, 3)
     """
-    return Tensor._wrap(np.zeros(_shape_arg(shape, "zeros"), _dtype_or(dtype, float32)))
+    dims, d = shape_arg(shape, "zeros"), _dtype_or(dtype, float32)
+    return Tensor._wrap(allocate("zeros", dims, d, np.zeros, dims, d))
 
 
 def ones(shape: Any, dtype: Any = float32, name: Any = None) -> Tensor:
@@ -165,7 +235,8 @@ def ones(shape: Any, dtype: Any = float32, name: Any = None) -> Tensor:
     >>> tg.ones(2).numpy().tolist()
     [1.0, 1.0]
     """
-    return Tensor._wrap(np.ones(_shape_arg(shape, "ones"), _dtype_or(dtype, float32)))
+    dims, d = shape_arg(shape, "ones"), _dtype_or(dtype, float32)
+    return Tensor._wrap(allocate("ones", dims, d, np.ones, dims, d))
 
 
 def zeros_like(input: Any, dtype: Any = None, name: Any = None) -> Tensor:
@@ -175,7 +246,7 @@ def zeros_like(input: Any, dtype: Any = None, name: Any = None) -> Tensor:
     >>> tg.zeros_like(tg.constant([1, 2])).numpy().tolist()
     [0, 0]
     """
-    x = to_array(input)
+    x = _peek(input)
     return Tensor._wrap(np.zeros(np.shape(x), _dtype_or(dtype, x.dtype)))
 
 
@@ -186,20 +257,34 @@ def ones_like(input: Any, dtype: Any = None, name: Any = None) -> Tensor:
     >>> tg.ones_like(tg.constant([1.0, 2.0])).numpy().tolist()
     [1.0, 1.0]
     """
-    x = to_array(input)
+    x = _peek(input)
     out = np.ones(np.shape(x), _dtype_or(dtype, x.dtype))
     return Tensor._wrap(out[()] if out.ndim == 0 else out)
 
 
 def fill(dims: Any, value: Any, name: Any = None) -> Tensor:
-    """A tensor of shape ``dims`` filled with ``value`` (its dtype by TensorFlow's rules).
+    """A tensor of shape ``dims`` filled with the scalar ``value`` (dtype by TensorFlow's rules).
 
     >>> import tapegrad as tg
     >>> tg.fill([2], 7).numpy().tolist()
     [7, 7]
     """
-    v = to_array(value)
-    return Tensor._wrap(np.full(_shape_arg(dims, "fill"), v, dtype=v.dtype))
+    shape = shape_arg(dims, "fill", "dims")
+    try:
+        v = to_array(value)
+    except (TypeError, ValueError) as err:
+        raise prefixed(err, "fill: value") from None
+    if v.ndim != 0:
+        raise ValueError(
+            f"fill: value must be a scalar, got shape {v.shape}; use tapegrad.broadcast_to to "
+            "repeat a tensor."
+        )
+    return Tensor._wrap(allocate("fill", shape, v.dtype, np.full, shape, v, v.dtype))
+
+
+def _eye(rows: int, columns: int, batch: tuple, dtype: np.dtype) -> np.ndarray:
+    m = np.eye(rows, columns, dtype=dtype)
+    return np.broadcast_to(m, batch + m.shape).copy() if batch else m
 
 
 def eye(
@@ -215,11 +300,11 @@ def eye(
     >>> tg.eye(2).numpy().tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    m = np.eye(int(num_rows), None if num_columns is None else int(num_columns),
-               dtype=_dtype_or(dtype, float32))
-    if batch_shape is not None:
-        m = np.broadcast_to(m, _shape_arg(batch_shape, "eye") + m.shape).copy()
-    return Tensor._wrap(m)
+    rows = _dim(num_rows, "eye", "num_rows")
+    columns = rows if num_columns is None else _dim(num_columns, "eye", "num_columns")
+    batch = () if batch_shape is None else shape_arg(batch_shape, "eye", "batch_shape")
+    dims, d = shape_arg(batch + (rows, columns), "eye"), _dtype_or(dtype, float32)
+    return Tensor._wrap(allocate("eye", dims, d, _eye, rows, columns, batch, d))
 
 
 def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: Any = None):
@@ -238,7 +323,23 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name
     dtype = as_dtype(dtype)
     if float(values[2]) == 0:
         raise ValueError("range: delta must not be zero.")
-    return Tensor._wrap(np.arange(values[0], values[1], values[2]).astype(dtype))
+    span = (float(values[1]) - float(values[0])) / float(values[2])
+    if not math.isfinite(span):
+        raise ValueError(
+            f"range: start, limit and delta must be finite, got {start!r}, {limit!r}, {delta!r}."
+        )
+    count = max(0, math.ceil(span))
+    if count > _MAX_ELEMENTS:
+        raise ValueError(
+            f"range: start={start!r}, limit={limit!r}, delta={delta!r} give {count:.3g} "
+            "elements, more than a tensor can hold (2**63 - 1); use a larger delta."
+        )
+    dims = (count,)
+    return Tensor._wrap(allocate("range", dims, dtype, _arange, *values, dtype))
+
+
+def _arange(start: Any, limit: Any, delta: Any, dtype: np.dtype) -> np.ndarray:
+    return np.arange(start, limit, delta).astype(dtype)
 
 
 def linspace(start: Any, stop: Any, num: int, name: Any = None, axis: int = 0) -> Tensor:
@@ -250,7 +351,8 @@ def linspace(start: Any, stop: Any, num: int, name: Any = None, axis: int = 0) -
     """
     a, b = to_array(start), to_array(stop)
     dtype = a.dtype if a.dtype.kind == "f" else np.dtype("float64")
-    return Tensor._wrap(np.linspace(a, b, int(num), axis=axis).astype(dtype))
+    n = _dim(num, "linspace", "num")
+    return Tensor._wrap(np.linspace(a, b, n, axis=axis).astype(dtype))
 
 
 def shape(input: Any, out_type: Any = None, name: Any = None) -> Tensor:
@@ -260,7 +362,7 @@ def shape(input: Any, out_type: Any = None, name: Any = None) -> Tensor:
     >>> tg.shape(tg.zeros((2, 3))).numpy().tolist()
     [2, 3]
     """
-    return Tensor._wrap(np.array(np.shape(to_array(input)), _dtype_or(out_type, np.dtype("int32"))))
+    return Tensor._wrap(np.array(np.shape(_peek(input)), _dtype_or(out_type, np.dtype("int32"))))
 
 
 def size(input: Any, out_type: Any = None, name: Any = None) -> Tensor:
@@ -270,7 +372,7 @@ def size(input: Any, out_type: Any = None, name: Any = None) -> Tensor:
     >>> int(tg.size(tg.zeros((2, 3))))
     6
     """
-    return Tensor._wrap(_dtype_or(out_type, np.dtype("int32")).type(np.size(to_array(input))))
+    return Tensor._wrap(_dtype_or(out_type, np.dtype("int32")).type(np.size(_peek(input))))
 
 
 def rank(input: Any, name: Any = None) -> Tensor:
@@ -280,4 +382,4 @@ def rank(input: Any, name: Any = None) -> Tensor:
     >>> int(tg.rank(tg.zeros((2, 3))))
     2
     """
-    return Tensor._wrap(np.int32(np.ndim(to_array(input))))
+    return Tensor._wrap(np.int32(np.ndim(_peek(input))))

@@ -509,6 +509,12 @@ def gather_nd(
             f"gather_nd: index rows of length {depth} (indices shape {ind.shape}) cannot index "
             f"params of shape {x.shape} with batch_dims={b}: expected at most {x.ndim - b}."
         )
+    rows = int(np.prod(ind.shape[:-1], dtype=np.int64))
+    if rows and x.size == 0:  # TensorFlow refuses it even where the slices are empty
+        raise ValueError(
+            f"gather_nd: indices of shape {ind.shape} ask for {rows} entries of params of shape "
+            f"{x.shape}, which has none; pass indices with no rows."
+        )
     inner = tuple(x.shape[b:])
     ok = _rows_inside(ind, inner)
     if not ok.all() and policy != "IGNORE":
@@ -578,6 +584,11 @@ def scatter_nd(
         raise ValueError(
             f"scatter_nd: updates has shape {u.shape}, but indices of shape {ind.shape} and "
             f"shape {list(out_shape)} need updates of shape {expected}."
+        )
+    if ind.size and not np.prod(out_shape, dtype=np.int64):  # as TensorFlow, any policy
+        raise ValueError(
+            f"scatter_nd: indices of shape {ind.shape} scatter into shape {list(out_shape)}, "
+            f"which has no entries; pass indices with no rows."
         )
     ok = _rows_inside(ind, out_shape)
     if not ok.all():

@@ -836,8 +836,9 @@ def _trsm_impl(a, b, lower, adjoint):
     compute = np.float32 if dtype == np.float16 else dtype
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     n, k = b.shape[-2:]
-    a3 = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:]).astype(compute)
-    b3 = np.broadcast_to(b, batch + b.shape[-2:]).reshape(-1, n, k).astype(compute)
+    count = int(np.prod(batch, dtype=np.int64))  # not -1: ambiguous for empty matrices
+    a3 = np.broadcast_to(a, batch + a.shape[-2:]).reshape((count,) + a.shape[-2:]).astype(compute)
+    b3 = np.broadcast_to(b, batch + b.shape[-2:]).reshape(count, n, k).astype(compute)
     out = np.empty(b3.shape, dtype=compute)
     if out.size:
         trsm = _blas.get_blas_funcs("trsm", (a3,))

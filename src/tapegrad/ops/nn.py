@@ -275,9 +275,14 @@ def _normal_pdf(x: Tensor) -> Tensor:
     return exp_p.bind(x * x * -0.5) * _INV_SQRT_2PI
 
 
+def _erfc_of_minus_x_over_sqrt2(x):
+    """``erfc(-x / sqrt(2))`` in ``x``'s dtype (SciPy computes float16 in float64)."""
+    return scipy.special.erfc(-x * x.dtype.type(_SQRT_HALF)).astype(x.dtype, copy=False)
+
+
 normal_cdf_p: Primitive = elementwise(
     "normal_cdf",
-    lambda x: 0.5 * scipy.special.erfc(-x * x.dtype.type(_SQRT_HALF)),
+    lambda x: 0.5 * _erfc_of_minus_x_over_sqrt2(x),
     lambda x, ans: _normal_pdf(x),
     dtypes="f",
 )
@@ -287,7 +292,7 @@ def _gelu_impl(x, approximate):
     if approximate:
         inner = x.dtype.type(_GELU_C) * (x + x.dtype.type(_GELU_A) * x**3)
         return 0.5 * x * (1.0 + np.tanh(inner))
-    return 0.5 * x * scipy.special.erfc(-x * x.dtype.type(_SQRT_HALF))
+    return 0.5 * x * _erfc_of_minus_x_over_sqrt2(x)
 
 
 def _gelu_derivative(x, approximate):
@@ -395,9 +400,16 @@ def softsign(features: Any, name: Any = None) -> Tensor:
 
 
 # --- softmax, log_softmax ----------------------------------------------------------------
-def _log_softmax_impl(x, axis):
+def _shifted(x, axis):
+    """``x`` minus its maximum along ``axis``; ``initial`` lets an empty axis through."""
     # ufunc reductions: the same as np.max/np.sum without their Python wrappers
-    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
+
+
+def _log_softmax_impl(x, axis):
+    shifted = _shifted(x, axis)
+    if not shifted.size:
+        return shifted  # nothing to normalise (and the log of an empty axis's sum would warn)
     return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -428,7 +440,7 @@ log_softmax_p: Primitive = Primitive(
 
 
 def _softmax_impl(x, axis):
-    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    e = np.exp(_shifted(x, axis))
     return e / np.add.reduce(e, axis=axis, keepdims=True)
 
 

@@ -28,6 +28,8 @@ import numpy as np
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
 from ._helpers import nondifferentiable
+from .creation import allocate, shape_arg
+from .shape import _int
 
 __all__ = ["set_seed", "normal", "uniform", "truncated_normal", "shuffle"]
 
@@ -95,10 +97,6 @@ def _draw(seed: Any, fn) -> np.ndarray:
         return fn(gen)
 
 
-def _shape(shape: Any, op: str) -> tuple:
-    from .creation import _shape_arg
-
-    return _shape_arg(shape, op)
 
 
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
@@ -164,9 +162,10 @@ def normal(
     >>> tg.random.normal([2, 3], mean=1.0, stddev=0.5).shape
     (2, 3)
     """
-    shape = _shape(shape, "normal")
+    shape = shape_arg(shape, "normal")
     d = _float_dtype(dtype, "normal")
-    values = _draw(seed, lambda g: _standard(g, "standard_normal", shape, d))
+    values = allocate("normal", shape, d, _draw, seed,
+                      lambda g: _standard(g, "standard_normal", shape, d))
     return _scale_shift(values, stddev, mean, d, "normal")
 
 
@@ -196,7 +195,7 @@ def truncated_normal(
     >>> bool(abs(x.numpy()).max() <= 2.0)
     True
     """
-    shape = _shape(shape, "truncated_normal")
+    shape = shape_arg(shape, "truncated_normal")
     d = _float_dtype(dtype, "truncated_normal")
 
     def draw(gen):
@@ -207,7 +206,8 @@ def truncated_normal(
             bad = np.abs(values) > 2
         return values
 
-    return _scale_shift(_draw(seed, draw), stddev, mean, d, "truncated_normal")
+    values = allocate("truncated_normal", shape, d, _draw, seed, draw)
+    return _scale_shift(values, stddev, mean, d, "truncated_normal")
 
 
 def uniform(
@@ -240,7 +240,7 @@ def uniform(
     [2, 3, 4]
     """
     op = "uniform"
-    shape = _shape(shape, op)
+    shape = shape_arg(shape, op)
     d = as_dtype(dtype)
     if d.kind in "iu":
         if maxval is None:
@@ -249,13 +249,14 @@ def uniform(
         hi = _seed_like_int(maxval, "maxval", op)
         if lo >= hi:
             raise ValueError(f"{op}: need minval < maxval, got {lo} >= {hi}.")
-        values = _draw(seed, lambda g: g.integers(lo, hi, size=shape, dtype=d))
+        values = allocate(op, shape, d, _draw, seed,
+                          lambda g: g.integers(lo, hi, size=shape, dtype=d))
         return Tensor._wrap(values)
     if d.kind != "f":
         raise TypeError(f"{op}: dtype must be a float or integer dtype, got {d.name}.")
     if maxval is None:
         maxval = 1.0
-    values = _draw(seed, lambda g: _standard(g, "random", shape, d))
+    values = allocate(op, shape, d, _draw, seed, lambda g: _standard(g, "random", shape, d))
     if isinstance(minval, Tensor) or isinstance(maxval, Tensor):
         lo = convert_to_tensor(minval, dtype_hint=d)
         hi = convert_to_tensor(maxval, dtype_hint=d)
@@ -265,14 +266,10 @@ def uniform(
 
 
 def _seed_like_int(value: Any, what: str, op: str) -> int:
-    if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise ValueError(f"{op}: {what} must be a scalar for integer dtypes.")
-        value = value.numpy()
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: {what} must be an integer, got {value!r}.") from None
+    """An integer bound: 2.5 raises TypeError rather than becoming 2 (as TensorFlow)."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ValueError(f"{op}: {what} must be a scalar for integer dtypes.")
+    return _int(value, op, what)
 
 
 def _shuffle_impl(x, perm):
@@ -286,7 +283,7 @@ def shuffle(value: Any, seed: Any = None, name: Any = None) -> Tensor:
     """Randomly permute ``value`` along its first axis (no gradient, as TensorFlow).
 
     Args:
-        value: A tensor; scalars are returned unchanged.
+        value: A tensor; a scalar comes back with the same value.
         seed: Operation seed (see the module docstring).
         name: Ignored (TensorFlow compatibility).
 
@@ -298,7 +295,5 @@ def shuffle(value: Any, seed: Any = None, name: Any = None) -> Tensor:
     [0, 1, 2, 3, 4]
     """
     x = convert_to_tensor(value)
-    if x.ndim == 0:
-        return x
-    perm = _draw(seed, lambda g: g.permutation(x.shape[0]))
-    return random_shuffle_p.bind(x, perm=perm)
+    perm = () if x.ndim == 0 else _draw(seed, lambda g: g.permutation(x.shape[0]))
+    return random_shuffle_p.bind(x, perm=perm)  # a new tensor, even for a scalar

@@ -348,15 +348,14 @@ def _product_of_others(x, axis):
 
 
 def _prod_vjp(g, ans, x, axis, keepdims):
+    # with no reduced axes the factor is ones, still computed from x: the second
+    # derivative is then 0, not None (TensorFlow)
     g = expand_reduced(g, tuple(x.shape), axis, keepdims)
-    return g if not axis else g * _product_of_others(x, axis)
+    return g * _product_of_others(x, axis)
 
 
 def _prod_jvp(t, ans, x, axis, keepdims):
-    t = t[0]
-    if not axis:
-        return t
-    return reduce_sum_p.bind(t * _product_of_others(x, axis), axis=axis, keepdims=keepdims)
+    return reduce_sum_p.bind(t[0] * _product_of_others(x, axis), axis=axis, keepdims=keepdims)
 
 
 reduce_prod_p: Primitive = Primitive("reduce_prod", _prod_impl, vjps=(_prod_vjp,), jvp=_prod_jvp,
@@ -401,8 +400,17 @@ def _logsumexp_impl(x, axis, keepdims):
 
 
 def _softmax_weights(x, ans, axis, keepdims):
-    """``exp(x - logsumexp(x))``: NaN for rows of -inf and at +inf, as TensorFlow's gradient."""
-    return unary.exp_p.bind(x - expand_reduced(ans, tuple(x.shape), axis, keepdims))
+    """``softmax(x)`` over ``axis``: NaN for rows of -inf and at +inf, as TensorFlow's gradient.
+
+    ``exp(x - ans)`` alone is off by ``ans``'s rounding (``e**-1`` for ``[1e7, 1e7]`` in
+    float32), so it is normalised by its own sum. The shift only keeps ``exp`` in range
+    (the weights do not depend on it); capped at the largest float, a row with ``+inf``
+    gives 0 for its finite entries, and a row of ``-inf`` NaN, as TensorFlow's.
+    """
+    kept = expand_reduced(ans, tuple(x.shape), axis, keepdims)
+    shift = binary.minimum_p.bind(kept, float(np.finfo(x.dtype).max))
+    e = unary.exp_p.bind(x - shift)
+    return e / reduce_sum_p.bind(e, axis=axis, keepdims=True)
 
 
 def _logsumexp_vjp(g, ans, x, axis, keepdims):
@@ -499,7 +507,8 @@ def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     """Population standard deviation (``ddof=0``, as TensorFlow) across dimensions.
 
     ``sqrt(reduce_variance(x))``: where all reduced entries are equal the value
-    is 0 and the gradient NaN (``0 * inf``), as TensorFlow.
+    is 0 and the gradient NaN (``0 * inf``), as TensorFlow; a zero incoming gradient
+    gives 0 there (TensorFlow's SqrtGrad), so a ``where`` guard works.
 
     Args:
         input_tensor: A float or complex tensor.

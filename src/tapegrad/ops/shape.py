@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._helpers import lead, normalize_axis
@@ -37,18 +38,57 @@ __all__ = [
 ]
 
 
-def _ints(value: Any, op: str, arg: str) -> list:
-    """A list of Python ints from a list, tuple, array or integer tensor."""
+def _int(value: Any, op: str, arg: str, whole: Any = None) -> int:
+    """One Python int from an int, a NumPy int or a scalar integer tensor (TypeError otherwise).
+
+    As in TensorFlow, ``2.0``, ``True`` or ``"2"`` are not integers: nothing is truncated.
+    """
     if isinstance(value, Tensor):
         value = value._value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return [int(value)]
-    array = np.asarray(value)
-    if array.size == 0:
-        return []
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: {arg} must be integers, got {value!r}.")
-    return [int(v) for v in array.reshape(-1)]
+        return int(value)
+    if whole is None:
+        what = f"must be an integer, got {value!r} (a {type(value).__name__})"
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        raise ValueError(f"{op}: {arg} must be a list of integers (rank 1), got {whole!r}.")
+    else:
+        what = f"must be integers, got {whole!r}, where {value!r} is a {type(value).__name__}"
+    raise TypeError(f"{op}: {arg} {what}. Pass ints (round or cast a float explicitly).")
+
+
+def _ints(value: Any, op: str, arg: str) -> list:
+    """A list of Python ints from an int, a list or tuple of them, an array or integer tensor."""
+    if isinstance(value, Tensor):
+        value = value._value
+    if isinstance(value, (list, tuple, range)):
+        return [_int(v, op, arg, value) for v in value]
+    if isinstance(value, np.ndarray) and value.ndim:
+        if value.ndim > 1:
+            raise ValueError(
+                f"{op}: {arg} must be a list of integers (rank 1), got an array of shape "
+                f"{value.shape}."
+            )
+        if value.size and value.dtype.kind not in "iu":
+            raise TypeError(
+                f"{op}: {arg} must be integers, got {value!r} (dtype {value.dtype.name}). "
+                "Cast it first, e.g. tapegrad.cast(x, tapegrad.int32)."
+            )
+        return [int(v) for v in value]
+    return [_int(value, op, arg)]
+
+
+def _unchanged(x: Tensor) -> Tensor:
+    """A new tensor for a call that changes nothing (as TensorFlow: never the input itself).
+
+    Returning ``x`` would make the result the input: watching it would watch ``x``, and a
+    gradient with respect to it would add up the paths through ``x``. Identity shares the
+    array and records one op.
+    """
+    from .creation import identity_p
+
+    return identity_p.bind(x)
 
 
 # --- reshape ----------------------------------------------------------------------
@@ -70,22 +110,30 @@ reshape_p: Primitive = Primitive("reshape", _reshape_impl, vjps=(_reshape_vjp,),
 
 
 def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
+    """The target shape with its -1 inferred, by TensorFlow's rule for empty tensors.
+
+    When the target holds a 0, zero dimensions count in neither product, so the -1
+    still takes the size of the other dimensions: ``(0, 3)`` to ``(0, -1)`` is ``(0, 3)``.
+    """
     dims = _ints(shape, op, "shape")
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1 or any(d < -1 for d in dims):
         raise ValueError(f"{op}: shape {dims} may hold at most one -1 and no other negatives.")
-    known = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
     if unknown:
-        if known == 0 or size % known:
+        known = math.prod(d for d in dims if d > 0)
+        if 0 in dims:
+            dims[unknown[0]] = math.prod(d for d in input_shape if d > 0) // known
+        elif size % known:
             raise ValueError(
                 f"{op}: cannot reshape a tensor of shape {input_shape} ({size} elements) to "
                 f"{dims}: {size} is not a multiple of {known}."
             )
-        dims[unknown[0]] = size // known
-    elif known != size:
+        else:
+            dims[unknown[0]] = size // known
+    if math.prod(dims) != size:
         raise ValueError(
             f"{op}: cannot reshape a tensor of shape {input_shape} ({size} elements) to shape "
-            f"{tuple(dims)} ({known} elements)."
+            f"{tuple(dims)} ({math.prod(dims)} elements)."
         )
     return tuple(dims)
 
@@ -108,7 +156,7 @@ def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
     x = convert_to_tensor(tensor)
     new_shape = _resolve_shape(shape, x.size, "reshape", x.shape)
     if new_shape == x.shape:
-        return x
+        return _unchanged(x)
     return reshape_p.bind(x, shape=new_shape)
 
 
@@ -166,7 +214,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
                 f"tensor of shape {x.shape}; expected a reordering of {list(range(n))}."
             )
         perm = tuple(p % n for p in perm)
-    out = x if perm == tuple(range(x.ndim)) else transpose_p.bind(x, perm=perm)
+    out = _unchanged(x) if perm == tuple(range(x.ndim)) else transpose_p.bind(x, perm=perm)
     if conjugate and out.dtype.kind == "c":
         from .unary import conj
 
@@ -309,7 +357,7 @@ def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
             "each input dimension must be 1 or equal the target's (aligned on the right)."
         ) from None
     if shape == x.shape:
-        return x
+        return _unchanged(x)
     return broadcast_to_p.bind(x, shape=shape)
 
 
@@ -448,7 +496,34 @@ def _concat_impl(*xs, axis):
 
 
 def _concat_vjp(g, ans, *xs, axis):
-    return split_p.bind(g, sizes=tuple(x.shape[axis] for x in xs), axis=axis)
+    sizes = tuple(x.shape[axis] for x in xs)
+    if g.__class__ is IndexedSlices:
+        return _split_slices(g, sizes, axis)
+    return split_p.bind(g, sizes=sizes, axis=axis)
+
+
+def _split_slices(g: IndexedSlices, sizes: tuple, axis: int) -> tuple:
+    """A sparse cotangent cut per input, each piece sparse too (TensorFlow's ConcatGrad)."""
+    shape = list(g.values.shape)
+    shape[0] = g.shape[0] if g.shape is not None else sum(sizes)
+    if axis != -len(shape):  # every row is cut along the axis
+        pieces = split_p.bind(g.values, sizes=sizes, axis=axis)
+        out = []
+        for piece, size in zip(pieces, sizes):
+            shape[axis] = size
+            out.append(IndexedSlices(piece, g.indices, tuple(shape)))
+        return tuple(out)
+    from .index import gather_p
+
+    indices = np.asarray(g.indices._value).reshape(-1)
+    out = []
+    start = 0
+    for size in sizes:  # each input gets the rows that fall in it, renumbered
+        rows = np.flatnonzero((indices >= start) & (indices < start + size))
+        values = gather_p.bind(g.values, idx=(rows,))
+        out.append(IndexedSlices(values, indices[rows] - start, (size,) + tuple(shape[1:])))
+        start += size
+    return tuple(out)
 
 
 def _concat_jvp(t, ans, *xs, axis):
@@ -456,7 +531,7 @@ def _concat_jvp(t, ans, *xs, axis):
 
 
 concat_p: Primitive = Primitive(
-    "concat", _concat_impl, vjp=_concat_vjp, jvp=_concat_jvp, save_inputs=()
+    "concat", _concat_impl, vjp=_concat_vjp, jvp=_concat_jvp, save_inputs=(), sparse_vjp=True
 )
 
 
@@ -517,7 +592,7 @@ def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
                 f"except along axis {a}."
             )
     if len(xs) == 1:
-        return convert_to_tensor(xs[0])  # a Variable is read: the result is a Tensor
+        return _unchanged(xs[0])
     return concat_p.bind(*xs, axis=axis)
 
 
@@ -631,7 +706,7 @@ def tile(input: Any, multiples: Any, name: Any = None) -> Tensor:
         if m < 0:
             raise ValueError(f"tile: multiples[{i}] must be >= 0, got {m} (multiples {reps}).")
     if all(m == 1 for m in reps):
-        return x
+        return _unchanged(x)
     return tile_p.bind(x, multiples=tuple(reps))
 
 
@@ -745,10 +820,12 @@ def pad(
         if b < 0 or a < 0:
             raise ValueError(f"pad: paddings must be non-negative, got {[b, a]} for axis {i}.")
         size = x.shape[i]
-        if mode_name == "REFLECT" and (b >= size or a >= size) and (b or a):
+        if mode_name == "REFLECT" and (b >= size or a >= size):  # (0, 0) too, as TensorFlow
+            hint = (f"at most {size - 1} per side" if size else
+                    "an empty axis has no entry to mirror, not even for 0: use mode='CONSTANT'")
             raise ValueError(
                 f"pad: REFLECT paddings must be less than the dimension size: got {[b, a]} for "
-                f"axis {i} of size {size} (tensor shape {x.shape})."
+                f"axis {i} of size {size} (tensor shape {x.shape}); {hint}."
             )
         if mode_name == "SYMMETRIC" and (b > size or a > size):
             raise ValueError(
@@ -762,7 +839,7 @@ def pad(
         raise ValueError(f"pad: constant_values must be a scalar, got shape {fill.shape}.")
     fill = convert_to_tensor(fill[()], dtype=x.dtype)._value
     if all(p == (0, 0) for p in pads):
-        return x
+        return _unchanged(x)
     return pad_p.bind(x, paddings=pads, mode=mode_name, constant_values=fill)
 
 
@@ -805,7 +882,7 @@ def reverse(tensor: Any, axis: Any, name: Any = None) -> Tensor:
                              f"{axes}.")
         seen.add(n)
     if not seen:
-        return x
+        return _unchanged(x)
     return reverse_p.bind(x, axis=tuple(sorted(seen)))
 
 
@@ -860,5 +937,5 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
                     f"a dimension of 1, got {x.shape[a]}."
                 )
         keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-    return x if keep == x.shape else reshape_p.bind(x, shape=keep)
+    return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
 

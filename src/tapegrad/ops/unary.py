@@ -5,7 +5,10 @@ One line per rule, ``_elementwise(name, forward, f'(x, ans))``: the VJP is
 for real ones) and the JVP ``t * f'``, so both batch over leading dimensions.
 Derivatives are written with tapegrad ops, so they differentiate again; each
 uses TensorFlow's formula, which fixes the values at the edges (``sqrt'(0) =
-inf``, ``abs'(0) = 0``, ``sign' = 0``, ``reciprocal'(0) = -inf``).
+inf``, ``abs'(0) = 0``, ``sign' = 0``, ``reciprocal'(0) = -inf``). tanh, sigmoid,
+sqrt, rsqrt and reciprocal backpropagate through one fused op, TensorFlow's
+TanhGrad, ..., ReciprocalGrad: a zero incoming gradient gives 0 even where ``f'``
+is infinite, so ``where(x > 0, sqrt(x), 0)`` has gradient 0 at ``x = 0``.
 
 Dtypes follow TensorFlow: transcendental functions take floating (and, where
 TensorFlow does, complex) tensors only; ``abs``, ``sign``, ``square`` and
@@ -117,29 +120,67 @@ def _polygamma_impl(a, x):
 _elementwise = elementwise  # VJP g * conj(f'(x)), JVP t * f'(x); see _helpers.elementwise
 
 
-def _fused_grad(name, impl, d_dy):
-    """TensorFlow's TanhGrad/SigmoidGrad: ``op(y, g) = g * f'`` in one op, for real dtypes.
+def _fused_grad(name, impl, d_dy, *, d_dg=None, save_ans=False, dtypes="f"):
+    """TensorFlow's TanhGrad, SigmoidGrad, SqrtGrad, ...: ``op(y, g) = g * conj(f')`` in one op.
 
-    The backward pass of tanh and sigmoid then costs one op instead of three.
-    ``d_dy(y, g)`` is the derivative of ``g * f'`` with respect to ``y``.
+    The backward pass of ``f`` then costs one op instead of several, and the op fixes
+    the value where ``g`` is 0: SqrtGrad, RsqrtGrad and ReciprocalGrad give 0 there even
+    where ``f'`` is infinite, so a ``where`` that discards a branch discards its gradient.
+    ``d_dy(gg, ans, y, g)`` and ``d_dg(gg, y)`` are the op's VJPs (TensorFlow's
+    ...GradGrad); ``d_dg`` defaults to the op itself (``g * f'`` is linear in ``g``).
+    ``d_dg`` is also ``f``'s JVP (TensorFlow's forward mode transposes the VJP in ``g``).
+    The op is real or antiholomorphic in ``y``, so ``d_dy`` is its JVP in ``y`` as well;
+    its JVP in ``g`` is ``d_dg`` at ``conj(y)``.
     """
+
+    def by_g(gg, ans, y, g):
+        return prim.bind(y, gg) if d_dg is None else d_dg(gg, y)
+
     prim = Primitive(
         name,
         impl,
-        vjps=(lambda gg, ans, y, g: gg * d_dy(y, g), lambda gg, ans, y, g: prim.bind(y, gg)),
+        vjps=(d_dy, by_g),
         jvp=lambda t, ans, y, g: _add_tangents(
-            None if t[0] is None else t[0] * d_dy(y, g),
-            None if t[1] is None else prim.bind(y, t[1]),
+            None if t[0] is None else d_dy(t[0], ans, y, g),
+            None if t[1] is None else by_g(t[1], ans, _conj(y), g),
         ),
         vjp_reads=((0, 1), (0,)),
-        dtypes="f",
+        save_ans=save_ans,
+        dtypes=dtypes,
     )
     return prim
 
 
-tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y), lambda y, g: g * (y * -2))
+def _zero_where_no_gradient(formula):
+    """``formula(conj(y), g)``, and 0 where ``g == 0`` (TensorFlow's kernels: no 0 * inf)."""
+
+    def impl(y, g):
+        y_conj = np.conj(y) if y.dtype.kind == "c" else y
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.where(g == 0, 0, formula(y_conj, g))
+
+    return impl
+
+
+tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y),
+                          lambda gg, ans, y, g: gg * (g * (y * -2)))
 sigmoid_grad_p: Primitive = _fused_grad(
-    "sigmoid_grad", lambda y, g: g * (y * (1 - y)), lambda y, g: g * (1 - y * 2)
+    "sigmoid_grad", lambda y, g: g * (y * (1 - y)), lambda gg, ans, y, g: gg * (g * (1 - y * 2))
+)
+sqrt_grad_p: Primitive = _fused_grad(  # y = sqrt(x): 0.5 * g / conj(y)
+    "sqrt_grad", _zero_where_no_gradient(lambda yc, g: (0.5 * g) / yc),
+    lambda gg, ans, y, g: -_conj(gg / y) * ans, d_dg=lambda gg, y: (gg / y) * 0.5,
+    save_ans=True, dtypes="fc",
+)
+rsqrt_grad_p: Primitive = _fused_grad(  # y = rsqrt(x): -0.5 * g * conj(y)**3
+    "rsqrt_grad", _zero_where_no_gradient(lambda yc, g: -0.5 * (g * yc) * (yc * yc)),
+    lambda gg, ans, y, g: _conj(gg) * g * square_p.bind(_conj(y)) * -1.5,
+    d_dg=lambda gg, y: rsqrt_grad_p.bind(_conj(y), gg), dtypes="fc",
+)
+reciprocal_grad_p: Primitive = _fused_grad(  # y = 1 / x: -g * conj(y)**2
+    "reciprocal_grad", _zero_where_no_gradient(lambda yc, g: -(yc * yc) * g),
+    lambda gg, ans, y, g: _conj(gg) * -2.0 * g * _conj(y),
+    d_dg=lambda gg, y: reciprocal_grad_p.bind(_conj(y), gg), dtypes="fc",
 )
 
 
@@ -170,10 +211,12 @@ complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvp=_
 square_p: Primitive = _elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
 
 # --- powers and roots ---------------------------------------------------------------------
-sqrt_p: Primitive = _elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans")
+sqrt_p: Primitive = _elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans",
+                                 fused=sqrt_grad_p)
 rsqrt_p = _elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
-                       uses="ans")
-reciprocal_p = _elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans")
+                       uses="ans", fused=rsqrt_grad_p)
+reciprocal_p = _elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans",
+                            fused=reciprocal_grad_p)
 
 # --- exponentials and logarithms ----------------------------------------------------------
 exp_p: Primitive = _elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
@@ -293,7 +336,7 @@ def square(x: Any, name: Any = None) -> Tensor:
 
 
 def sqrt(x: Any, name: Any = None) -> Tensor:
-    """Square root; the gradient at 0 is inf, as in TensorFlow.
+    """Square root; the gradient at 0 is inf, and 0 where the incoming gradient is 0 (TF).
 
     >>> import tapegrad as tg
     >>> tg.sqrt(4.0).numpy()
