@@ -11,21 +11,34 @@ A checkpoint is one NumPy ``.npz`` file (a zip of ``.npy`` arrays, no pickles):
 
 ``save`` writes a temporary file in the target's directory and renames it over
 the target (``os.replace``), so a crash mid-write leaves the previous
-checkpoint whole. ``restore`` reads with ``allow_pickle=False``, checks every
-name, shape and dtype against the model (and optimizer) first, and only then
-assigns: a failed restore changes nothing.
+checkpoint whole. The writer holds an exclusive ``flock`` on its temporary
+file until the rename; the kernel drops it when the writer dies, so the next
+save of the same path can tell a killed writer's leftovers (unlocked) from a
+live writer's file (locked) and removes only the former. ``restore`` reads
+with ``allow_pickle=False``, checks each member's header against the bytes the
+archive really holds before allocating, checks every name, shape and dtype
+against the model (and optimizer), and only then assigns: a failed restore
+changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
-import tempfile
+import re
+import secrets
+import threading
 import zipfile
 import zlib
 from typing import Any
 
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so no way to tell a live writer's file; none is removed
+    fcntl = None  # type: ignore[assignment]
 
 from ._core.tensor import Variable
 from .module import Module, _leaves_with_paths
@@ -40,6 +53,16 @@ _OPT = "optimizer/"
 _OPT_CLASS = "optimizer/class"
 _OPT_ITERATIONS = "optimizer/iterations"
 _SHOWN = 8  # names listed in an error before "..."
+# Most bytes one compressed byte can expand to: deflate's best is a 258-byte match in 2 bits.
+_EXPANSION = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: 1032}
+_NPY_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+# Temporary files this process is writing: another thread's cleanup must not touch them, even
+# where file locks do not separate threads (POSIX-lock emulation of flock on NFS).
+_WRITING: set = set()
+_WRITING_LOCK = threading.Lock()
 
 
 def _named_variables(obj: Any, op: str) -> list[tuple[str, Variable]]:
@@ -95,15 +118,74 @@ def _write_npz(file: Any, arrays: dict) -> None:
     np.savez(file, **arrays)
 
 
+def _temp_pattern(path: str) -> re.Pattern:
+    """Names of the temporary files of ``path``: ``.<name>.<writer's pid>.<16 hex>.tmp``."""
+    return re.compile(re.escape(f".{os.path.basename(path)}.") + r"\d+\.[0-9a-f]{16}\.tmp")
+
+
+def _remove_stale_temps(directory: str, path: str) -> None:
+    """Remove temporary files of ``path`` left by killed saves; skip any a live writer holds."""
+    if fcntl is None:
+        return
+    pattern = _temp_pattern(path)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if not pattern.fullmatch(name):
+            continue
+        tmp = os.path.join(directory, name)
+        with _WRITING_LOCK:
+            if tmp in _WRITING:
+                continue
+        with contextlib.suppress(OSError):  # locked by a live writer, gone, or not ours to open
+            fd = os.open(tmp, os.O_WRONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.unlink(tmp)  # while holding the lock, so a writer that locks later sees it
+            finally:
+                os.close(fd)
+
+
+def _create_temp(directory: str, path: str) -> tuple[int, str]:
+    """A new temporary file next to ``path``, locked for as long as ``fd`` stays open."""
+    while True:
+        tmp = os.path.join(
+            directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(8)}.tmp"
+        )
+        with _WRITING_LOCK:
+            _WRITING.add(tmp)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except BaseException:
+            with _WRITING_LOCK:
+                _WRITING.discard(tmp)
+            raise
+        if fcntl is None:
+            return fd, tmp
+        with contextlib.suppress(OSError):  # a file system without locks: write unprotected
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink:
+            return fd, tmp
+        # Another process's cleanup removed it between creating and locking: try another name.
+        os.close(fd)
+        with _WRITING_LOCK:
+            _WRITING.discard(tmp)
+
+
 def _write_atomically(path: str, arrays: dict) -> None:
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    _remove_stale_temps(directory, path)
+    fd, tmp = _create_temp(directory, path)
     try:
-        with os.fdopen(fd, "wb") as file:
+        # The lock must outlive the rename (else a cleanup could remove the finished file), but
+        # Windows cannot rename an open file.
+        with os.fdopen(fd, "wb", closefd=fcntl is None) as file:
             _write_npz(file, arrays)
             file.flush()
             os.fsync(file.fileno())
-        try:  # keep the old file's permissions; mkstemp's 0600 otherwise
+        try:  # keep the old file's permissions (the temporary file is 0600)
             mode = os.stat(path).st_mode & 0o777
         except OSError:
             mode = 0o644
@@ -113,6 +195,11 @@ def _write_atomically(path: str, arrays: dict) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        if fcntl is not None:
+            os.close(fd)
+        with _WRITING_LOCK:
+            _WRITING.discard(tmp)
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
         with contextlib.suppress(OSError):
             dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -166,22 +253,71 @@ def save(path: Any, obj: Any, optimizer: Optimizer | None = None) -> str:
     return path
 
 
+def _open(path: str, op: str) -> Any:
+    """The checkpoint file, open for reading; an error opening it keeps its ``OSError`` class."""
+    try:
+        return open(path, "rb")
+    except OSError as err:
+        raise type(err)(
+            err.errno,
+            f"checkpoint.{op}: cannot open the file: {err.strerror} (a checkpoint is a file "
+            "written by tapegrad.checkpoint.save)",
+            path,
+        ) from None
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, archive_size: int) -> Any:
+    """One ``.npy`` member, after checking that its header fits the bytes the archive holds.
+
+    The check comes first because NumPy allocates the array the header declares before
+    reading any data: a damaged header must not ask for terabytes.
+    """
+    name = info.filename
+    if info.compress_type not in _EXPANSION:
+        raise ValueError(f"member {name!r} uses an unsupported compression ({info.compress_type})")
+    most = min(info.compress_size, archive_size) * _EXPANSION[info.compress_type]
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version not in _NPY_HEADERS:
+            raise ValueError(f"member {name!r} has an unsupported .npy version {version}")
+        shape, _, dtype = _NPY_HEADERS[version](member)
+        if not dtype.hasobject:  # read_array refuses object arrays before allocating
+            declared = member.tell() + math.prod(shape) * dtype.itemsize
+            if declared != info.file_size or declared > most:
+                raise ValueError(
+                    f"member {name!r} declares shape {shape} dtype {dtype} ({declared} bytes "
+                    f"with its header) but holds {info.file_size} bytes "
+                    f"({info.compress_size} stored)"
+                )
+        member.seek(0)
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
 def _load(path: str, op: str) -> dict:
     """Every array in the file, read now (so a damaged member fails here, not later)."""
-    try:
-        file = np.load(path, allow_pickle=False)
-        if isinstance(file, np.lib.npyio.NpzFile):
-            with file:
-                arrays = {key: file[key] for key in file.files}
-        else:
-            arrays = {}  # a single .npy array: no marker below
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as err:
-        raise ValueError(
-            f"checkpoint.{op}: cannot read {path!r}: the file is truncated, damaged or not a "
-            f"tapegrad checkpoint ({type(err).__name__}: {err})."
-        ) from err
+    with _open(path, op) as file:
+        try:
+            size = os.fstat(file.fileno()).st_size
+            with zipfile.ZipFile(file) as archive:
+                arrays = {
+                    info.filename.removesuffix(".npy"): _read_member(archive, info, size)
+                    for info in archive.infolist()
+                }
+        # NotImplementedError, RuntimeError: zipfile's damaged version, flag or encryption bits.
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+            KeyError,
+            NotImplementedError,
+            RuntimeError,
+        ) as err:
+            raise ValueError(
+                f"checkpoint.{op}: cannot read {path!r}: the file is truncated, damaged or not a "
+                f"tapegrad checkpoint ({type(err).__name__}: {err})."
+            ) from err
     marker = arrays.get(FORMAT_KEY)
     if marker is None or marker.dtype.kind != "U" or str(marker) != FORMAT:
         raise ValueError(
@@ -230,8 +366,9 @@ def restore(path: Any, obj: Any, optimizer: Optimizer | None = None) -> None:
         optimizer: an optimizer to load the saved state and step count into.
 
     Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: the file is truncated or not a checkpoint; names are missing
+        OSError: ``path`` cannot be opened, with the class that says why
+            (``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``, ...).
+        ValueError: the file is truncated, damaged or not a checkpoint; names are missing
             or unexpected (a file from another model); a variable's shape or
             dtype differs (the message names it with expected and found values);
             the optimizer state does not match. Nothing is changed.
