@@ -9,7 +9,7 @@ import builtins
 from . import (
     autodiff,
     checkpoint,
-    debugging,  # installs the evidence hooks GradientTape.explain reads
+    debugging,  # subscribes the evidence observers GradientTape.explain reads
     linalg,
     math,
     nn,
@@ -17,13 +17,12 @@ from . import (
     random,
     testing,
 )
-from . import ops as _ops  # noqa: F401  (installs the Tensor operators and engine hooks)
+from . import ops as _ops  # noqa: F401  (installs the Tensor operators and the engine's ops)
 from ._core.forward import ForwardAccumulator
 from ._core.indexed_slices import IndexedSlices
-from ._core.tape import GradientTape, UnconnectedGradients
+from ._core.tape import UnconnectedGradients
 from ._core.tensor import (
     Tensor,
-    Variable,
     complex64,
     complex128,
     convert_to_tensor,
@@ -39,6 +38,7 @@ from ._core.tensor import (
 from ._core.tensor import (
     bool_ as bool,
 )
+from ._core.variable import Variable
 from .custom import custom_gradient, recompute_grad, stop_gradient
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module
@@ -55,6 +55,7 @@ from .ops.shape import *  # noqa: F403
 from .ops.shape import __all__ as _shape_names
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_names
+from .tape import GradientTape
 
 __version__ = "0.1.0"
 

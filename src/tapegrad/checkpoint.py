@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core.tensor import Variable
+from ._core.variable import Variable
 from .module import Module, _leaves_with_paths
 from .optimizers import Optimizer
 

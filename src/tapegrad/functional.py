@@ -50,7 +50,8 @@ from ._core import nest
 from ._core.forward import ForwardAccumulator
 from ._core.primitive import REGISTRY
 from ._core.tape import GradientTape
-from ._core.tensor import Tensor, Variable, convert_to_tensor
+from ._core.tensor import Tensor, convert_to_tensor
+from ._core.variable import Variable
 from .ops.creation import cast, identity_p
 from .ops.shape import concat, reshape, transpose
 
@@ -69,7 +70,8 @@ def looping_primitives() -> dict:
     ['loop', 'transposed_vjp']
     """
     loop = sorted(name for name, p in REGISTRY.items() if p.differentiable and not p.batchable)
-    transposed = sorted(name for name, p in REGISTRY.items() if p.differentiable and p.jvp is None)
+    transposed = sorted(name for name, p in REGISTRY.items() if p.differentiable and p.jvp is None
+                         and p.jvps is None)
     return {"loop": loop, "transposed_vjp": transposed}
 
 

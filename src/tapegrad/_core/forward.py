@@ -28,9 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from . import nest
-from .state import hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor
+from . import events, nest
+from .batching import over_batch, unstack_batch
+from .engine_ops import ops
+from .indexed_slices import densify
+from .record import snapshot
+from .state import activate, state
+from .tape import GradientTape, UnconnectedGradients, _unconnected_policy
+from .tensor import Tensor, convert_to_tensor
 
 __all__ = ["ForwardAccumulator", "jvp_from_vjp"]
 
@@ -142,6 +147,7 @@ class ForwardAccumulator:
             raise ValueError("ForwardAccumulator: the accumulator is already recording.")
         self._outer_tapes = list(state.tapes)
         state.accumulators.append(self)
+        activate(1)
         self._recording = True
         return self
 
@@ -150,6 +156,7 @@ class ForwardAccumulator:
         for i in range(len(accs) - 1, -1, -1):
             if accs[i] is self:
                 del accs[i]
+                activate(-1)
                 break
         self._recording = False
         self._outer_tapes = []
@@ -173,8 +180,6 @@ class ForwardAccumulator:
         >>> acc.jvp({"y": y})["y"].numpy().tolist()
         [3.0, 0.0]
         """
-        from .tape import UnconnectedGradients, _unconnected_policy
-
         zero = _unconnected_policy(unconnected_gradients) is not UnconnectedGradients.NONE
         flat, treedef = nest.flatten(primals)
         out = []
@@ -186,7 +191,7 @@ class ForwardAccumulator:
                 )
             t = self._tangents.get(p._id)
             if t is None and zero:
-                t = hooks.zeros((self._batch_shape or ()) + p.shape, p.dtype)
+                t = ops.zeros((self._batch_shape or ()) + p.shape, p.dtype)
             out.append(t)
         return nest.unflatten(treedef, out)
 
@@ -220,9 +225,14 @@ class ForwardAccumulator:
         if len(tapes) != len(outer) or any(t is not o for t, o in zip(tapes, outer)):
             hidden = tapes[:]
             tapes[:] = [t for t in hidden if any(t is o for o in outer)]
+        observed = bool(events.rule_running)
+        if observed:
+            events.rule_running.emit("jvp", prim, True)
         try:
             out = _apply_jvp(prim, tuple(tangents), result, args, params, self._batch_ndim)
         finally:
+            if observed:
+                events.rule_running.emit("jvp", prim, False)
             for acc in paused:
                 acc._paused = False
             if hidden is not None:
@@ -252,8 +262,8 @@ def _structure(treedef: Any) -> str:
 def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_ndim: int):
     snapshot_args = args
     for a in args:
-        if isinstance(a, Variable):
-            snapshot_args = tuple(_snapshot(a) for a in args)
+        if a._is_variable:  # rules see the value as it is now, even if assigned later
+            snapshot_args = tuple([snapshot(a) if a._is_variable else a for a in args])
             break
     if not batch_ndim:
         return _fit(_call_rule(prim, tangents, result, snapshot_args, params, ()), result, (),
@@ -287,7 +297,7 @@ def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_n
         ts = [None] * len(tangents)
         for i in members:
             t = tangents[i]
-            ts[i] = hooks.reshape(t, batch + (1,) * pad + t.shape[batch_ndim:]) if pad else t
+            ts[i] = ops.reshape(t, batch + (1,) * pad + t.shape[batch_ndim:]) if pad else t
         out = _fit(_call_rule(prim, tuple(ts), result, snapshot_args, params, batch), result,
                    batch, prim)
         total = out if total is None else _add_tangents(total, out)
@@ -295,6 +305,15 @@ def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_n
 
 
 def _call_rule(prim, tangents, result, args, params, batch: tuple):
+    if prim.jvps is not None:  # one rule per input: only inputs with a tangent, terms added
+        total = None
+        for rule, t in zip(prim.jvps, tangents):
+            if t is None or rule is None:
+                continue
+            term = rule(t, result, *args, **params)
+            if term is not None:
+                total = term if total is None else _add_tangents(total, term)
+        return total
     if prim.jvp is not None:
         return prim.jvp(tangents, result, *args, **params)
     return jvp_from_vjp(prim, tangents, result, args, params, len(batch))
@@ -305,16 +324,7 @@ def _add_tangents(a: Any, b: Any) -> Any:
         return tuple(_add_tangents(x, y) for x, y in zip(a, b))
     if a is None or b is None:
         return b if a is None else a
-    return hooks.add(a, b)
-
-
-def _snapshot(a: Tensor) -> Tensor:
-    if isinstance(a, Variable):
-        snap = object.__new__(Tensor)
-        snap._value = a._value
-        snap._id = a._id
-        return snap
-    return a
+    return ops.add(a, b)
 
 
 def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
@@ -332,7 +342,7 @@ def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
         value, expected_value = out._value, result._value
         if value.shape == batch + expected_value.shape and value.dtype == expected_value.dtype:
             return out  # the common case: nothing to fit
-    out = hooks.convert_dense(out)
+    out = densify(out)
     if not isinstance(out, Tensor):
         out = convert_to_tensor(out)
     expected = batch + result.shape
@@ -342,7 +352,7 @@ def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
         if nb and shape[:nb] != batch:  # no batch axes (a constant tangent): broadcast it
             if not _broadcasts(shape, expected):
                 _bad_tangent(prim, shape, expected)
-            out = hooks.broadcast_to(out, expected)
+            out = ops.broadcast_to(out, expected)
             shape = expected
         rest = shape[nb:]
         extra = len(rest) - result.ndim
@@ -353,13 +363,13 @@ def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
         elif extra < 0:  # a broadcastable tangent of lower rank: pad after the batch
             rest = (1,) * -extra + rest
         if batch + rest != shape:
-            out = hooks.reshape(out, batch + rest)
+            out = ops.reshape(out, batch + rest)
         if rest != result.shape:
             if not _broadcasts(rest, result.shape):
                 _bad_tangent(prim, shape, expected)
-            out = hooks.broadcast_to(out, expected)
+            out = ops.broadcast_to(out, expected)
     if out.dtype != result.dtype and result.dtype.kind in "fc":
-        out = hooks.cast(out, result.dtype)
+        out = ops.cast(out, result.dtype)
     return out
 
 
@@ -378,26 +388,20 @@ def _bad_tangent(prim: Any, shape: tuple, expected: tuple) -> None:
 
 
 def _looped_jvp(prim, tangents, result, args, params, batch_ndim):
-    """A rule that cannot batch: apply it to each slice of the batch, then stack."""
-    present = [t for t in tangents if t is not None]
-    batch_shape = present[0].shape[:batch_ndim]
-    n = int(np.prod(batch_shape, dtype=np.int64))
-    flat = [None if t is None else hooks.reshape(t, (n,) + t.shape[batch_ndim:])
-            for t in tangents]
-    slices = []
-    for k in range(n):
-        tk = tuple(None if t is None else t[k] for t in flat)
-        slices.append(_apply_jvp(prim, tk, result, args, params, 0))
+    """A rule that cannot batch: apply it to each element of the batch, then stack."""
+    present = next(t for t in tangents if t is not None)
+    batch_shape = present.shape[:batch_ndim]
+    elements = [None if t is None else unstack_batch(t, batch_ndim) for t in tangents]
+    outputs = result if isinstance(result, tuple) else (result,)
 
-    def restack(items, like):
-        if all(i is None for i in items):
-            return None
-        items = [hooks.zeros(like.shape, like.dtype) if i is None else i for i in items]
-        return hooks.reshape(hooks.stack(items), batch_shape + like.shape)
+    def one(k: int) -> list:
+        tk = tuple(None if e is None else e[k] for e in elements)
+        out = _apply_jvp(prim, tk, result, args, params, 0)
+        return list(out) if isinstance(result, tuple) else [out]
 
-    if isinstance(result, tuple):
-        return tuple(restack([s[j] for s in slices], r) for j, r in enumerate(result))
-    return restack(slices, result)
+    count = len(elements[tangents.index(present)])
+    stacked = over_batch(one, len(outputs), count, batch_shape)
+    return tuple(stacked) if isinstance(result, tuple) else stacked[0]
 
 
 def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch_ndim: int = 0):
@@ -406,13 +410,11 @@ def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch
     ``g`` is a zero cotangent with the tangents' leading batch dimensions, so a
     batchable VJP rule transposes a whole batch of tangents in one small sweep.
     """
-    from .tape import GradientTape
-
     outs = result if isinstance(result, tuple) else (result,)
     batch = next(t for t in tangents if t is not None).shape[:batch_ndim]
     gs = [Tensor._wrap(np.zeros(batch + o.shape, o.dtype)) for o in outs]
     g = tuple(gs) if isinstance(result, tuple) else gs[0]
-    ans = result if prim.save_ans else None
+    ans = result
     with GradientTape() as tape:
         tape.watch(gs)
         total = None
@@ -431,24 +433,14 @@ def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch
                 c = None if rule is None else rule(g, ans, *args, **params)
             if c is None:
                 continue
-            c = hooks.sum_to_shape(hooks.convert_dense(c), t.shape, batch_ndim)
-            term = hooks.reduce_sum(hooks.multiply(c, _conj(t)), None)
-            total = term if total is None else hooks.add(total, term)
+            c = ops.sum_to_shape(densify(c), t.shape, batch_ndim)
+            term = ops.reduce_sum(ops.multiply(c, ops.conj(t)), None)
+            total = term if total is None else ops.add(total, term)
         if total is not None and total.dtype.kind == "c":
-            from ..ops.creation import real_part
-
-            total = real_part(total)  # recorded: the real part is what gets differentiated
+            total = ops.real(total)  # recorded: the real part is what gets differentiated
     if total is None:
         return tuple(None for _ in outs) if isinstance(result, tuple) else None
     grads = tape.gradient(total, gs)
     if isinstance(result, tuple):
         return tuple(grads)
     return grads[0]
-
-
-def _conj(t: Tensor) -> Tensor:
-    if t.dtype.kind != "c":
-        return t
-    from ..ops.unary import conj
-
-    return conj(t)

@@ -17,11 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from . import nest
+from . import events, nest
 from .backprop import reverse_sweep
-from .indexed_slices import IndexedSlices
-from .state import hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor
+from .batching import over_batch
+from .engine_ops import ops
+from .indexed_slices import IndexedSlices, densify
+from .state import activate, state
+from .tensor import Tensor, convert_to_tensor
+from .variable import Variable
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 
@@ -116,19 +119,21 @@ class GradientTape:
 
     def _push(self) -> None:
         state.tapes.append(self)
+        activate(1)
         self._recording = True
-        if hooks.on_tape is not None:  # debugging: when the tape recorded (for explain)
-            hooks.on_tape(self, "start")
+        if events.tape_changed:
+            events.tape_changed.emit(self, "start", None)
 
     def _pop(self) -> None:
         tapes = state.tapes
         for i in range(len(tapes) - 1, -1, -1):
             if tapes[i] is self:
                 del tapes[i]
+                activate(-1)
                 break
         self._recording = False
-        if hooks.on_tape is not None:
-            hooks.on_tape(self, "stop")
+        if events.tape_changed:
+            events.tape_changed.emit(self, "stop", None)
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -141,16 +146,18 @@ class GradientTape:
         tapes = state.tapes
         index = next(i for i in range(len(tapes)) if tapes[i] is self)
         del tapes[index]
+        activate(-1)
         self._recording = False
-        if hooks.on_tape is not None:  # debugging: ops run while paused are remembered
-            hooks.on_tape(self, "pause")
+        if events.tape_changed:
+            events.tape_changed.emit(self, "pause", None)
         try:
             yield
         finally:
             tapes.insert(min(index, len(tapes)), self)
+            activate(1)
             self._recording = True
-            if hooks.on_tape is not None:
-                hooks.on_tape(self, "resume")
+            if events.tape_changed:
+                events.tape_changed.emit(self, "resume", None)
 
     def reset(self) -> None:
         """Forget everything recorded so far; a recording tape keeps recording."""
@@ -268,15 +275,21 @@ class GradientTape:
             self._check_known(t, "gradient", "target")
             seed = self._seed(t, og, i)
             if seed is not None:
-                seeds[t._id] = seed if t._id not in seeds else hooks.add(seeds[t._id], seed)
+                seeds[t._id] = seed if t._id not in seeds else ops.add(seeds[t._id], seed)
         # A source this tape never watched nor produced gets no gradient, unless it is a
         # target: then its gradient is its seed (d x / d x = 1), as TensorFlow.
         known = self._ids
         source_ids = {s._id for s in flat_sources
                       if s.dtype.kind in "fc" and (s._id in known or s._id in seeds)}
-        grads = reverse_sweep(self._entries, seeds, source_ids) if seeds else {}
-        if not self._persistent and len(grads) < len(flat_sources) and hooks.on_tape is not None:
-            hooks.on_tape(self, "keep", (flat_sources, grads))  # explain() works after release
+        release = not self._persistent  # free each entry's saved values as the sweep passes it
+        try:
+            grads = reverse_sweep(self._entries, seeds, source_ids, 0, release) if seeds else {}
+        except BaseException:
+            if release:
+                self._release()  # the sweep freed what it passed: the tape is spent
+            raise
+        if not self._persistent and len(grads) < len(flat_sources) and events.tape_changed:
+            events.tape_changed.emit(self, "release", (flat_sources, grads))  # explain() after
         if not self._persistent:
             self._release()
         result: list = []
@@ -300,7 +313,7 @@ class GradientTape:
         if t.dtype.kind not in "fc":
             return None
         if output_gradient is None:
-            return hooks.ones_like(t)
+            return ops.ones_like(t)
         og = convert_to_tensor(output_gradient, dtype_hint=t.dtype)
         if isinstance(og, Tensor) and og.shape != t.shape:
             raise ValueError(
@@ -316,7 +329,7 @@ class GradientTape:
 
     def _unconnected(self, source, index, policy, targets, sources) -> Any:
         if policy is UnconnectedGradients.ZERO:
-            return hooks.zeros_like(source)
+            return ops.zeros_like(source)
         if policy is UnconnectedGradients.RAISE:
             explanation = self._explain_unconnected(targets, sources)
             raise ValueError(
@@ -341,64 +354,6 @@ class GradientTape:
         self._ids = set()
         self._watched = {}
         self._released = True
-
-    # --- debugging (tapegrad.debugging; the work is in explain.py and graph.py) ----------
-    def explain(self, target: Any, sources: Any) -> Any:
-        """Why the gradient of ``target`` with respect to each source is None, in plain words.
-
-        Returns an ``Explanation``: ``str()`` is the report; ``.sources`` has one
-        ``SourceReport`` per source with a short ``cause`` code (None when the
-        gradient exists): ``integer_dtype``, ``not_watched``, ``not_trainable``,
-        ``rebound_variable``, ``unused``, ``outside_tape``, ``stop_recording``,
-        ``numpy_roundtrip``, ``non_differentiable``, ``target_not_float``, ...
-        It does not consume a non-persistent tape; after ``gradient`` released one,
-        it still works if a gradient was missing.
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant(3.0)  # a Tensor, not a Variable, and never watched
-        >>> with tg.GradientTape() as tape:
-        ...     y = x * x
-        >>> tape.explain(y, x).causes
-        ['not_watched']
-        """
-        from .explain import explain
-
-        return explain(self, target, sources)
-
-    def graph(self, target: Any = None, sources: Any = None) -> Any:
-        """The recorded computation as a ``TapeGraph``: ``str()`` is Graphviz DOT text.
-
-        Watched tensors (or ``sources``) and the ``target`` (default: the last op's
-        output) are highlighted; ops without a gradient are drawn dashed.
-        ``.render(path)`` writes SVG or PNG when Graphviz is installed; notebooks
-        show the graph inline.
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant(3.0)
-        >>> with tg.GradientTape() as tape:
-        ...     tape.watch(x)
-        ...     y = x * x
-        >>> str(tape.graph(y)).startswith("digraph tape {")
-        True
-        """
-        from .graph import tape_graph
-
-        return tape_graph(self, target, sources)
-
-    def memory_report(self) -> Any:
-        """Bytes of the arrays the tape keeps, per recorded op (largest first) and in total.
-
-        >>> import numpy as np, tapegrad as tg
-        >>> x = tg.constant(np.ones(1000, np.float32))
-        >>> with tg.GradientTape() as tape:
-        ...     tape.watch(x)
-        ...     y = tg.sin(x)
-        >>> tape.memory_report().total_bytes
-        4000
-        """
-        from .graph import memory_report
-
-        return memory_report(self)
 
     # --- Jacobians -----------------------------------------------------------------
     def jacobian(
@@ -441,8 +396,6 @@ class GradientTape:
         >>> tape.jacobian(y, x).numpy().tolist()
         [[2.0, 0.0], [0.0, 4.0]]
         """
-        from .indexed_slices import densify
-
         policy = _unconnected_policy(unconnected_gradients)
         self._check_jacobian_usable("jacobian", experimental_use_pfor)
         flat_sources, treedef = self._flat_sources(sources, "jacobian")
@@ -456,7 +409,8 @@ class GradientTape:
                 grads = self._empty_jacobian(target, flat_sources)
             elif experimental_use_pfor:
                 eye = np.eye(n, dtype=target.dtype).reshape((n,) + target.shape)
-                grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1)
+                grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1,
+                                      not self._persistent)
             else:
                 grads = self._looped_jacobian(target, source_ids, n)
         if not self._persistent:
@@ -468,12 +422,12 @@ class GradientTape:
                 if s.dtype.kind not in "fc":
                     self._warn_integer_source("jacobian", i, s)
                 if policy is UnconnectedGradients.ZERO:
-                    result.append(hooks.zeros(target.shape + s.shape, s.dtype))
+                    result.append(ops.zeros(target.shape + s.shape, s.dtype))
                 else:
                     result.append(self._unconnected(s, i, policy, [target], flat_sources))
                 continue
             g = densify(g)
-            result.append(hooks.reshape(g, target.shape + s.shape))
+            result.append(ops.reshape(g, target.shape + s.shape))
         return nest.unflatten(treedef, result)
 
     def _check_jacobian_usable(self, what: str, use_pfor: bool) -> None:
@@ -529,29 +483,21 @@ class GradientTape:
             if s.dtype.kind in "fc" and s._id not in out:
                 _, reach = relevant_entries(self._entries, {s._id})
                 if target._id in reach:
-                    out[s._id] = hooks.zeros((0,) + s.shape, s.dtype)
+                    out[s._id] = ops.zeros((0,) + s.shape, s.dtype)
         return out
 
     def _looped_jacobian(self, target: Tensor, source_ids: set, n: int) -> dict:
         """One reverse sweep per element of ``target`` (experimental_use_pfor=False)."""
-        from .indexed_slices import densify
-
-        rows: dict = {i: [] for i in source_ids}
+        ids = sorted(source_ids)
         eye = np.eye(n, dtype=target.dtype)
-        for k in range(n):
+
+        def row(k: int) -> list:
             seed = Tensor._wrap(eye[k].reshape(target.shape))
             grads = reverse_sweep(self._entries, {target._id: seed}, source_ids)
-            for i in source_ids:
-                g = grads.get(i)
-                rows[i].append(None if g is None else densify(g))
-        out = {}
-        for i, gs in rows.items():
-            like = next((g for g in gs if g is not None), None)
-            if like is None:
-                continue
-            gs = [hooks.zeros(like.shape, like.dtype) if g is None else g for g in gs]
-            out[i] = hooks.stack(gs)
-        return out
+            return [grads.get(i) for i in ids]
+
+        stacked = over_batch(row, len(ids), n, (n,))
+        return {i: g for i, g in zip(ids, stacked) if g is not None}
 
     def batch_jacobian(
         self,
@@ -591,8 +537,6 @@ class GradientTape:
         >>> tape.batch_jacobian(y, x).numpy().tolist()
         [[[2.0, 0.0], [0.0, 4.0]], [[6.0, 0.0], [0.0, 8.0]]]
         """
-        from .indexed_slices import densify
-
         policy = _unconnected_policy(unconnected_gradients)
         self._check_jacobian_usable("batch_jacobian", experimental_use_pfor)
         if not isinstance(source, Tensor):
@@ -621,15 +565,14 @@ class GradientTape:
             seeds = seeds.reshape((m, b) + inner)
             if experimental_use_pfor:
                 grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(seeds)},
-                                      {source._id}, 1)
+                                      {source._id}, 1, not self._persistent)
                 g = grads.get(source._id)
             else:
-                rows = [reverse_sweep(self._entries, {target._id: Tensor._wrap(seeds[j])},
-                                      {source._id}).get(source._id) for j in range(m)]
-                like = next((densify(r) for r in rows if r is not None), None)
-                if like is not None:
-                    g = hooks.stack([hooks.zeros(like.shape, like.dtype) if r is None
-                                     else densify(r) for r in rows])
+                def row(j: int) -> list:
+                    seed = {target._id: Tensor._wrap(seeds[j])}
+                    return [reverse_sweep(self._entries, seed, {source._id}).get(source._id)]
+
+                g = over_batch(row, 1, m, (m,))[0]
         if not self._persistent:
             self._release()
         if g is None:
@@ -637,6 +580,6 @@ class GradientTape:
                 self._warn_integer_source("batch_jacobian", 0, source)
             if policy is UnconnectedGradients.RAISE:
                 self._unconnected(source, 0, policy, [target], [source])
-            return hooks.zeros(out_shape, target.dtype)
-        g = hooks.transpose(densify(g), (1, 0) + tuple(range(2, source.ndim + 1)))  # (b, m, x...)
-        return hooks.reshape(g, out_shape)
+            return ops.zeros(out_shape, target.dtype)
+        g = ops.transpose(densify(g), (1, 0) + tuple(range(2, source.ndim + 1)))  # (b, m, x...)
+        return ops.reshape(g, out_shape)

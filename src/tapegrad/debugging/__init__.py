@@ -55,9 +55,9 @@ from __future__ import annotations
 
 import contextlib
 
-from ._core import explain as _explain
-from ._core.explain import Explanation, SourceReport
-from ._core.graph import MemoryReport, TapeGraph
+from . import explain as _explain
+from .explain import Explanation, SourceReport
+from .graph import MemoryReport, TapeGraph
 
 __all__ = [
     "enable_check_numerics",

@@ -41,9 +41,13 @@ from typing import Any
 
 import numpy as np
 
-from . import nest
-from .state import hooks, state
-from .tensor import Tensor, Variable, new_id
+from .._core import events, nest
+from .._core.backprop import reverse_sweep
+from .._core.engine_ops import ops
+from .._core.state import state
+from .._core.tape import flat_targets_of
+from .._core.tensor import Tensor, new_id
+from .._core.variable import Variable
 
 __all__ = ["Explanation", "SourceReport", "explain", "install", "user_location",
            "format_location", "NO_GRADIENT_REASONS"]
@@ -194,8 +198,6 @@ class _TapeLog:
 _MAX_EXPORTS = 32
 _KEEP_EXPORT_BYTES = 1 << 16
 _RAW_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # entry -> all input ids
-_REBOUND: dict = {}  # Tensor id -> (variable name, variable id, op, location); bounded
-_MAX_REBOUND = 512
 _paused: list = []  # tapes inside stop_recording(), any thread
 _evidence_count = [0]  # live tapes whose log holds exports or origins
 # Every thread writes the tables above and the hooks they switch on: one lock for all writes.
@@ -225,10 +227,15 @@ def _forget_evidence() -> None:
 
 
 def _update_record_hook() -> None:
-    """``on_record`` runs only while it has work: anomaly mode, or evidence to follow."""
-    wanted = _on_record if (flags.tracing or _evidence_count[0] > 0) else None
-    if hooks.on_record is not wanted:
-        hooks.on_record = wanted
+    """``_on_record`` runs only while it has work: anomaly mode, or evidence to follow."""
+    _switch(events.op_recorded, _on_record, flags.tracing or _evidence_count[0] > 0)
+
+
+def _switch(event: Any, callback: Any, wanted: bool) -> None:
+    if wanted:
+        events.subscribe(event, callback)
+    else:
+        events.unsubscribe(event, callback)
 
 
 # ---------------------------------------------------------------------------------
@@ -243,7 +250,7 @@ flags = _Flags()
 
 
 def _on_tape(tape: Any, event: str, data: Any = None) -> None:
-    if event == "keep":
+    if event == "release":
         _log(tape).skeleton = _Skeleton(tape, *data)
         return
     log = _log(tape)
@@ -374,9 +381,7 @@ def _observe_paused(prim: Any, args: tuple, result: Any) -> None:
 
 
 def _update_after_op() -> None:
-    wanted = _after_op if (flags.anomaly or _paused) else None
-    if hooks.check_numerics is not wanted:
-        hooks.check_numerics = wanted
+    _switch(events.op_finished, _after_op, flags.anomaly or bool(_paused))
 
 
 # ---------------------------------------------------------------------------------
@@ -389,6 +394,7 @@ def set_anomaly(enabled: bool) -> None:
         flags.tracing = bool(enabled)
         _update_after_op()
         _update_record_hook()
+        _switch(events.rule_running, _on_rule, flags.anomaly)
 
 
 def _shapes(tensors: Any) -> str:
@@ -414,24 +420,24 @@ def _check_numerics(prim: Any, args: tuple, result: Any) -> None:
             raise FloatingPointError(_anomaly_message(prim, args, outputs, k))
 
 
-def _backward_context() -> tuple:
-    """The tape entry whose VJP (or JVP) is running, found on the stack (rare path only)."""
-    from . import backprop, forward
+class _RunningRules(threading.local):
+    def __init__(self) -> None:
+        self.stack: list = []  # (kind, tape entry or primitive), innermost last
 
-    codes = {
-        backprop.reverse_sweep.__code__: "entry",
-        backprop._call_vjp.__code__: "entry",
-        backprop._looped_vjp.__code__: "entry",
-    }
-    frame: Any = sys._getframe(2)
-    while frame is not None:
-        name = codes.get(frame.f_code)
-        if name is not None and name in frame.f_locals:
-            return "vjp", frame.f_locals[name]
-        if frame.f_code is forward._apply_jvp.__code__ and "prim" in frame.f_locals:
-            return "jvp", frame.f_locals["prim"]
-        frame = frame.f_back
-    return None, None
+
+_running = _RunningRules()
+
+
+def _on_rule(kind: str, subject: Any, running: bool) -> None:
+    if running:
+        _running.stack.append((kind, subject))
+    elif _running.stack:
+        _running.stack.pop()
+
+
+def _backward_context() -> tuple:
+    """The tape entry whose VJP (or the primitive whose JVP) is running, if any."""
+    return _running.stack[-1] if _running.stack else (None, None)
 
 
 def _anomaly_message(prim: Any, args: tuple, outputs: tuple, k: int) -> str:
@@ -476,53 +482,11 @@ def _anomaly_message(prim: Any, args: tuple, outputs: tuple, k: int) -> str:
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------
-# Variables rebound to Tensors
-# ---------------------------------------------------------------------------------
-def _note_rebind(result: Any, variable: Variable, op: str) -> None:
-    if result.__class__ is Tensor and result._value.shape == variable._value.shape:
-        frame = sys._getframe(2)
-        note = (variable._name, variable._id, op,
-                (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
-        with _lock:
-            if len(_REBOUND) >= _MAX_REBOUND:
-                del _REBOUND[next(iter(_REBOUND))]
-            _REBOUND[result._id] = note
-
-
-def _variable_operator(name: str, base: str, op: str):
-    def method(self, other):
-        result = getattr(Tensor, base)(self, other)
-        _note_rebind(result, self, op)
-        return result
-
-    method.__name__ = name
-    method.__qualname__ = f"Variable.{name}"
-    return method
-
-
-# `v += 1` on a Variable raises (as in TensorFlow; see Variable.__iadd__). For `x = x + 1`,
-# the four arithmetic operators of Variable (the Variable on the left) note which Variable a
-# same-shaped result came from: a dict entry, on operators that hot loops rarely use (layers
-# call matmul and Tensor operators, optimizers call assign).
-_BINARY = (("__add__", "__add__", "+"), ("__sub__", "__sub__", "-"),
-           ("__mul__", "__mul__", "*"), ("__truediv__", "__truediv__", "/"))
-
-
-def _set_variable_operators(table: tuple, enabled: bool) -> None:
-    for name, base, op in table:
-        if enabled:
-            setattr(Variable, name, _variable_operator(name, base, op))
-        elif name in Variable.__dict__:
-            delattr(Variable, name)
-
-
 def install() -> None:
-    """Install the always-on evidence hooks (done once, when tapegrad is imported)."""
-    hooks.on_tape = _on_tape
+    """Subscribe the always-on evidence observers (once, when tapegrad is imported)."""
+    events.subscribe(events.tape_changed, _on_tape)
+    events.subscribe(events.value_exported, _on_export)
     _update_record_hook()
-    hooks.on_export = _on_export
-    _set_variable_operators(_BINARY, True)
 
 
 # ---------------------------------------------------------------------------------
@@ -705,21 +669,19 @@ def _link_integer_inputs(nodes: list) -> None:
 
 def _exact_gradient_ids(tape: Any, targets: list, source_ids: set) -> set | None:
     """Which sources really get a gradient (a reverse sweep nobody records), or None."""
-    from .backprop import reverse_sweep
-
     if tape._released or not source_ids:
         return None
     saved_tapes = list(state.tapes)
     saved_accumulators = list(state.accumulators)
-    saved_check = hooks.check_numerics
+    checking = _after_op in events.op_finished
     state.tapes[:] = []
     state.accumulators[:] = []
-    hooks.check_numerics = None
+    events.unsubscribe(events.op_finished, _after_op)
     try:
         seeds = {}
         for t in targets:
             if t.dtype.kind in "fc" and t._id not in seeds:
-                seeds[t._id] = hooks.ones_like(t)
+                seeds[t._id] = ops.ones_like(t)
         if not seeds:
             return set()
         return set(reverse_sweep(tape._entries, seeds, source_ids))
@@ -728,13 +690,12 @@ def _exact_gradient_ids(tape: Any, targets: list, source_ids: set) -> set | None
     finally:
         state.tapes[:] = saved_tapes
         state.accumulators[:] = saved_accumulators
-        hooks.check_numerics = saved_check
+        if checking:
+            events.subscribe(events.op_finished, _after_op)
 
 
 def explain(tape: Any, target: Any, sources: Any) -> Explanation:
     """Build the :class:`Explanation` for ``tape.explain(target, sources)``."""
-    from .tape import flat_targets_of
-
     flat_targets = flat_targets_of(target, "explain")
     flat_sources = nest.flatten(sources)[0]
     for i, s in enumerate(flat_sources):
@@ -1007,7 +968,7 @@ def _rebound_on_tape(rec: _Record, s: Tensor) -> tuple | None:
 def _diagnose_unknown(rec: _Record, s: Tensor, report, evidence, target_fact):
     """A source the tape never watched nor produced."""
     if not isinstance(s, Variable):
-        rebound = _REBOUND.get(s._id)
+        rebound = getattr(s, "_origin", None)
         if rebound is not None:
             name, _, op, loc = rebound
             return report(
@@ -1019,7 +980,7 @@ def _diagnose_unknown(rec: _Record, s: Tensor, report, evidence, target_fact):
                 fix="update the Variable in place instead: x.assign_add(1), "
                 "w.assign_sub(lr * g), or x.assign(new_value), and pass the Variable.",
             )
-        from .tape import _live_tapes
+        from .._core.tape import _live_tapes
 
         for other in list(_live_tapes):
             if other is not rec.tape and s._id in other._ids:

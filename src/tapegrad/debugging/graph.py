@@ -13,9 +13,9 @@ import shutil
 import subprocess
 from typing import Any
 
-from . import nest
+from .._core import nest
+from .._core.tensor import Tensor, convert_to_tensor
 from .explain import _Record, format_location
-from .tensor import Tensor, convert_to_tensor
 
 __all__ = ["TapeGraph", "MemoryReport", "tape_graph", "memory_report", "format_bytes"]
 
