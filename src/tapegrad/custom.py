@@ -18,7 +18,7 @@ from ._core.record import record_operation
 from ._core.state import state
 from ._core.tape import GradientTape
 from ._core.tensor import Tensor, convert_to_tensor
-from .ops.creation import identity_p
+from .ops.casting import identity_p
 
 __all__ = ["custom_gradient", "stop_gradient", "recompute_grad"]
 

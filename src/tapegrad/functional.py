@@ -52,7 +52,7 @@ from ._core.primitive import REGISTRY
 from ._core.tape import GradientTape
 from ._core.tensor import Tensor, convert_to_tensor
 from ._core.variable import Variable
-from .ops.creation import cast, identity_p
+from .ops.casting import cast, identity_p
 from .ops.shape import concat, reshape, transpose
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp", "looping_primitives"]

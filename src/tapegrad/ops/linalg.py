@@ -74,7 +74,7 @@ def _adj(x: Tensor) -> Tensor:
     """Conjugate transpose of the last two axes."""
     t = matrix_transpose_p.bind(x)
     if t.dtype.kind == "c":
-        from .unary import conj_p
+        from .casting import conj_p
 
         t = conj_p.bind(t)
     return t
@@ -84,7 +84,7 @@ def _as_dtype(x: Tensor, dtype: Any) -> Tensor:
     """Cast (differentiably) when the dtype differs, e.g. real singular values to complex."""
     if x.dtype == dtype:
         return x
-    from .creation import cast_p
+    from .casting import cast_p
 
     return cast_p.bind(x, dtype=np.dtype(dtype))
 
@@ -92,7 +92,7 @@ def _as_dtype(x: Tensor, dtype: Any) -> Tensor:
 def _real(x: Tensor) -> Tensor:
     if x.dtype.kind != "c":
         return x
-    from .creation import real_p
+    from .casting import real_p
 
     return real_p.bind(x)
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
-from . import binary, creation, index, shape, unary
+from . import binary, casting, creation, index, shape, unary
 from ._helpers import lead, nondifferentiable
 
 __all__ = [
@@ -459,7 +459,7 @@ def reduce_logsumexp(
 # --- reduce_variance, reduce_std ---------------------------------------------------------------
 def _squared_magnitude(d: Tensor) -> Tensor:
     if d.dtype.kind == "c":
-        return creation.real_part(d * unary.conj(d))
+        return casting.real_part(d * unary.conj(d))
     return unary.square_p.bind(d)
 
 

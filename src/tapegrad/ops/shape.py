@@ -86,7 +86,7 @@ def _unchanged(x: Tensor) -> Tensor:
     gradient with respect to it would add up the paths through ``x``. Identity shares the
     array and records one op.
     """
-    from .creation import identity_p
+    from .casting import identity_p
 
     return identity_p.bind(x)
 

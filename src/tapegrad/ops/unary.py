@@ -30,6 +30,7 @@ from . import creation as _creation
 from ._helpers import add_tangents as _add_tangents
 from ._helpers import conj as _conj
 from ._helpers import elementwise, nondifferentiable
+from .casting import conj  # noqa: F401  (public name, re-exported)
 
 __all__ = [
     "abs",
@@ -282,16 +283,6 @@ is_nan_p: Primitive = nondifferentiable("is_nan", np.isnan, dtypes="f")
 is_finite_p: Primitive = nondifferentiable("is_finite", np.isfinite, dtypes="f")
 is_inf_p: Primitive = nondifferentiable("is_inf", np.isinf, dtypes="f")
 logical_not_p: Primitive = nondifferentiable("logical_not", np.logical_not, dtypes="b")
-
-# --- complex ------------------------------------------------------------------------------
-conj_p: Primitive = Primitive(
-    "conj",
-    np.conj,
-    vjps=(lambda g, ans, x: conj_p.bind(g),),
-    jvp=lambda t, ans, x: conj_p.bind(t[0]),
-    save_inputs=(),
-)
-
 
 # =================================================================================================
 # Public functions (TensorFlow's names and signatures)
@@ -673,14 +664,3 @@ def logical_not(x: Any, name: Any = None) -> Tensor:
     [False, True]
     """
     return logical_not_p.bind(x)
-
-
-def conj(x: Any, name: Any = None) -> Tensor:
-    """Complex conjugate (identity on real tensors).
-
-    >>> import tapegrad as tg
-    >>> tg.math.conj(tg.constant(1.0)).numpy()
-    np.float32(1.0)
-    """
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
-    return conj_p.bind(x) if x.dtype.kind == "c" else x
