@@ -143,7 +143,7 @@ def _saved(prim: Any, ids: tuple, tapes: list) -> tuple:
     else:
         wanted = [r for i, r in zip(ids, per_input)
                   if i is not None and any(i in tape._ids for tape in tapes)]
-    keep: tuple = ()
+    keep: tuple | None = ()
     keep_ans = False
     for positions, ans in wanted:
         keep = None if (positions is None or keep is None) else keep + positions

@@ -298,6 +298,7 @@ class Tensor:
     # may have replaced (``x = x + 1``) for explanations; most tensors leave it unset.
     __slots__ = ("_value", "_id", "_origin", "__weakref__")
     _is_variable = False  # a class attribute: the hot path tells Variables apart without isinstance
+    _origin: tuple
     __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, value: Any, dtype: Any = None):

@@ -661,8 +661,6 @@ def _tile_impl(x, multiples):
 
 
 def _tile_vjp(g, ans, x, multiples):
-    from .reduce import reduce_sum_p
-
     r = len(multiples)
     k = lead(g, r)
     pairs = tuple(d for m, n in zip(multiples, x.shape) for d in (m, n))
@@ -939,3 +937,134 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
         keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
     return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
 
+
+# --- reduce_sum (the transpose of broadcast_to) ------------------------------------------
+# --- arguments: axes, dtypes -----------------------------------------------------------------
+def _is_int(a: Any) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def _reduction_axes(axis: Any, x: Tensor, op: str) -> tuple:
+    """TensorFlow's ``axis`` as a sorted tuple of distinct negative ints (all axes for None)."""
+    ndim = x.ndim
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    if isinstance(axis, (np.ndarray, np.generic)):
+        if axis.dtype.kind not in "iu":
+            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
+        axis = axis.tolist()
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in items:
+        if not _is_int(a):
+            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
+        if not -ndim <= a < ndim:
+            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
+            raise ValueError(
+                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
+                f"(shape {x.shape}; valid axes: {valid})."
+            )
+    negative = [int(a) - ndim if a >= 0 else int(a) for a in items]
+    if len(set(negative)) != len(negative):
+        raise ValueError(
+            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
+            f"(tensor of rank {ndim})."
+        )
+    return tuple(sorted(negative))
+
+
+def _single_axis(axis: Any, x: Tensor, op: str) -> int:
+    """One axis (an int or a scalar integer tensor) as a negative int."""
+    if isinstance(axis, Tensor):
+        if axis.ndim != 0:
+            raise TypeError(f"{op}: axis must be a scalar, got a tensor of shape {axis.shape}.")
+        axis = axis.numpy()
+    if not _is_int(axis):
+        raise TypeError(f"{op}: axis must be an int or a scalar integer tensor, got {axis!r}.")
+    return _reduction_axes(axis, x, op)[0]
+
+
+def _input(value: Any, kinds: str, op: str, what: str = "input") -> Tensor:
+    """Convert ``value`` and check its dtype kind (TensorFlow raises for the others)."""
+    x = convert_to_tensor(value)
+    if x.dtype.kind not in kinds:
+        names = {"f": "float", "c": "complex", "i": "int", "u": "unsigned int", "b": "bool"}
+        wanted = ", ".join(names[k] for k in kinds)
+        raise TypeError(
+            f"{op}: {what} must be a {wanted} tensor, got dtype {x.dtype.name} "
+            f"(shape {x.shape})."
+        )
+    return x
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """The dtype NumPy should accumulate in: float16 sums in float32 (as TensorFlow)."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+# --- shapes used by the rules ------------------------------------------------------------------
+def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
+    kept = list(x_shape)
+    for a in axis:
+        kept[a] = 1
+    return tuple(kept)
+
+
+def expand_reduced(g: Tensor, x_shape: tuple, axis: tuple, keepdims: bool) -> Tensor:
+    """Reshape a reduction's cotangent (or output) so it broadcasts against the input.
+
+    ``g`` may carry leading batch dimensions beyond the reduction's output.
+    """
+    if keepdims or not axis:
+        return g
+    k = lead(g, len(x_shape) - len(axis))
+    if k == 0 and axis == tuple(range(-len(x_shape), -len(x_shape) + len(axis))):
+        return g  # only leading axes were reduced: broadcasting puts them back by itself
+    return reshape_p.bind(g, shape=g.shape[:k] + _kept_shape(tuple(x_shape), axis))
+
+
+def _prefix(k: int) -> tuple:
+    return (slice(None),) * k
+
+
+# --- reduce_sum, reduce_mean -------------------------------------------------------------------
+def _sum_impl(x, axis, keepdims):
+    out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    return out.astype(x.dtype, copy=False)
+
+
+def _sum_vjp(g, ans, x, axis, keepdims):
+    k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
+    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
+    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
+
+
+def _sum_jvp(t, ans, x, axis, keepdims):
+    return reduce_sum_p.bind(t[0], axis=axis, keepdims=keepdims)
+
+
+reduce_sum_p: Primitive = Primitive("reduce_sum", _sum_impl, vjps=(_sum_vjp,), jvp=_sum_jvp,
+                         save_inputs=(), dtypes="fciu")
+
+
+def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Sum of elements across dimensions.
+
+    Args:
+        input_tensor: A numeric tensor (integer sums wrap around in their dtype, as in
+            TensorFlow).
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored (TensorFlow compatibility).
+
+    Returns:
+        The reduced tensor, of the input's dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.reduce_sum(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0).numpy().tolist()
+    [4.0, 6.0]
+    """
+    x = _input(input_tensor, "fciu", "reduce_sum")
+    axes = _reduction_axes(axis, x, "reduce_sum")
+    return reduce_sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
