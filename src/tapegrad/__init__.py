@@ -18,9 +18,7 @@ from . import (
     testing,
 )
 from . import ops as _ops  # noqa: F401  (installs the Tensor operators and the engine's ops)
-from ._core.forward import ForwardAccumulator
 from ._core.indexed_slices import IndexedSlices
-from ._core.tape import UnconnectedGradients
 from ._core.tensor import (
     Tensor,
     complex64,
@@ -40,6 +38,8 @@ from ._core.tensor import (
 )
 from ._core.variable import Variable
 from .custom import custom_gradient, recompute_grad, stop_gradient
+from .differentiation import UnconnectedGradients
+from .forward_mode import ForwardAccumulator
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module
 from .ops.binary import *  # noqa: F403

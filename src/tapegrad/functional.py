@@ -47,13 +47,13 @@ from typing import Any
 import numpy as np
 
 from ._core import nest
-from ._core.forward import ForwardAccumulator
 from ._core.primitive import REGISTRY
-from ._core.tape import GradientTape
 from ._core.tensor import Tensor, convert_to_tensor
 from ._core.variable import Variable
+from .forward_mode import ForwardAccumulator
 from .ops.casting import cast, identity_p
 from .ops.shape import concat, reshape, transpose
+from .tape import GradientTape
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp", "looping_primitives"]
 

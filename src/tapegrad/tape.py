@@ -12,11 +12,12 @@ from typing import Any
 from ._core import tape as _tape
 from .debugging.explain import explain
 from .debugging.graph import memory_report, tape_graph
+from .differentiation import Differentiation
 
 __all__ = ["GradientTape"]
 
 
-class GradientTape(_tape.GradientTape):
+class GradientTape(Differentiation, _tape.GradientTape):
     __doc__ = _tape.GradientTape.__doc__
 
     def explain(self, target: Any, sources: Any) -> Any:

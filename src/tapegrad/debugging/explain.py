@@ -45,9 +45,9 @@ from .._core import events, nest
 from .._core.backprop import reverse_sweep
 from .._core.engine_ops import ops
 from .._core.state import state
-from .._core.tape import flat_targets_of
 from .._core.tensor import Tensor, new_id
 from .._core.variable import Variable
+from ..differentiation import flat_targets_of
 
 __all__ = ["Explanation", "SourceReport", "explain", "install", "user_location",
            "format_location", "NO_GRADIENT_REASONS"]
