@@ -139,7 +139,7 @@ def test_variable_read_only_inside_stop_recording():
         loss = z * 1.5
     e = tape.explain(loss, w)
     assert e.causes == ["stop_recording"]
-    from tapegrad.debugging import explain as ex  # the pause observer is gone afterwards
+    from tapegrad.debugging import evidence as ex  # the pause observer is gone afterwards
 
     assert ex._paused == []
     assert not tg._core.events.op_finished
@@ -469,6 +469,48 @@ def test_record_hook_runs_only_while_it_has_work():
     del tape, y
     gc.collect()
     assert not events.op_recorded
+
+
+def test_no_debugging_observer_runs_per_op_unless_needed():
+    from tapegrad._core import events, state
+
+    def per_op_observers():
+        return list(events.op_finished) + list(events.op_recorded) + list(events.rule_running)
+
+    def run_ops(x):
+        return tg.reduce_sum(tg.exp(x) * 2.0 + tg.sin(x))
+
+    gc.collect()
+    x = tg.constant([1.0, 2.0])
+    run_ops(x)
+    assert per_op_observers() == [] and state.engine.active == 0
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = run_ops(x)
+        assert per_op_observers() == []  # a plain tape: only per-tape events
+    tape.gradient(y, x)
+    run_ops(x)
+    assert per_op_observers() == [] and state.engine.active == 0
+    with tg.GradientTape() as kept:  # evidence to follow while it records, and a pause
+        kept.watch(x)
+        z = run_ops(x)
+        z.numpy()
+        assert bool(events.op_recorded)
+        with kept.stop_recording():
+            assert bool(events.op_finished)
+            run_ops(x)
+        assert not events.op_finished
+    run_ops(x)  # the tape is alive and holds evidence, but records no more
+    assert per_op_observers() == [] and state.engine.active == 0
+    assert kept.explain(z, x).causes == []
+
+
+def test_every_cause_is_documented():
+    from tapegrad.debugging.reasons import CAUSES, REASONS
+
+    assert set(CAUSES) == {r.cause for r in REASONS.values()}
+    for cause in CAUSES:
+        assert f"``{cause}``" in tg.debugging.__doc__, cause
 
 
 def test_integer_links_exact_and_matched():

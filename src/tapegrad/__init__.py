@@ -46,13 +46,18 @@ from .ops.binary import *  # noqa: F403
 from .ops.binary import __all__ as _binary_names
 from .ops.creation import *  # noqa: F403
 from .ops.creation import __all__ as _creation_names
+from .ops.decompositions import norm
 from .ops.index import *  # noqa: F403
 from .ops.index import __all__ as _index_names
-from .ops.linalg import einsum, matmul, norm, tensordot
+from .ops.linalg import einsum, matmul, tensordot
 from .ops.reduce import *  # noqa: F403
 from .ops.reduce import __all__ as _reduce_names
 from .ops.shape import *  # noqa: F403
 from .ops.shape import __all__ as _shape_names
+from .ops.slicing import *  # noqa: F403
+from .ops.slicing import __all__ as _slicing_names
+from .ops.sorting import *  # noqa: F403
+from .ops.sorting import __all__ as _sorting_names
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_names
 from .tape import GradientTape
@@ -124,4 +129,4 @@ __all__ = [
     "uint8",
 ]
 __all__ += _binary_names + _creation_names + _index_names + _reduce_names + _shape_names
-__all__ += _unary_names
+__all__ += _slicing_names + _sorting_names + _unary_names

@@ -18,17 +18,21 @@ from . import (
     casting,
     conv,
     creation,
+    embedding,
     index,
     linalg,
     nn,
     random,
     reduce,
     shape,
+    slicing,
+    sorting,
     unary,
 )
 
 __all__ = [
-    "binary", "conv", "creation", "index", "linalg", "nn", "random", "reduce", "shape", "unary",
+    "binary", "conv", "creation", "embedding", "index", "linalg", "nn", "random", "reduce",
+    "shape", "slicing", "sorting", "unary",
 ]
 
 
@@ -61,7 +65,7 @@ engine_ops.provide(
     cast=casting.cast,
     conj=_helpers.conj,
     real=casting.real_part,
-    scatter_rows=index.scatter_rows,
+    scatter_rows=shape.scatter_rows,
     pack=_pack,
 )
 _operators.install()

@@ -26,8 +26,8 @@ identity_p: Primitive = Primitive(
     "identity",
     _identity_impl,
     vjps=(lambda g, ans, x: g,),
-    jvp=lambda t, ans, x: t[0],
-    save_inputs=(),
+    jvps=(lambda t, ans, x: t,),
+    reads=((),),
     sparse_vjp=True,
 )
 
@@ -56,28 +56,12 @@ def _cast_vjp(g, ans, x, dtype):
     return cast_p.bind(g, dtype=x.dtype) if g.dtype != x.dtype else g
 
 
-def _cast_jvp(tangents, ans, x, dtype):
-    if dtype.kind not in "fc":
-        return None
-    return cast_p.bind(tangents[0], dtype=dtype)
+def _cast_jvp(t, ans, x, dtype):
+    return cast_p.bind(t, dtype=dtype) if dtype.kind in "fc" else None  # linear between floats
 
 
 cast_p: Primitive = Primitive(
-    "cast", _cast_impl, vjps=(_cast_vjp,), jvp=_cast_jvp, save_inputs=(), sparse_vjp=True
-)
-
-
-def real_part(x: Tensor) -> Tensor:
-    return real_p.bind(x)
-
-
-real_p: Primitive = Primitive(
-    "real",
-    np.real,
-    vjps=(lambda g, ans, x: cast_p.bind(g, dtype=x.dtype),),
-    jvp=lambda t, ans, x: real_p.bind(t[0]),
-    save_inputs=(),
-    dtypes="c",
+    "cast", _cast_impl, vjps=(_cast_vjp,), jvps=(_cast_jvp,), reads=((),), sparse_vjp=True
 )
 
 
@@ -99,12 +83,27 @@ def cast(x: Any, dtype: Any, name: Any = None) -> Tensor:
     return cast_p.bind(x, dtype=dtype)
 
 
+real_p: Primitive = Primitive(
+    "real",
+    np.real,
+    vjps=(lambda g, ans, x: cast_p.bind(g, dtype=x.dtype),),
+    jvps=(lambda t, ans, x: real_p.bind(t),),
+    reads=((),),
+    dtypes="c",
+)
+
+
+def real_part(x: Tensor) -> Tensor:
+    """The real part of a complex tensor."""
+    return real_p.bind(x)
+
+
 conj_p: Primitive = Primitive(
     "conj",
     np.conj,
     vjps=(lambda g, ans, x: conj_p.bind(g),),
-    jvp=lambda t, ans, x: conj_p.bind(t[0]),
-    save_inputs=(),
+    jvps=(lambda t, ans, x: conj_p.bind(t),),
+    reads=((),),
 )
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32, prefixed, to_array
+from ._args import int_arg, ints_arg
 from .casting import cast, identity  # noqa: F401  (public names, re-exported)
-from .shape import _int, _ints
 
 __all__ = [
     "constant",
@@ -46,7 +46,7 @@ def shape_arg(shape: Any, op: str, arg: str = "shape") -> tuple:
     accepted. Negative dimensions and shapes of more than 2**63 - 1 elements raise
     ValueError.
     """
-    dims = tuple(_ints(shape, op, arg))
+    dims = tuple(ints_arg(shape, op, arg))
     for i, d in enumerate(dims):
         if d < 0:
             raise ValueError(
@@ -63,7 +63,7 @@ def shape_arg(shape: Any, op: str, arg: str = "shape") -> tuple:
 
 def _dim(value: Any, op: str, arg: str) -> int:
     """One non-negative dimension argument (``eye``'s rows, ``linspace``'s count)."""
-    d = _int(value, op, arg)
+    d = int_arg(value, op, arg)
     if d < 0:
         raise ValueError(f"{op}: {arg} must be >= 0, got {d}.")
     return d

@@ -27,7 +27,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
-from ._helpers import nondifferentiable
+from ._rules import nondifferentiable
 from .creation import allocate, shape_arg
 from .shape import _int
 

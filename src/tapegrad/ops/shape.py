@@ -1,9 +1,10 @@
-"""Shape ops: reshape, transpose, broadcasting, joining, splitting, tiling, padding, reversing.
+"""Shape ops: reshape, transpose, broadcasting and reduce_sum, stacking, joining, splitting.
 
 These ops are linear, so each JVP is the op itself applied to the tangent,
 and each VJP is its "transpose" op (reshape back, inverse permutation, sum
-over broadcast or tiled copies, split what was concatenated, fold the mirrored
-padding back). Cotangents and tangents may carry extra leading batch
+over broadcast copies, broadcast a sum back, split what was concatenated).
+``broadcast_to`` and ``reduce_sum`` live together: each is the other's
+transpose. Cotangents and tangents may carry extra leading batch
 dimensions (``lead``): rules shift absolute shapes and permutations by that
 many axes, and everything else uses negative axes.
 """
@@ -19,7 +20,10 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._helpers import lead, normalize_axis
+from ._args import int_arg as _int
+from ._args import ints_arg as _ints
+from ._rules import lead, linear, normalize_axis
+from .casting import conj_p, identity_p
 
 __all__ = [
     "reshape",
@@ -29,54 +33,10 @@ __all__ = [
     "unstack",
     "concat",
     "split",
-    "tile",
-    "pad",
-    "reverse",
     "expand_dims",
     "squeeze",
     "matrix_transpose",
 ]
-
-
-def _int(value: Any, op: str, arg: str, whole: Any = None) -> int:
-    """One Python int from an int, a NumPy int or a scalar integer tensor (TypeError otherwise).
-
-    As in TensorFlow, ``2.0``, ``True`` or ``"2"`` are not integers: nothing is truncated.
-    """
-    if isinstance(value, Tensor):
-        value = value._value
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    if whole is None:
-        what = f"must be an integer, got {value!r} (a {type(value).__name__})"
-    elif isinstance(value, (list, tuple, np.ndarray)):
-        raise ValueError(f"{op}: {arg} must be a list of integers (rank 1), got {whole!r}.")
-    else:
-        what = f"must be integers, got {whole!r}, where {value!r} is a {type(value).__name__}"
-    raise TypeError(f"{op}: {arg} {what}. Pass ints (round or cast a float explicitly).")
-
-
-def _ints(value: Any, op: str, arg: str) -> list:
-    """A list of Python ints from an int, a list or tuple of them, an array or integer tensor."""
-    if isinstance(value, Tensor):
-        value = value._value
-    if isinstance(value, (list, tuple, range)):
-        return [_int(v, op, arg, value) for v in value]
-    if isinstance(value, np.ndarray) and value.ndim:
-        if value.ndim > 1:
-            raise ValueError(
-                f"{op}: {arg} must be a list of integers (rank 1), got an array of shape "
-                f"{value.shape}."
-            )
-        if value.size and value.dtype.kind not in "iu":
-            raise TypeError(
-                f"{op}: {arg} must be integers, got {value!r} (dtype {value.dtype.name}). "
-                "Cast it first, e.g. tapegrad.cast(x, tapegrad.int32)."
-            )
-        return [int(v) for v in value]
-    return [_int(value, op, arg)]
 
 
 def _unchanged(x: Tensor) -> Tensor:
@@ -86,29 +46,10 @@ def _unchanged(x: Tensor) -> Tensor:
     gradient with respect to it would add up the paths through ``x``. Identity shares the
     array and records one op.
     """
-    from .casting import identity_p
-
     return identity_p.bind(x)
 
 
-# --- reshape ----------------------------------------------------------------------
-def _reshape_impl(x, shape):
-    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
-
-
-def _reshape_vjp(g, ans, x, shape):
-    return reshape_p.bind(g, shape=g.shape[: lead(g, len(shape))] + tuple(x.shape))
-
-
-def _reshape_jvp(t, ans, x, shape):
-    t = t[0]
-    return reshape_p.bind(t, shape=t.shape[: lead(t, x.ndim)] + tuple(shape))
-
-
-reshape_p: Primitive = Primitive("reshape", _reshape_impl, vjps=(_reshape_vjp,), jvp=_reshape_jvp,
-                      save_inputs=())
-
-
+# --- reshape, expand_dims, squeeze ------------------------------------------------------
 def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
     """The target shape with its -1 inferred, by TensorFlow's rule for empty tensors.
 
@@ -138,6 +79,22 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
     return tuple(dims)
 
 
+def _reshape_impl(x, shape):
+    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
+
+
+def _reshape_vjp(g, ans, x, shape):
+    return reshape_p.bind(g, shape=g.shape[: lead(g, len(shape))] + tuple(x.shape))
+
+
+def _reshape_batched(t, x, shape):
+    return {"shape": t.shape[: lead(t, x.ndim)] + tuple(shape)}
+
+
+reshape_p: Primitive = linear("reshape", _reshape_impl, vjps=(_reshape_vjp,),
+                              batched=_reshape_batched)
+
+
 def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
     """Same values in row-major order, new shape (``tf.reshape``).
 
@@ -160,731 +117,6 @@ def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
     return reshape_p.bind(x, shape=new_shape)
 
 
-# --- transpose --------------------------------------------------------------------
-def _transpose_impl(x, perm):
-    return x.transpose(perm)
-
-
-def _shifted(perm: Sequence[int], k: int) -> tuple:
-    return tuple(range(k)) + tuple(p + k for p in perm)
-
-
-def _transpose_vjp(g, ans, x, perm):
-    inverse = tuple(int(i) for i in np.argsort(perm))
-    return transpose_p.bind(g, perm=_shifted(inverse, lead(g, len(perm))))
-
-
-def _transpose_jvp(t, ans, x, perm):
-    t = t[0]
-    return transpose_p.bind(t, perm=_shifted(perm, lead(t, len(perm))))
-
-
-transpose_p: Primitive = Primitive(
-    "transpose", _transpose_impl, vjps=(_transpose_vjp,), jvp=_transpose_jvp, save_inputs=()
-)
-
-
-def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = None) -> Tensor:
-    """Permute the axes (``tf.transpose``); reverses them when ``perm`` is None.
-
-    Args:
-        a: The tensor.
-        perm: A permutation of ``range(rank)`` (negative entries count from the end).
-        conjugate: Also conjugate complex values.
-        name: Ignored.
-
-    Returns:
-        The transposed tensor: axis ``i`` of the result is axis ``perm[i]`` of ``a``.
-
-    >>> import tapegrad as tg
-    >>> tg.transpose(tg.zeros((2, 3))).shape
-    (3, 2)
-    """
-    x = convert_to_tensor(a)
-    if perm is None:
-        perm = tuple(range(x.ndim - 1, -1, -1))
-    else:
-        perm = tuple(_ints(perm, "transpose", "perm"))
-        n = x.ndim
-        if len(perm) != n or any(not -n <= p < n for p in perm) or sorted(
-            p % n for p in perm
-        ) != list(range(n)):
-            raise ValueError(
-                f"transpose: perm {list(perm)} is not a permutation of the {n} axes of a "
-                f"tensor of shape {x.shape}; expected a reordering of {list(range(n))}."
-            )
-        perm = tuple(p % n for p in perm)
-    out = _unchanged(x) if perm == tuple(range(x.ndim)) else transpose_p.bind(x, perm=perm)
-    if conjugate and out.dtype.kind == "c":
-        from .unary import conj
-
-        out = conj(out)
-    return out
-
-
-def _swap_last(x):
-    return x.swapaxes(-1, -2)
-
-
-matrix_transpose_p: Primitive = Primitive(
-    "matrix_transpose",
-    _swap_last,
-    vjps=(lambda g, ans, x: matrix_transpose_p.bind(g),),
-    jvp=lambda t, ans, x: matrix_transpose_p.bind(t[0]),
-    save_inputs=(),
-)
-
-
-def matrix_transpose(a: Any, name: Any = None, conjugate: bool = False) -> Tensor:
-    """Swap the last two axes (of a batch of matrices).
-
-    Args:
-        a: A tensor of rank >= 2.
-        name: Ignored.
-        conjugate: Also conjugate complex values.
-
-    Returns:
-        The tensor with its last two axes swapped.
-
-    >>> import tapegrad as tg
-    >>> tg.linalg.matrix_transpose(tg.zeros((4, 2, 3))).shape
-    (4, 3, 2)
-    """
-    x = convert_to_tensor(a)
-    if x.ndim < 2:
-        raise ValueError(
-            f"matrix_transpose: expected a tensor of rank >= 2, got shape {x.shape}."
-        )
-    out = matrix_transpose_p.bind(x)
-    if conjugate and out.dtype.kind == "c":
-        from .unary import conj
-
-        out = conj(out)
-    return out
-
-
-# --- broadcasting and its transpose ------------------------------------------------------
-def _align(t: Tensor, k: int, inner: tuple, rank: int) -> Tensor:
-    """Insert size-1 axes after the ``k`` batch axes so ``inner`` has ``rank`` dims."""
-    missing = rank - len(inner)
-    if missing <= 0:
-        return t
-    return reshape_p.bind(t, shape=t.shape[:k] + (1,) * missing + tuple(inner))
-
-
-def _broadcast_to_impl(x, shape):
-    return np.broadcast_to(x, shape)
-
-
-def _broadcast_to_vjp(g, ans, x, shape):
-    k = lead(g, len(shape))
-    return sum_to_shape_p.bind(g, shape=g.shape[:k] + tuple(x.shape), batch_ndim=k)
-
-
-def _broadcast_to_jvp(t, ans, x, shape):
-    t = t[0]
-    k = lead(t, x.ndim)
-    t = _align(t, k, tuple(x.shape), len(shape))
-    return broadcast_to_p.bind(t, shape=t.shape[:k] + tuple(shape))
-
-
-broadcast_to_p: Primitive = Primitive("broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,),
-                           jvp=_broadcast_to_jvp, save_inputs=())
-
-
-def _sum_to_shape_impl(x, shape, batch_ndim):
-    extra = x.ndim - len(shape)
-    inner = shape[batch_ndim:]
-    base = batch_ndim + extra
-    axes = tuple(range(batch_ndim, base)) + tuple(
-        base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
-    )
-    out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
-    return out.reshape(shape)
-
-
-def _sum_to_shape_vjp(g, ans, x, shape, batch_ndim):
-    k = lead(g, len(shape))
-    extra = x.ndim - len(shape)
-    aligned = g.shape[:k] + tuple(shape[:batch_ndim]) + (1,) * extra + tuple(shape[batch_ndim:])
-    g = reshape_p.bind(g, shape=aligned) if aligned != g.shape else g
-    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
-
-
-def _sum_to_shape_jvp(t, ans, x, shape, batch_ndim):
-    t = t[0]
-    k = lead(t, x.ndim)
-    return sum_to_shape_p.bind(t, shape=t.shape[:k] + tuple(shape), batch_ndim=batch_ndim + k)
-
-
-sum_to_shape_p: Primitive = Primitive("sum_to_shape", _sum_to_shape_impl, vjps=(_sum_to_shape_vjp,),
-                           jvp=_sum_to_shape_jvp, save_inputs=())
-
-
-def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
-    """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
-    if x.shape == tuple(shape):
-        return x
-    if x.size == math.prod(shape) and x.ndim <= len(shape):
-        return reshape_p.bind(x, shape=tuple(shape))
-    return sum_to_shape_p.bind(x, shape=tuple(shape), batch_ndim=batch_ndim)
-
-
-def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
-    """Broadcast to ``shape`` with NumPy's rules (``tf.broadcast_to``).
-
-    Args:
-        input: The tensor to broadcast.
-        shape: The target shape (a list of ints or an integer tensor).
-        name: Ignored.
-
-    Returns:
-        A tensor of ``shape``; its gradient sums over the broadcast axes.
-
-    >>> import tapegrad as tg
-    >>> tg.broadcast_to(tg.constant([1.0, 2.0]), [3, 2]).shape
-    (3, 2)
-    """
-    x = convert_to_tensor(input)
-    shape = tuple(_ints(shape, "broadcast_to", "shape"))
-    try:
-        np.broadcast_shapes(x.shape, shape)
-        if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(
-            f"broadcast_to: cannot broadcast input of shape {x.shape} to shape {shape}: "
-            "each input dimension must be 1 or equal the target's (aligned on the right)."
-        ) from None
-    if shape == x.shape:
-        return _unchanged(x)
-    return broadcast_to_p.bind(x, shape=shape)
-
-
-# --- stack / unstack ------------------------------------------------------------------------
-def _stack_impl(*xs, axis):
-    return np.stack(xs, axis=axis)
-
-
-def _stack_vjp(g, ans, *xs, axis):
-    return unstack_p.bind(g, axis=axis)
-
-
-def _filled(tangents, xs):
-    """Tangents with zeros where an input has none (with the batch axes of the others)."""
-    from .creation import zeros_like
-
-    k = None
-    for t, x in zip(tangents, xs):
-        if t is not None:
-            k = lead(t, x.ndim)
-            batch = t.shape[:k]
-            break
-    out = []
-    for t, x in zip(tangents, xs):
-        if t is None:
-            t = zeros_like(x)
-            if k:
-                t = broadcast_to_p.bind(t, shape=batch + x.shape)
-        out.append(t)
-    return out
-
-
-def _stack_jvp(t, ans, *xs, axis):
-    return stack_p.bind(*_filled(t, xs), axis=axis)
-
-
-stack_p: Primitive = Primitive("stack", _stack_impl, vjp=_stack_vjp, jvp=_stack_jvp, save_inputs=())
-
-
-def _unstack_impl(x, axis):
-    rest = (slice(None),) * (-axis - 1)
-    return tuple(x[(Ellipsis, i) + rest] for i in range(x.shape[axis]))
-
-
-def _unstack_vjp(g, ans, x, axis):
-    return stack_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
-
-
-unstack_p: Primitive = Primitive(
-    "unstack",
-    _unstack_impl,
-    vjps=(_unstack_vjp,),
-    jvp=lambda t, ans, x, axis: unstack_p.bind(t[0], axis=axis),
-    save_inputs=(),
-    multiple_results=True,
-)
-
-
-def _same_dtype_list(values: Sequence[Any], op: str) -> list:
-    if isinstance(values, Tensor):
-        return list(values)  # unpack along axis 0
-    if not isinstance(values, (list, tuple)) or not values:
-        raise ValueError(f"{op}: values must be a non-empty list of tensors, got {values!r}.")
-    tensors = [v for v in values if isinstance(v, Tensor)]
-    dtype = tensors[0].dtype if tensors else None
-    out = [v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=dtype) for v in values]
-    dtypes = {x.dtype for x in out}
-    if len(dtypes) > 1:
-        described = ", ".join(f"values[{i}]: {x.dtype.name}" for i, x in enumerate(out))
-        raise TypeError(
-            f"{op}: all values must have the same dtype, got {described}. Convert them with "
-            "tapegrad.cast first."
-        )
-    return out
-
-
-def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
-    """Stack tensors of one shape along a new axis (``tf.stack``).
-
-    Args:
-        values: A non-empty list of tensors of the same shape and dtype.
-        axis: Where the new axis goes, in ``[-(rank + 1), rank]``.
-        name: Ignored.
-
-    Returns:
-        A tensor of rank ``rank + 1``.
-
-    >>> import tapegrad as tg
-    >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
-    (2, 2)
-    """
-    xs = _same_dtype_list(values, "stack")
-    for i, x in enumerate(xs):
-        if x.shape != xs[0].shape:
-            raise ValueError(
-                f"stack: all values must have the same shape, but values[0].shape = "
-                f"{xs[0].shape} != values[{i}].shape = {x.shape}."
-            )
-    axis = normalize_axis(axis, xs[0].ndim + 1, "stack")
-    return stack_p.bind(*xs, axis=axis)
-
-
-def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> list:
-    """Split a tensor into a list of tensors along ``axis``, removing it (``tf.unstack``).
-
-    Args:
-        value: A tensor of rank >= 1.
-        num: If given, must equal ``value.shape[axis]``.
-        axis: The axis to unpack along.
-        name: Ignored.
-
-    Returns:
-        A list of ``value.shape[axis]`` tensors of rank ``rank - 1``.
-
-    >>> import tapegrad as tg
-    >>> [t.numpy().tolist() for t in tg.unstack(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=1)]
-    [[1.0, 3.0], [2.0, 4.0]]
-    """
-    x = convert_to_tensor(value)
-    if x.ndim == 0:
-        raise ValueError("unstack: value must have rank >= 1, got a scalar.")
-    a = normalize_axis(axis, x.ndim, "unstack")
-    if num is not None and int(num) != x.shape[a]:
-        raise ValueError(
-            f"unstack: num={num} but value of shape {x.shape} has {x.shape[a]} entries along "
-            f"axis {a % x.ndim}."
-        )
-    if x.shape[a] == 0:
-        return []
-    return list(unstack_p.bind(x, axis=a))
-
-
-# --- concat / split -------------------------------------------------------------------------
-def _concat_impl(*xs, axis):
-    return np.concatenate(xs, axis=axis)
-
-
-def _concat_vjp(g, ans, *xs, axis):
-    sizes = tuple(x.shape[axis] for x in xs)
-    if g.__class__ is IndexedSlices:
-        return _split_slices(g, sizes, axis)
-    return split_p.bind(g, sizes=sizes, axis=axis)
-
-
-def _split_slices(g: IndexedSlices, sizes: tuple, axis: int) -> tuple:
-    """A sparse cotangent cut per input, each piece sparse too (TensorFlow's ConcatGrad)."""
-    shape = list(g.values.shape)
-    shape[0] = g.shape[0] if g.shape is not None else sum(sizes)
-    if axis != -len(shape):  # every row is cut along the axis
-        pieces = split_p.bind(g.values, sizes=sizes, axis=axis)
-        out = []
-        for piece, size in zip(pieces, sizes):
-            shape[axis] = size
-            out.append(IndexedSlices(piece, g.indices, tuple(shape)))
-        return tuple(out)
-    from .index import gather_p
-
-    indices = np.asarray(g.indices._value).reshape(-1)
-    out = []
-    start = 0
-    for size in sizes:  # each input gets the rows that fall in it, renumbered
-        rows = np.flatnonzero((indices >= start) & (indices < start + size))
-        values = gather_p.bind(g.values, idx=(rows,))
-        out.append(IndexedSlices(values, indices[rows] - start, (size,) + tuple(shape[1:])))
-        start += size
-    return tuple(out)
-
-
-def _concat_jvp(t, ans, *xs, axis):
-    return concat_p.bind(*_filled(t, xs), axis=axis)
-
-
-concat_p: Primitive = Primitive(
-    "concat", _concat_impl, vjp=_concat_vjp, jvp=_concat_jvp, save_inputs=(), sparse_vjp=True
-)
-
-
-def _split_impl(x, sizes, axis):
-    rest = (slice(None),) * (-axis - 1)
-    out = []
-    start = 0
-    for size in sizes:
-        out.append(x[(Ellipsis, slice(start, start + size)) + rest])
-        start += size
-    return tuple(out)
-
-
-def _split_vjp(g, ans, x, sizes, axis):
-    return concat_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
-
-
-split_p: Primitive = Primitive(
-    "split",
-    _split_impl,
-    vjps=(_split_vjp,),
-    jvp=lambda t, ans, x, sizes, axis: split_p.bind(t[0], sizes=sizes, axis=axis),
-    save_inputs=(),
-    multiple_results=True,
-)
-
-
-def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
-    """Join tensors along an existing axis (``tf.concat``).
-
-    Args:
-        values: A non-empty list of tensors of one dtype and rank, equal outside ``axis``.
-        axis: The axis to join along (negative counts from the end).
-        name: Ignored.
-
-    Returns:
-        The joined tensor.
-
-    >>> import tapegrad as tg
-    >>> tg.concat([tg.ones((1, 2)), tg.zeros((2, 2))], axis=0).shape
-    (3, 2)
-    """
-    xs = _same_dtype_list(values, "concat")
-    ndim = xs[0].ndim
-    if ndim == 0:
-        raise ValueError("concat: cannot concatenate scalars (shape ()); use stack.")
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    axis = normalize_axis(axis, ndim, "concat")
-    a = axis % ndim
-    for i, x in enumerate(xs):
-        if x.ndim != ndim or x.shape[:a] != xs[0].shape[:a] or x.shape[a + 1:] != xs[0].shape[
-            a + 1:
-        ]:
-            raise ValueError(
-                f"concat: values[{i}] has shape {x.shape} but values[0] has shape "
-                f"{xs[0].shape}; all values must have rank {ndim} and equal dimensions "
-                f"except along axis {a}."
-            )
-    if len(xs) == 1:
-        return _unchanged(xs[0])
-    return concat_p.bind(*xs, axis=axis)
-
-
-def split(
-    value: Any, num_or_size_splits: Any, axis: int = 0, num: Any = None, name: Any = None
-) -> list:
-    """Split a tensor into pieces along ``axis`` (``tf.split``).
-
-    Args:
-        value: The tensor to split.
-        num_or_size_splits: The number of equal pieces (it must divide the axis), or
-            a list of piece sizes, one of which may be -1 (the rest).
-        axis: The axis to split along.
-        num: Accepted for compatibility (the number of pieces when sizes are a tensor).
-        name: Ignored.
-
-    Returns:
-        A list of tensors.
-
-    >>> import tapegrad as tg
-    >>> [t.shape for t in tg.split(tg.zeros((5, 2)), [2, -1])]
-    [(2, 2), (3, 2)]
-    """
-    x = convert_to_tensor(value)
-    if x.ndim == 0:
-        raise ValueError("split: value must have rank >= 1, got a scalar.")
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    a = normalize_axis(axis, x.ndim, "split")
-    length = x.shape[a]
-    spec = num_or_size_splits
-    if isinstance(spec, Tensor) and spec.ndim == 0:
-        spec = int(spec)
-    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
-        n = int(spec)
-        if n <= 0 or length % n:
-            raise ValueError(
-                f"split: num_or_size_splits={n} must evenly divide axis {a % x.ndim} of size "
-                f"{length} (value shape {x.shape})."
-            )
-        sizes = [length // n] * n
-    else:
-        sizes = _ints(spec, "split", "num_or_size_splits")
-        unknown = [i for i, s in enumerate(sizes) if s == -1]
-        if len(unknown) > 1 or any(s < -1 for s in sizes) or not sizes:
-            raise ValueError(
-                f"split: size splits {sizes} must be non-negative with at most one -1."
-            )
-        known = sum(s for s in sizes if s != -1)
-        if unknown and known <= length:
-            sizes[unknown[0]] = length - known
-        elif unknown or known != length:
-            raise ValueError(
-                f"split: size splits {spec if not unknown else sizes} must add up to the size "
-                f"{length} of axis {a % x.ndim} (value shape {x.shape})."
-            )
-    if num is not None and int(num) != len(sizes):
-        raise ValueError(f"split: num={num} but the split gives {len(sizes)} pieces.")
-    return list(split_p.bind(x, sizes=tuple(sizes), axis=a))
-
-
-# --- tile -------------------------------------------------------------------------------
-def _tile_impl(x, multiples):
-    k = x.ndim - len(multiples)
-    return np.tile(x, (1,) * k + tuple(multiples))
-
-
-def _tile_vjp(g, ans, x, multiples):
-    r = len(multiples)
-    k = lead(g, r)
-    pairs = tuple(d for m, n in zip(multiples, x.shape) for d in (m, n))
-    g = reshape_p.bind(g, shape=g.shape[:k] + pairs)
-    axes = tuple(2 * i - 2 * r for i in range(r))
-    return reduce_sum_p.bind(g, axis=axes, keepdims=False)
-
-
-tile_p: Primitive = Primitive(
-    "tile",
-    _tile_impl,
-    vjps=(_tile_vjp,),
-    jvp=lambda t, ans, x, multiples: tile_p.bind(t[0], multiples=multiples),
-    save_inputs=(),
-)
-
-
-def tile(input: Any, multiples: Any, name: Any = None) -> Tensor:
-    """Repeat a tensor ``multiples[i]`` times along each axis ``i`` (``tf.tile``).
-
-    Args:
-        input: The tensor to tile.
-        multiples: Non-negative ints, one per axis of ``input``.
-        name: Ignored.
-
-    Returns:
-        A tensor of shape ``input.shape[i] * multiples[i]``; the gradient sums the copies.
-
-    >>> import tapegrad as tg
-    >>> tg.tile(tg.constant([[1.0, 2.0]]), [2, 2]).numpy().tolist()
-    [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
-    """
-    x = convert_to_tensor(input)
-    reps = _ints(multiples, "tile", "multiples")
-    if len(reps) != x.ndim:
-        raise ValueError(
-            f"tile: multiples must have one entry per axis of input (shape {x.shape}): "
-            f"expected length {x.ndim}, got {reps} (length {len(reps)})."
-        )
-    for i, m in enumerate(reps):
-        if m < 0:
-            raise ValueError(f"tile: multiples[{i}] must be >= 0, got {m} (multiples {reps}).")
-    if all(m == 1 for m in reps):
-        return _unchanged(x)
-    return tile_p.bind(x, multiples=tuple(reps))
-
-
-# --- pad -------------------------------------------------------------------------------
-def _full_paddings(x_ndim: int, paddings: tuple) -> tuple:
-    return ((0, 0),) * (x_ndim - len(paddings)) + tuple(paddings)
-
-
-def _pad_impl(x, paddings, mode, constant_values):
-    pads = _full_paddings(x.ndim, paddings)
-    if mode == "CONSTANT":
-        return np.pad(x, pads, mode="constant", constant_values=constant_values)
-    return np.pad(x, pads, mode=mode.lower())
-
-
-def _pad_vjp(g, ans, x, paddings, mode, constant_values):
-    if mode == "CONSTANT":
-        from .index import getitem_p
-
-        idx = tuple(slice(b, b + n) for (b, _), n in zip(paddings, x.shape))
-        return getitem_p.bind(g, idx=idx, lead_ndim=lead(g, len(paddings)))
-    return pad_grad_p.bind(g, paddings=paddings, mode=mode)
-
-
-def _pad_jvp(t, ans, x, paddings, mode, constant_values):
-    zero = np.zeros((), x.dtype)[()]
-    return pad_p.bind(t[0], paddings=paddings, mode=mode, constant_values=zero)
-
-
-pad_p: Primitive = Primitive("pad", _pad_impl, vjps=(_pad_vjp,), jvp=_pad_jvp, save_inputs=())
-
-
-def _slab(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
-    return a[(slice(None),) * axis + (slice(start, stop),)]
-
-
-def _pad_grad_impl(g, paddings, mode):
-    """Fold a mirror-padded cotangent back onto the unpadded positions (MirrorPadGrad)."""
-    k = g.ndim - len(paddings)
-    out = g
-    for i, (before, after) in enumerate(paddings):
-        if not before and not after:
-            continue
-        ax = k + i
-        n = out.shape[ax] - before - after
-        core = np.array(_slab(out, ax, before, before + n))
-        left = np.flip(_slab(out, ax, 0, before), ax)
-        right = np.flip(_slab(out, ax, before + n, before + n + after), ax)
-        shift = 1 if mode == "REFLECT" else 0
-        if before:
-            _slab(core, ax, shift, shift + before)[...] += left
-        if after:
-            _slab(core, ax, n - shift - after, n - shift)[...] += right
-        out = core
-    return out
-
-
-pad_grad_p: Primitive = Primitive(
-    "pad_grad",
-    _pad_grad_impl,
-    vjps=(lambda gg, ans, g, paddings, mode: pad_p.bind(
-        gg, paddings=paddings, mode=mode, constant_values=np.zeros((), g.dtype)[()]),),
-    jvp=lambda t, ans, g, paddings, mode: pad_grad_p.bind(t[0], paddings=paddings, mode=mode),
-    save_inputs=(),
-)
-
-
-def pad(
-    tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any = 0, name: Any = None
-) -> Tensor:
-    """Pad a tensor (``tf.pad``): ``paddings[i] = [before, after]`` entries on axis ``i``.
-
-    ``"CONSTANT"`` fills with ``constant_values``; ``"REFLECT"`` mirrors without
-    the edge (paddings < axis size); ``"SYMMETRIC"`` mirrors with it
-    (paddings <= axis size). Mode names are case-insensitive. The gradient is the
-    cotangent's interior, plus the mirrored parts folded back; ``constant_values``
-    gets no gradient (as TensorFlow).
-
-    Args:
-        tensor: The tensor to pad.
-        paddings: Non-negative ints of shape ``[rank, 2]``.
-        mode: "CONSTANT", "REFLECT" or "SYMMETRIC".
-        constant_values: The fill value for "CONSTANT" (a scalar of the tensor's dtype).
-        name: Ignored.
-
-    Returns:
-        The padded tensor.
-
-    >>> import tapegrad as tg
-    >>> tg.pad(tg.constant([1.0, 2.0, 3.0]), [[2, 1]], "REFLECT").numpy().tolist()
-    [3.0, 2.0, 1.0, 2.0, 3.0, 2.0]
-    """
-    x = convert_to_tensor(tensor)
-    mode_name = str(mode).upper()
-    if mode_name not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
-        raise ValueError(
-            f'pad: mode must be one of "CONSTANT", "REFLECT" or "SYMMETRIC", got {mode!r}.'
-        )
-    raw = paddings._value if isinstance(paddings, Tensor) else np.asarray(paddings)
-    if raw.size and raw.dtype.kind not in "iu":
-        raise TypeError(f"pad: paddings must be integers, got {paddings!r}.")
-    if raw.size == 0 and x.ndim == 0:
-        raw = np.zeros((0, 2), np.int64)
-    if raw.shape != (x.ndim, 2):
-        raise ValueError(
-            f"pad: paddings must have shape [rank, 2] = [{x.ndim}, 2] for a tensor of shape "
-            f"{x.shape}, got shape {list(raw.shape)}."
-        )
-    pads = tuple((int(b), int(a)) for b, a in raw)
-    for i, (b, a) in enumerate(pads):
-        if b < 0 or a < 0:
-            raise ValueError(f"pad: paddings must be non-negative, got {[b, a]} for axis {i}.")
-        size = x.shape[i]
-        if mode_name == "REFLECT" and (b >= size or a >= size):  # (0, 0) too, as TensorFlow
-            hint = (f"at most {size - 1} per side" if size else
-                    "an empty axis has no entry to mirror, not even for 0: use mode='CONSTANT'")
-            raise ValueError(
-                f"pad: REFLECT paddings must be less than the dimension size: got {[b, a]} for "
-                f"axis {i} of size {size} (tensor shape {x.shape}); {hint}."
-            )
-        if mode_name == "SYMMETRIC" and (b > size or a > size):
-            raise ValueError(
-                f"pad: SYMMETRIC paddings must be no greater than the dimension size: got "
-                f"{[b, a]} for axis {i} of size {size} (tensor shape {x.shape})."
-            )
-    if isinstance(constant_values, Tensor):
-        constant_values = constant_values._value
-    fill = np.asarray(constant_values)
-    if fill.ndim != 0:
-        raise ValueError(f"pad: constant_values must be a scalar, got shape {fill.shape}.")
-    fill = convert_to_tensor(fill[()], dtype=x.dtype)._value
-    if all(p == (0, 0) for p in pads):
-        return _unchanged(x)
-    return pad_p.bind(x, paddings=pads, mode=mode_name, constant_values=fill)
-
-
-# --- reverse ----------------------------------------------------------------------------
-def _reverse_impl(x, axis):
-    return np.flip(x, axis)
-
-
-reverse_p: Primitive = Primitive(
-    "reverse",
-    _reverse_impl,
-    vjps=(lambda g, ans, x, axis: reverse_p.bind(g, axis=axis),),
-    jvp=lambda t, ans, x, axis: reverse_p.bind(t[0], axis=axis),
-    save_inputs=(),
-)
-
-
-def reverse(tensor: Any, axis: Any, name: Any = None) -> Tensor:
-    """Reverse the order of entries along the given axes (``tf.reverse``).
-
-    Args:
-        tensor: The tensor.
-        axis: A list of distinct axes (negative counts from the end).
-        name: Ignored.
-
-    Returns:
-        The reversed tensor.
-
-    >>> import tapegrad as tg
-    >>> tg.reverse(tg.constant([[1.0, 2.0], [3.0, 4.0]]), [-1]).numpy().tolist()
-    [[2.0, 1.0], [4.0, 3.0]]
-    """
-    x = convert_to_tensor(tensor)
-    axes = _ints(axis, "reverse", "axis")
-    seen = set()
-    for a in axes:
-        n = normalize_axis(a, x.ndim, "reverse")
-        if n in seen:
-            raise ValueError(f"reverse: axis {a % max(x.ndim, 1)} is named more than once in "
-                             f"{axes}.")
-        seen.add(n)
-    if not seen:
-        return _unchanged(x)
-    return reverse_p.bind(x, axis=tuple(sorted(seen)))
-
-
-# --- expand_dims / squeeze ---------------------------------------------------------------
 def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
     """Insert a size-1 axis at ``axis`` (``tf.expand_dims``).
 
@@ -938,8 +170,198 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
     return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
 
 
-# --- reduce_sum (the transpose of broadcast_to) ------------------------------------------
-# --- arguments: axes, dtypes -----------------------------------------------------------------
+# --- transpose --------------------------------------------------------------------
+def _transpose_impl(x, perm):
+    return x.transpose(perm)
+
+
+def _shifted(perm: Sequence[int], k: int) -> tuple:
+    return tuple(range(k)) + tuple(p + k for p in perm)
+
+
+def _transpose_vjp(g, ans, x, perm):
+    inverse = tuple(int(i) for i in np.argsort(perm))
+    return transpose_p.bind(g, perm=_shifted(inverse, lead(g, len(perm))))
+
+
+def _transpose_batched(t, x, perm):
+    return {"perm": _shifted(perm, lead(t, len(perm)))}
+
+
+transpose_p: Primitive = linear("transpose", _transpose_impl, vjps=(_transpose_vjp,),
+                                batched=_transpose_batched)
+
+
+def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = None) -> Tensor:
+    """Permute the axes (``tf.transpose``); reverses them when ``perm`` is None.
+
+    Args:
+        a: The tensor.
+        perm: A permutation of ``range(rank)`` (negative entries count from the end).
+        conjugate: Also conjugate complex values.
+        name: Ignored.
+
+    Returns:
+        The transposed tensor: axis ``i`` of the result is axis ``perm[i]`` of ``a``.
+
+    >>> import tapegrad as tg
+    >>> tg.transpose(tg.zeros((2, 3))).shape
+    (3, 2)
+    """
+    x = convert_to_tensor(a)
+    if perm is None:
+        perm = tuple(range(x.ndim - 1, -1, -1))
+    else:
+        perm = tuple(_ints(perm, "transpose", "perm"))
+        n = x.ndim
+        if len(perm) != n or any(not -n <= p < n for p in perm) or sorted(
+            p % n for p in perm
+        ) != list(range(n)):
+            raise ValueError(
+                f"transpose: perm {list(perm)} is not a permutation of the {n} axes of a "
+                f"tensor of shape {x.shape}; expected a reordering of {list(range(n))}."
+            )
+        perm = tuple(p % n for p in perm)
+    out = _unchanged(x) if perm == tuple(range(x.ndim)) else transpose_p.bind(x, perm=perm)
+    if conjugate and out.dtype.kind == "c":
+        out = conj_p.bind(out)
+    return out
+
+
+def _swap_last(x):
+    return x.swapaxes(-1, -2)
+
+
+matrix_transpose_p: Primitive = linear(
+    "matrix_transpose", _swap_last, vjps=(lambda g, ans, x: matrix_transpose_p.bind(g),)
+)
+
+
+def matrix_transpose(a: Any, name: Any = None, conjugate: bool = False) -> Tensor:
+    """Swap the last two axes (of a batch of matrices).
+
+    Args:
+        a: A tensor of rank >= 2.
+        name: Ignored.
+        conjugate: Also conjugate complex values.
+
+    Returns:
+        The tensor with its last two axes swapped.
+
+    >>> import tapegrad as tg
+    >>> tg.linalg.matrix_transpose(tg.zeros((4, 2, 3))).shape
+    (4, 3, 2)
+    """
+    x = convert_to_tensor(a)
+    if x.ndim < 2:
+        raise ValueError(
+            f"matrix_transpose: expected a tensor of rank >= 2, got shape {x.shape}."
+        )
+    out = matrix_transpose_p.bind(x)
+    if conjugate and out.dtype.kind == "c":
+        out = conj_p.bind(out)
+    return out
+
+
+# --- broadcasting and its transpose ------------------------------------------------------
+def _align(t: Tensor, k: int, inner: tuple, rank: int) -> Tensor:
+    """Insert size-1 axes after the ``k`` batch axes so ``inner`` has ``rank`` dims."""
+    missing = rank - len(inner)
+    if missing <= 0:
+        return t
+    return reshape_p.bind(t, shape=t.shape[:k] + (1,) * missing + tuple(inner))
+
+
+def _broadcast_to_impl(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+def _broadcast_to_vjp(g, ans, x, shape):
+    k = lead(g, len(shape))
+    return sum_to_shape_p.bind(g, shape=g.shape[:k] + tuple(x.shape), batch_ndim=k)
+
+
+def _broadcast_to_jvp(t, ans, x, shape):
+    k = lead(t, x.ndim)
+    t = _align(t, k, tuple(x.shape), len(shape))
+    return broadcast_to_p.bind(t, shape=t.shape[:k] + tuple(shape))
+
+
+broadcast_to_p: Primitive = Primitive(
+    "broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,), jvps=(_broadcast_to_jvp,),
+    reads=((),),
+)
+
+
+def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
+    """Broadcast to ``shape`` with NumPy's rules (``tf.broadcast_to``).
+
+    Args:
+        input: The tensor to broadcast.
+        shape: The target shape (a list of ints or an integer tensor).
+        name: Ignored.
+
+    Returns:
+        A tensor of ``shape``; its gradient sums over the broadcast axes.
+
+    >>> import tapegrad as tg
+    >>> tg.broadcast_to(tg.constant([1.0, 2.0]), [3, 2]).shape
+    (3, 2)
+    """
+    x = convert_to_tensor(input)
+    shape = tuple(_ints(shape, "broadcast_to", "shape"))
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"broadcast_to: cannot broadcast input of shape {x.shape} to shape {shape}: "
+            "each input dimension must be 1 or equal the target's (aligned on the right)."
+        ) from None
+    if shape == x.shape:
+        return _unchanged(x)
+    return broadcast_to_p.bind(x, shape=shape)
+
+
+def _sum_to_shape_impl(x, shape, batch_ndim):
+    extra = x.ndim - len(shape)
+    inner = shape[batch_ndim:]
+    base = batch_ndim + extra
+    axes = tuple(range(batch_ndim, base)) + tuple(
+        base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
+    )
+    out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape)
+
+
+def _sum_to_shape_vjp(g, ans, x, shape, batch_ndim):
+    k = lead(g, len(shape))
+    extra = x.ndim - len(shape)
+    aligned = g.shape[:k] + tuple(shape[:batch_ndim]) + (1,) * extra + tuple(shape[batch_ndim:])
+    g = reshape_p.bind(g, shape=aligned) if aligned != g.shape else g
+    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
+
+
+def _sum_to_shape_batched(t, x, shape, batch_ndim):
+    k = lead(t, x.ndim)
+    return {"shape": t.shape[:k] + tuple(shape), "batch_ndim": batch_ndim + k}
+
+
+sum_to_shape_p: Primitive = linear("sum_to_shape", _sum_to_shape_impl,
+                                   vjps=(_sum_to_shape_vjp,), batched=_sum_to_shape_batched)
+
+
+def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
+    """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
+    if x.shape == tuple(shape):
+        return x
+    if x.size == math.prod(shape) and x.ndim <= len(shape):
+        return reshape_p.bind(x, shape=tuple(shape))
+    return sum_to_shape_p.bind(x, shape=tuple(shape), batch_ndim=batch_ndim)
+
+
+# --- reduce_sum (the transpose of broadcast_to): arguments, then the op -------------------
 def _is_int(a: Any) -> bool:
     return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
@@ -1003,7 +425,6 @@ def _accumulator(dtype: np.dtype) -> np.dtype:
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
-# --- shapes used by the rules ------------------------------------------------------------------
 def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
     kept = list(x_shape)
     for a in axis:
@@ -1028,7 +449,6 @@ def _prefix(k: int) -> tuple:
     return (slice(None),) * k
 
 
-# --- reduce_sum, reduce_mean -------------------------------------------------------------------
 def _sum_impl(x, axis, keepdims):
     out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
     return out.astype(x.dtype, copy=False)
@@ -1040,12 +460,7 @@ def _sum_vjp(g, ans, x, axis, keepdims):
     return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
 
 
-def _sum_jvp(t, ans, x, axis, keepdims):
-    return reduce_sum_p.bind(t[0], axis=axis, keepdims=keepdims)
-
-
-reduce_sum_p: Primitive = Primitive("reduce_sum", _sum_impl, vjps=(_sum_vjp,), jvp=_sum_jvp,
-                         save_inputs=(), dtypes="fciu")
+reduce_sum_p: Primitive = linear("reduce_sum", _sum_impl, vjps=(_sum_vjp,), dtypes="fciu")
 
 
 def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -1068,3 +483,285 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     x = _input(input_tensor, "fciu", "reduce_sum")
     axes = _reduction_axes(axis, x, "reduce_sum")
     return reduce_sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+# --- stack / unstack ------------------------------------------------------------------------
+def _same_dtype_list(values: Sequence[Any], op: str) -> list:
+    if isinstance(values, Tensor):
+        return list(values)  # unpack along axis 0
+    if not isinstance(values, (list, tuple)) or not values:
+        raise ValueError(f"{op}: values must be a non-empty list of tensors, got {values!r}.")
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    dtype = tensors[0].dtype if tensors else None
+    out = [v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=dtype) for v in values]
+    dtypes = {x.dtype for x in out}
+    if len(dtypes) > 1:
+        described = ", ".join(f"values[{i}]: {x.dtype.name}" for i, x in enumerate(out))
+        raise TypeError(
+            f"{op}: all values must have the same dtype, got {described}. Convert them with "
+            "tapegrad.cast first."
+        )
+    return out
+
+
+def _stack_impl(*xs, axis):
+    return np.stack(xs, axis=axis)
+
+
+stack_p: Primitive = linear("stack", _stack_impl, vjp=lambda g, ans, *xs, axis: unstack_p.bind(
+    g, axis=axis))
+
+
+def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
+    """Stack tensors of one shape along a new axis (``tf.stack``).
+
+    Args:
+        values: A non-empty list of tensors of the same shape and dtype.
+        axis: Where the new axis goes, in ``[-(rank + 1), rank]``.
+        name: Ignored.
+
+    Returns:
+        A tensor of rank ``rank + 1``.
+
+    >>> import tapegrad as tg
+    >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
+    (2, 2)
+    """
+    xs = _same_dtype_list(values, "stack")
+    for i, x in enumerate(xs):
+        if x.shape != xs[0].shape:
+            raise ValueError(
+                f"stack: all values must have the same shape, but values[0].shape = "
+                f"{xs[0].shape} != values[{i}].shape = {x.shape}."
+            )
+    axis = normalize_axis(axis, xs[0].ndim + 1, "stack")
+    return stack_p.bind(*xs, axis=axis)
+
+
+def _unstack_impl(x, axis):
+    rest = (slice(None),) * (-axis - 1)
+    return tuple(x[(Ellipsis, i) + rest] for i in range(x.shape[axis]))
+
+
+def _unstack_vjp(g, ans, x, axis):
+    return stack_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
+
+
+unstack_p: Primitive = linear("unstack", _unstack_impl, vjps=(_unstack_vjp,),
+                              multiple_results=True)
+
+
+def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> list:
+    """Split a tensor into a list of tensors along ``axis``, removing it (``tf.unstack``).
+
+    Args:
+        value: A tensor of rank >= 1.
+        num: If given, must equal ``value.shape[axis]``.
+        axis: The axis to unpack along.
+        name: Ignored.
+
+    Returns:
+        A list of ``value.shape[axis]`` tensors of rank ``rank - 1``.
+
+    >>> import tapegrad as tg
+    >>> [t.numpy().tolist() for t in tg.unstack(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=1)]
+    [[1.0, 3.0], [2.0, 4.0]]
+    """
+    x = convert_to_tensor(value)
+    if x.ndim == 0:
+        raise ValueError("unstack: value must have rank >= 1, got a scalar.")
+    a = normalize_axis(axis, x.ndim, "unstack")
+    if num is not None and int(num) != x.shape[a]:
+        raise ValueError(
+            f"unstack: num={num} but value of shape {x.shape} has {x.shape[a]} entries along "
+            f"axis {a % x.ndim}."
+        )
+    if x.shape[a] == 0:
+        return []
+    return list(unstack_p.bind(x, axis=a))
+
+
+# --- rows: what the transpose of a sparse concat takes --------------------------------------
+def _take_rows_impl(x, rows, lead_ndim=0):
+    return x[(slice(None),) * lead_ndim + (rows,)]
+
+
+def _take_rows_vjp(g, ans, x, rows, lead_ndim=0):
+    return scatter_rows_p.bind(g, indices=rows, shape=tuple(x.shape[lead_ndim:]))
+
+
+def _take_rows_batched(t, x, rows, lead_ndim=0):
+    return {"rows": rows, "lead_ndim": lead_ndim + lead(t, x.ndim)}
+
+
+take_rows_p: Primitive = linear("take_rows", _take_rows_impl, vjps=(_take_rows_vjp,),
+                                batched=_take_rows_batched)
+"""Rows ``rows`` of ``x`` along its first axis after ``lead_ndim`` leading ones."""
+
+
+def _scatter_rows_impl(values, indices, shape):
+    k = values.ndim - (indices.ndim + len(shape) - 1)
+    out = np.zeros(values.shape[:k] + tuple(shape), dtype=values.dtype)
+    np.add.at(out, (slice(None),) * k + (indices,), values)
+    return out
+
+
+def _scatter_rows_vjp(g, ans, values, indices, shape):
+    return take_rows_p.bind(g, rows=indices, lead_ndim=lead(g, len(shape)))
+
+
+scatter_rows_p: Primitive = linear("scatter_rows", _scatter_rows_impl, vjps=(_scatter_rows_vjp,))
+
+
+def scatter_rows(values: Tensor, indices: np.ndarray, shape: tuple) -> Tensor:
+    """Dense tensor of ``shape`` with ``values`` added at rows ``indices`` (axis 0)."""
+    return scatter_rows_p.bind(values, indices=np.asarray(indices), shape=tuple(shape))
+
+
+# --- concat / split -------------------------------------------------------------------------
+def _concat_impl(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concat_vjp(g, ans, *xs, axis):
+    sizes = tuple(x.shape[axis] for x in xs)
+    if g.__class__ is IndexedSlices:
+        return _split_slices(g, sizes, axis)
+    return split_p.bind(g, sizes=sizes, axis=axis)
+
+
+def _split_slices(g: IndexedSlices, sizes: tuple, axis: int) -> tuple:
+    """A sparse cotangent cut per input, each piece sparse too (TensorFlow's ConcatGrad)."""
+    shape = list(g.values.shape)
+    shape[0] = g.shape[0] if g.shape is not None else sum(sizes)
+    if axis != -len(shape):  # every row is cut along the axis
+        pieces = split_p.bind(g.values, sizes=sizes, axis=axis)
+        out = []
+        for piece, size in zip(pieces, sizes):
+            shape[axis] = size
+            out.append(IndexedSlices(piece, g.indices, tuple(shape)))
+        return tuple(out)
+    indices = np.asarray(g.indices._value).reshape(-1)
+    out = []
+    start = 0
+    for size in sizes:  # each input gets the rows that fall in it, renumbered
+        rows = np.flatnonzero((indices >= start) & (indices < start + size))
+        values = take_rows_p.bind(g.values, rows=rows)
+        out.append(IndexedSlices(values, indices[rows] - start, (size,) + tuple(shape[1:])))
+        start += size
+    return tuple(out)
+
+
+concat_p: Primitive = linear("concat", _concat_impl, vjp=_concat_vjp, sparse_vjp=True)
+
+
+def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
+    """Join tensors along an existing axis (``tf.concat``).
+
+    Args:
+        values: A non-empty list of tensors of one dtype and rank, equal outside ``axis``.
+        axis: The axis to join along (negative counts from the end).
+        name: Ignored.
+
+    Returns:
+        The joined tensor.
+
+    >>> import tapegrad as tg
+    >>> tg.concat([tg.ones((1, 2)), tg.zeros((2, 2))], axis=0).shape
+    (3, 2)
+    """
+    xs = _same_dtype_list(values, "concat")
+    ndim = xs[0].ndim
+    if ndim == 0:
+        raise ValueError("concat: cannot concatenate scalars (shape ()); use stack.")
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    axis = normalize_axis(axis, ndim, "concat")
+    a = axis % ndim
+    for i, x in enumerate(xs):
+        if x.ndim != ndim or x.shape[:a] != xs[0].shape[:a] or x.shape[a + 1:] != xs[0].shape[
+            a + 1:
+        ]:
+            raise ValueError(
+                f"concat: values[{i}] has shape {x.shape} but values[0] has shape "
+                f"{xs[0].shape}; all values must have rank {ndim} and equal dimensions "
+                f"except along axis {a}."
+            )
+    if len(xs) == 1:
+        return _unchanged(xs[0])
+    return concat_p.bind(*xs, axis=axis)
+
+
+def _split_impl(x, sizes, axis):
+    rest = (slice(None),) * (-axis - 1)
+    out = []
+    start = 0
+    for size in sizes:
+        out.append(x[(Ellipsis, slice(start, start + size)) + rest])
+        start += size
+    return tuple(out)
+
+
+def _split_vjp(g, ans, x, sizes, axis):
+    return concat_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
+
+
+split_p: Primitive = linear("split", _split_impl, vjps=(_split_vjp,), multiple_results=True)
+
+
+def split(
+    value: Any, num_or_size_splits: Any, axis: int = 0, num: Any = None, name: Any = None
+) -> list:
+    """Split a tensor into pieces along ``axis`` (``tf.split``).
+
+    Args:
+        value: The tensor to split.
+        num_or_size_splits: The number of equal pieces (it must divide the axis), or
+            a list of piece sizes, one of which may be -1 (the rest).
+        axis: The axis to split along.
+        num: Accepted for compatibility (the number of pieces when sizes are a tensor).
+        name: Ignored.
+
+    Returns:
+        A list of tensors.
+
+    >>> import tapegrad as tg
+    >>> [t.shape for t in tg.split(tg.zeros((5, 2)), [2, -1])]
+    [(2, 2), (3, 2)]
+    """
+    x = convert_to_tensor(value)
+    if x.ndim == 0:
+        raise ValueError("split: value must have rank >= 1, got a scalar.")
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    a = normalize_axis(axis, x.ndim, "split")
+    length = x.shape[a]
+    spec = num_or_size_splits
+    if isinstance(spec, Tensor) and spec.ndim == 0:
+        spec = int(spec)
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        n = int(spec)
+        if n <= 0 or length % n:
+            raise ValueError(
+                f"split: num_or_size_splits={n} must evenly divide axis {a % x.ndim} of size "
+                f"{length} (value shape {x.shape})."
+            )
+        sizes = [length // n] * n
+    else:
+        sizes = _ints(spec, "split", "num_or_size_splits")
+        unknown = [i for i, s in enumerate(sizes) if s == -1]
+        if len(unknown) > 1 or any(s < -1 for s in sizes) or not sizes:
+            raise ValueError(
+                f"split: size splits {sizes} must be non-negative with at most one -1."
+            )
+        known = sum(s for s in sizes if s != -1)
+        if unknown and known <= length:
+            sizes[unknown[0]] = length - known
+        elif unknown or known != length:
+            raise ValueError(
+                f"split: size splits {spec if not unknown else sizes} must add up to the size "
+                f"{length} of axis {a % x.ndim} (value shape {x.shape})."
+            )
+    if num is not None and int(num) != len(sizes):
+        raise ValueError(f"split: num={num} but the split gives {len(sizes)} pieces.")
+    return list(split_p.bind(x, sizes=tuple(sizes), axis=a))
