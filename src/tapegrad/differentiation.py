@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._core import events, nest
+from ._core import tape as _tape
 from ._core.backprop import relevant_entries, reverse_sweep
 from ._core.batching import over_batch
 from ._core.engine_ops import ops
@@ -69,8 +70,8 @@ def flat_targets_of(target: Any, what: str) -> list:
     return flat
 
 
-class Differentiation:
-    """``gradient``, ``jacobian`` and ``batch_jacobian`` of ``tapegrad.GradientTape`` (a mixin)."""
+class Differentiation(_tape.GradientTape):
+    """The engine's tape with ``gradient``, ``jacobian`` and ``batch_jacobian`` (TF's API)."""
 
     def _flat_sources(self, sources: Any, what: str) -> tuple[list, Any]:
         flat, treedef = nest.flatten(sources)

@@ -17,7 +17,7 @@ from .differentiation import Differentiation
 __all__ = ["GradientTape"]
 
 
-class GradientTape(Differentiation, _tape.GradientTape):
+class GradientTape(Differentiation):
     __doc__ = _tape.GradientTape.__doc__
 
     def explain(self, target: Any, sources: Any) -> Any:

@@ -23,7 +23,7 @@ in ``g``) VJP, batched too; ``batchable=False`` ops loop over the batch.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ from .record import snapshot
 from .state import activate, state
 from .tape import GradientTape
 from .tensor import Tensor, convert_to_tensor
+
+_Self = TypeVar("_Self", bound="ForwardAccumulator")  # __enter__ returns the subclass in use
 
 __all__ = ["ForwardAccumulator", "jvp_from_vjp"]
 
@@ -57,7 +59,7 @@ class ForwardAccumulator:
         self._outer_tapes: list = []
 
     # --- context -------------------------------------------------------------------
-    def __enter__(self) -> ForwardAccumulator:
+    def __enter__(self: _Self) -> _Self:
         if self._recording:
             raise ValueError("ForwardAccumulator: the accumulator is already recording.")
         self._outer_tapes = list(state.tapes)

@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import warnings
 import weakref
-from typing import Any
+from typing import Any, TypeVar
 
 from . import events, nest
 from .state import activate, state
 from .tensor import Tensor
 from .variable import Variable
+
+_Self = TypeVar("_Self", bound="GradientTape")  # __enter__ returns the subclass in use
 
 __all__ = ["GradientTape"]
 
@@ -58,7 +60,7 @@ class GradientTape:
         _live_tapes.add(self)
 
     # --- context ---------------------------------------------------------------------
-    def __enter__(self) -> GradientTape:
+    def __enter__(self: _Self) -> _Self:
         if self._recording:
             raise RuntimeError(
                 "This GradientTape is already recording; a tape cannot be entered twice at once."

@@ -20,7 +20,6 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._args import int_arg as _int
 from ._args import ints_arg as _ints
 from ._rules import lead, linear, normalize_axis
 from .casting import conj_p, identity_p
