@@ -50,6 +50,7 @@ from peers import ALL, available  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
 import tapegrad as tg  # noqa: E402
+from tapegrad._core import events  # noqa: E402  (samples memory as each rule starts)
 
 ORDER = ["numpy", "tapegrad", "torch", "tensorflow", "jax", "autograd"]
 
@@ -106,7 +107,7 @@ def median_seconds(fns: dict, min_time: float, min_rounds: int) -> dict:
 
 
 def tape_memory() -> dict:
-    """Bytes a tape holds over 100 ops on 1e6 float32 elements, and after ``gradient``.
+    """Bytes a tape holds over 100 ops on 1e6 float32 elements, during and after ``gradient``.
 
     The chain alternates ``sin`` (its rule needs its input: one array) and
     ``* 0.5`` (its rule for the tracked input needs only 0.5), so the rules need
@@ -126,7 +127,19 @@ def tape_memory() -> dict:
     gc.collect()
     held = tracemalloc.get_traced_memory()[0] - base
     saved = sum(e.nbytes() for e in tape._entries)
-    grad = tape.gradient(loss, x)
+    tracemalloc.reset_peak()
+    samples: list = []  # memory held as each backward rule starts
+
+    def sample(kind, subject, running):
+        if running:
+            samples.append(tracemalloc.get_traced_memory()[0] - base)
+
+    events.subscribe(events.rule_running, sample)
+    try:
+        grad = tape.gradient(loss, x)
+    finally:
+        events.unsubscribe(events.rule_running, sample)
+    peak_in_gradient = tracemalloc.get_traced_memory()[1] - base
     del loss
     gc.collect()
     after = tracemalloc.get_traced_memory()[0] - base - grad.numpy().nbytes
@@ -138,6 +151,8 @@ def tape_memory() -> dict:
         "held while recorded": int(held),
         "held after gradient()": int(max(after, 0)),
         "peak": int(peak),
+        "peak during gradient()": int(peak_in_gradient),
+        "held halfway through gradient()": int(samples[len(samples) // 2]),
     }
 
 

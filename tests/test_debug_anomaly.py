@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
-from tapegrad._core.state import busy, hooks
+from tapegrad._core import events
+from tapegrad._core.state import engine
 
 HERE = "test_debug_anomaly.py"
 
@@ -28,7 +29,7 @@ def _quiet_and_off():
 
 
 def test_off_by_default_and_free():
-    assert hooks.check_numerics is None and busy[0] == 0
+    assert not events.op_finished and engine.active == 0
     y = tg.sqrt(tg.constant(-1.0))  # no error while off
     assert np.isnan(float(y))
 
@@ -109,17 +110,17 @@ def test_detect_anomaly_restores_previous_setting_and_nests():
     with tg.debugging.detect_anomaly():
         with tg.debugging.detect_anomaly():
             pass
-        assert hooks.check_numerics is not None  # the outer block is still on
+        assert bool(events.op_finished)  # the outer block is still on
         with tg.debugging.detect_anomaly(check_nan=False):
             tg.sqrt(tg.constant(-1.0))  # off inside
-        assert hooks.check_numerics is not None
-    assert hooks.check_numerics is None and busy[0] == 0
+        assert bool(events.op_finished)
+    assert not events.op_finished and engine.active == 0
     tg.debugging.enable_check_numerics()
     with tg.debugging.detect_anomaly():
         pass
-    assert hooks.check_numerics is not None  # enabled before the block: stays enabled
+    assert bool(events.op_finished)  # enabled before the block: stays enabled
     tg.debugging.disable_check_numerics()
-    assert hooks.check_numerics is None
+    assert not events.op_finished
 
 
 def test_detect_anomaly_as_decorator():
@@ -129,7 +130,7 @@ def test_detect_anomaly_as_decorator():
 
     with pytest.raises(FloatingPointError, match="`log`"):
         f(tg.constant(-1.0))
-    assert hooks.check_numerics is None
+    assert not events.op_finished
 
 
 def test_enable_accepts_tensorflow_arguments():

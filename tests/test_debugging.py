@@ -139,10 +139,10 @@ def test_variable_read_only_inside_stop_recording():
         loss = z * 1.5
     e = tape.explain(loss, w)
     assert e.causes == ["stop_recording"]
-    from tapegrad._core import explain as ex  # the pause observer is gone afterwards
+    from tapegrad.debugging import evidence as ex  # the pause observer is gone afterwards
 
     assert ex._paused == []
-    assert tg._core.state.hooks.check_numerics is None
+    assert not tg._core.events.op_finished
 
 
 def test_target_computed_inside_stop_recording():
@@ -428,39 +428,89 @@ def test_raise_policy_with_persistent_tape_and_unwatched_tensor():
         tape.gradient(y, x, unconnected_gradients="raise")
 
 
-def test_no_evidence_hooks_cost_outside_tapes(monkeypatch):
-    from tapegrad._core.state import busy, hooks
+def test_no_evidence_hooks_cost_outside_tapes():
+    from tapegrad._core import events
+    from tapegrad._core.state import engine
 
     calls = []
-    monkeypatch.setattr(hooks, "on_export", lambda t, how: calls.append(how))
-    x = tg.constant([1.0, 2.0])
-    x.numpy(), np.asarray(x), float(x[0])
-    assert busy[0] == 0 and calls == []  # no tape: the hook is not even called
-    with tg.GradientTape() as tape:
-        tape.watch(x)
-        x.numpy()
+
+    def note(t, how):
+        calls.append(how)
+
+    events.subscribe(events.value_exported, note)
+    try:
+        x = tg.constant([1.0, 2.0])
+        x.numpy(), np.asarray(x), float(x[0])
+        assert engine.active == 0 and calls == []  # no tape: the observer is not even called
+        with tg.GradientTape() as tape:
+            tape.watch(x)
+            x.numpy()
+    finally:
+        events.unsubscribe(events.value_exported, note)
     assert calls == [".numpy()"]
 
 
 def test_record_hook_runs_only_while_it_has_work():
-    from tapegrad._core.state import hooks
+    from tapegrad._core import events
 
     gc.collect()  # tapes of earlier tests that held evidence
-    assert hooks.on_record is None  # the default: recording pays one `is not None` test
+    assert not events.op_recorded  # the default: recording pays one `is not None` test
     with tg.debugging.detect_anomaly():
-        assert hooks.on_record is not None
-    assert hooks.on_record is None
+        assert bool(events.op_recorded)
+    assert not events.op_recorded
     x = tg.constant([1.0, 2.0])
     with tg.GradientTape() as tape:
         tape.watch(x)
         tg.constant(5.0).numpy()  # not a value of the tape: no evidence
-        assert hooks.on_record is None
+        assert not events.op_recorded
         y = x * 2.0
         y.numpy()  # a tape value leaves: follow constants from now on, for this tape
-        assert hooks.on_record is not None
+        assert bool(events.op_recorded)
     del tape, y
     gc.collect()
-    assert hooks.on_record is None
+    assert not events.op_recorded
+
+
+def test_no_debugging_observer_runs_per_op_unless_needed():
+    from tapegrad._core import events, state
+
+    def per_op_observers():
+        return list(events.op_finished) + list(events.op_recorded) + list(events.rule_running)
+
+    def run_ops(x):
+        return tg.reduce_sum(tg.exp(x) * 2.0 + tg.sin(x))
+
+    gc.collect()
+    x = tg.constant([1.0, 2.0])
+    run_ops(x)
+    assert per_op_observers() == [] and state.engine.active == 0
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = run_ops(x)
+        assert per_op_observers() == []  # a plain tape: only per-tape events
+    tape.gradient(y, x)
+    run_ops(x)
+    assert per_op_observers() == [] and state.engine.active == 0
+    with tg.GradientTape() as kept:  # evidence to follow while it records, and a pause
+        kept.watch(x)
+        z = run_ops(x)
+        z.numpy()
+        assert bool(events.op_recorded)
+        with kept.stop_recording():
+            assert bool(events.op_finished)
+            run_ops(x)
+        assert not events.op_finished
+    run_ops(x)  # the tape is alive and holds evidence, but records no more
+    assert per_op_observers() == [] and state.engine.active == 0
+    assert kept.explain(z, x).causes == []
+
+
+def test_every_cause_is_documented():
+    from tapegrad.debugging.reasons import CAUSES, REASONS
+
+    assert set(CAUSES) == {r.cause for r in REASONS.values()}
+    for cause in CAUSES:
+        assert f"``{cause}``" in tg.debugging.__doc__, cause
 
 
 def test_integer_links_exact_and_matched():

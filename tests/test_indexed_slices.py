@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
-from tapegrad.ops.index import embedding_lookup
+from tapegrad.ops.embedding import embedding_lookup
 
 TABLE = np.arange(12.0).reshape(4, 3)
 

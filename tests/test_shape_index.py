@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tapegrad as tg
-from tapegrad.ops.index import IndexOutOfRangeError, embedding_lookup
+from tapegrad.ops.embedding import embedding_lookup
+from tapegrad.ops.index import IndexOutOfRangeError
 
 X = np.arange(12.0).reshape(4, 3)
 

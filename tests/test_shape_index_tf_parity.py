@@ -22,7 +22,7 @@ TIES = np.array([[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, -1.0, 0.0, 0.0, 2.0]])
 
 
 def _emb(lib):
-    return lib.nn.embedding_lookup if lib is tf else tg.ops.index.embedding_lookup
+    return lib.nn.embedding_lookup if lib is tf else tg.ops.embedding.embedding_lookup
 
 
 CASES = [

@@ -9,7 +9,7 @@ import builtins
 from . import (
     autodiff,
     checkpoint,
-    debugging,  # installs the evidence hooks GradientTape.explain reads
+    debugging,  # subscribes the evidence observers GradientTape.explain reads
     linalg,
     math,
     nn,
@@ -17,13 +17,10 @@ from . import (
     random,
     testing,
 )
-from . import ops as _ops  # noqa: F401  (installs the Tensor operators and engine hooks)
-from ._core.forward import ForwardAccumulator
+from . import ops as _ops  # noqa: F401  (installs the Tensor operators and the engine's ops)
 from ._core.indexed_slices import IndexedSlices
-from ._core.tape import GradientTape, UnconnectedGradients
 from ._core.tensor import (
     Tensor,
-    Variable,
     complex64,
     complex128,
     convert_to_tensor,
@@ -39,22 +36,31 @@ from ._core.tensor import (
 from ._core.tensor import (
     bool_ as bool,
 )
+from ._core.variable import Variable
 from .custom import custom_gradient, recompute_grad, stop_gradient
+from .differentiation import UnconnectedGradients
+from .forward_mode import ForwardAccumulator
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module
 from .ops.binary import *  # noqa: F403
 from .ops.binary import __all__ as _binary_names
 from .ops.creation import *  # noqa: F403
 from .ops.creation import __all__ as _creation_names
+from .ops.decompositions import norm
 from .ops.index import *  # noqa: F403
 from .ops.index import __all__ as _index_names
-from .ops.linalg import einsum, matmul, norm, tensordot
+from .ops.linalg import einsum, matmul, tensordot
 from .ops.reduce import *  # noqa: F403
 from .ops.reduce import __all__ as _reduce_names
 from .ops.shape import *  # noqa: F403
 from .ops.shape import __all__ as _shape_names
+from .ops.slicing import *  # noqa: F403
+from .ops.slicing import __all__ as _slicing_names
+from .ops.sorting import *  # noqa: F403
+from .ops.sorting import __all__ as _sorting_names
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_names
+from .tape import GradientTape
 
 __version__ = "0.1.0"
 
@@ -123,4 +129,4 @@ __all__ = [
     "uint8",
 ]
 __all__ += _binary_names + _creation_names + _index_names + _reduce_names + _shape_names
-__all__ += _unary_names
+__all__ += _slicing_names + _sorting_names + _unary_names

@@ -1,6 +1,6 @@
 """``tapegrad.autodiff``: forward mode, as ``tf.autodiff``."""
 
-from ._core.forward import ForwardAccumulator
-from ._core.tape import GradientTape
+from .forward_mode import ForwardAccumulator
+from .tape import GradientTape
 
 __all__ = ["ForwardAccumulator", "GradientTape"]

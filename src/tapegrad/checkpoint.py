@@ -40,7 +40,7 @@ try:
 except ImportError:  # Windows: no flock, so no way to tell a live writer's file; none is removed
     fcntl = None  # type: ignore[assignment]
 
-from ._core.tensor import Variable
+from ._core.variable import Variable
 from .module import Module, _leaves_with_paths
 from .optimizers import Optimizer
 

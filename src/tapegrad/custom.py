@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ._core import nest
-from ._core.primitive import Primitive, record_operation
+from ._core.primitive import Primitive
+from ._core.record import record_operation
 from ._core.state import state
-from ._core.tape import GradientTape
 from ._core.tensor import Tensor, convert_to_tensor
-from .ops.creation import identity_p
+from .ops.casting import identity_p
+from .tape import GradientTape
 
 __all__ = ["custom_gradient", "stop_gradient", "recompute_grad"]
 

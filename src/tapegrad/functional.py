@@ -47,12 +47,13 @@ from typing import Any
 import numpy as np
 
 from ._core import nest
-from ._core.forward import ForwardAccumulator
 from ._core.primitive import REGISTRY
-from ._core.tape import GradientTape
-from ._core.tensor import Tensor, Variable, convert_to_tensor
-from .ops.creation import cast, identity_p
+from ._core.tensor import Tensor, convert_to_tensor
+from ._core.variable import Variable
+from .forward_mode import ForwardAccumulator
+from .ops.casting import cast, identity_p
 from .ops.shape import concat, reshape, transpose
+from .tape import GradientTape
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "vjp", "jvp", "looping_primitives"]
 
@@ -69,7 +70,8 @@ def looping_primitives() -> dict:
     ['loop', 'transposed_vjp']
     """
     loop = sorted(name for name, p in REGISTRY.items() if p.differentiable and not p.batchable)
-    transposed = sorted(name for name, p in REGISTRY.items() if p.differentiable and p.jvp is None)
+    transposed = sorted(name for name, p in REGISTRY.items() if p.differentiable and p.jvp is None
+                         and p.jvps is None)
     return {"loop": loop, "transposed_vjp": transposed}
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._core.tensor import Variable
+from ._core.variable import Variable
 
 __all__ = ["Module"]
 

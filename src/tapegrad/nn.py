@@ -1,8 +1,10 @@
 """``tapegrad.nn``: activations, losses, convolutions and pooling (as ``tf.nn``)."""
 
+from .ops.activations import *  # noqa: F403
+from .ops.activations import __all__ as _activations
 from .ops.conv import *  # noqa: F403
 from .ops.conv import __all__ as _conv
-from .ops.index import embedding_lookup as embedding_lookup
+from .ops.embedding import embedding_lookup as embedding_lookup
 from .ops.nn import *  # noqa: F403
 from .ops.nn import __all__ as _nn
 from .ops.reduce import l2_normalize as l2_normalize
@@ -14,6 +16,7 @@ from .ops.unary import tanh as tanh
 __all__ = sorted(
     set(
         _nn
+        + _activations
         + _conv
         + ["embedding_lookup", "l2_normalize", "log_sigmoid", "sigmoid", "softplus", "tanh"]
     )

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from ._core.indexed_slices import IndexedSlices
-from ._core.tape import GradientTape
-from ._core.tensor import Tensor, Variable, to_array
+from ._core.tensor import Tensor, to_array
+from ._core.variable import Variable
+from .tape import GradientTape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from ._core import nest
-from ._core.forward import ForwardAccumulator
-from ._core.tape import GradientTape
 from ._core.tensor import Tensor, convert_to_tensor
+from .forward_mode import ForwardAccumulator
+from .tape import GradientTape
 
 __all__ = ["check_gradients", "numerical_jvp"]
 

@@ -1,4 +1,4 @@
-"""Specs for the binary elementwise ops (src/tapegrad/ops/binary.py).
+"""Specs for the binary elementwise ops (src/tapegrad/ops/arithmetic.py and binary.py).
 
 Each op runs on equal shapes and on broadcasting pairs ((2, 1, 3) with (4, 1),
 a scalar with a matrix). Inputs avoid ties, bounds and zeros, where the

@@ -60,10 +60,10 @@ SPECS = [
         ("getitem_grad",), None, empty=Empty([(3, 0)], [(3, 0)], no_tf=INTERNAL,
                                              fn=lambda g: index.getitem_grad_p.bind(
             g, idx=(np.array([0, 2, 0]),), shape=(3, 0), lead_ndim=0))),
-    OpSpec("scatter_rows", lambda v: index.scatter_rows(v, np.array([1, 1, 0]), (3, 2)),
+    OpSpec("scatter_rows", lambda v: shape.scatter_rows(v, np.array([1, 1, 0]), (3, 2)),
            [randn(3, 2)], ("scatter_rows",), None,
            empty=Empty([(3, 0)], [(3, 0)], no_tf=INTERNAL,
-                       fn=lambda v: index.scatter_rows(v, np.array([1, 1, 0]), (3, 0)))),
+                       fn=lambda v: shape.scatter_rows(v, np.array([1, 1, 0]), (3, 0)))),
     OpSpec("where", lambda x, y: tg.where(np.array([True, False, True]), x, y),
            [randn(3), randn(2, 3, seed=1)], ("where",),
            lambda x, y: np.where([True, False, True], x, y),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import tapegrad as tg
-from tapegrad.ops import index
+from tapegrad.ops import embedding, index
 
 from . import INTERNAL, Empty, OpSpec, randn
 
@@ -183,15 +183,16 @@ SPECS = [
            empty=Empty([(), ()], [(0, 3, 2)], fn=lambda on, off: tg.one_hot(
                np.zeros((0, 2), np.int32), 3, on_value=on, off_value=off, axis=1))),
     # embedding_lookup
-    OpSpec("embedding_lookup", lambda t: index.embedding_lookup(t, IDS), [TABLE],
+    OpSpec("embedding_lookup", lambda t: embedding.embedding_lookup(t, IDS), [TABLE],
            ("gather", "scatter_rows"), lambda t: t[IDS],
-           empty=Empty([TABLE], [(0, 2, 3)], fn=lambda t: index.embedding_lookup(t, NO_IDS),
+           empty=Empty([TABLE], [(0, 2, 3)], fn=lambda t: embedding.embedding_lookup(t, NO_IDS),
                        tf=lambda tf, t: tf.nn.embedding_lookup(t, NO_IDS))),
-    OpSpec("embedding_lookup/max_norm", lambda t: index.embedding_lookup(t, IDS, max_norm=1.2),
+    OpSpec("embedding_lookup/max_norm", lambda t: embedding.embedding_lookup(t, IDS, max_norm=1.2),
            [TABLE], ("gather", "scatter_rows", "where"), lambda t: _clip_rows(t[IDS], 1.2),
            empty=Empty([(4, 0)], [(2, 2, 0)],
                        tf=lambda tf, t: tf.nn.embedding_lookup(t, IDS, max_norm=1.2))),
-    OpSpec("embedding_lookup/sharded", lambda a, b: index.embedding_lookup([a, b], [4, 0, 3, 4]),
+    OpSpec("embedding_lookup/sharded",
+           lambda a, b: embedding.embedding_lookup([a, b], [4, 0, 3, 4]),
            [randn(3, 2), randn(2, 2, seed=1)], ("gather", "concat", "getitem"),
            lambda a, b: np.concatenate([a, b])[[4, 0, 3, 4]],
            empty=Empty([(3, 0), (2, 0)], [(4, 0)],

@@ -1,4 +1,6 @@
-"""Specs for reductions, scans, top_k and segment sums (src/tapegrad/ops/reduce.py).
+"""Specs for reductions, scans, top_k and segment sums.
+
+The ops live in src/tapegrad/ops/reduce.py, cumulative.py and segments.py.
 
 Inputs are away from ties and zeros (where derivatives are conventions, not
 limits); tests/test_reduce.py checks TensorFlow's conventions there explicitly.

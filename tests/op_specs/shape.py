@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 import tapegrad as tg
-from tapegrad.ops import shape
+from tapegrad.ops import shape, slicing
 
-from . import Empty, OpSpec, randn
+from . import INTERNAL, Empty, OpSpec, randn
 
 MIRROR_GRAD = "TensorFlow's MirrorPadGrad refuses an axis of size 0"
+STRIDES = (slice(1, None), slice(None, None, -2))
 
 
 def _np_split(x, sizes, axis):
@@ -112,11 +113,11 @@ SPECS = [
     OpSpec("pad/symmetric", lambda x: tg.pad(x, [[3, 1], [0, 2]], "symmetric"), [randn(3, 2)],
            ("pad", "pad_grad"), lambda x: np.pad(x, [[3, 1], [0, 2]], "symmetric"),
            empty=Empty([(0, 2)], [(0, 5)], fn=lambda x: tg.pad(x, [[0, 0], [1, 2]], "symmetric"))),
-    OpSpec("pad_grad/reflect", lambda g: shape.pad_grad_p.bind(
+    OpSpec("pad_grad/reflect", lambda g: slicing.pad_grad_p.bind(
         g, paddings=((1, 2), (2, 1)), mode="REFLECT"), [randn(6, 7)], ("pad_grad", "pad"),
         lambda g: _mirror_fold(g, ((1, 2), (2, 1)), "REFLECT"),
            empty=Empty([(0, 6, 7)], [(0, 3, 4)], no_tf=MIRROR_GRAD)),
-    OpSpec("pad_grad/symmetric", lambda g: shape.pad_grad_p.bind(
+    OpSpec("pad_grad/symmetric", lambda g: slicing.pad_grad_p.bind(
         g, paddings=((2, 2),), mode="SYMMETRIC"), [randn(3, 6)], ("pad_grad", "pad"),
         lambda g: _mirror_fold(g, ((0, 0), (2, 2)), "SYMMETRIC"),
            empty=Empty([(0, 6)], [(0, 2)], no_tf=MIRROR_GRAD)),
@@ -125,4 +126,15 @@ SPECS = [
            lambda x: x[::-1], empty=Empty([(0, 2)], [(0, 2)])),
     OpSpec("reverse/two_axes", lambda x: tg.reverse(x, [-1, 0]), [randn(2, 3, 4)],
            ("reverse",), lambda x: x[::-1, :, ::-1], empty=Empty([(2, 0, 4)], [(2, 0, 4)])),
+    # internal: basic strided slices (pad's transpose), rows (a sparse concat's transpose)
+    OpSpec("strided_slice", lambda x: slicing.strided_slice_p.bind(x, idx=STRIDES), [randn(3, 5)],
+           ("strided_slice", "strided_slice_grad"), lambda x: x[1:, ::-2],
+           empty=Empty([(3, 0)], [(2, 0)], no_tf=INTERNAL)),
+    OpSpec("strided_slice_grad", lambda g: slicing.strided_slice_grad_p.bind(
+        g, idx=STRIDES, shape=(3, 5)), [randn(2, 3)], ("strided_slice_grad", "strided_slice"),
+        None, empty=Empty([(2, 0)], [(3, 0)], no_tf=INTERNAL, fn=lambda g: (
+            slicing.strided_slice_grad_p.bind(g, idx=STRIDES, shape=(3, 0))))),
+    OpSpec("take_rows", lambda x: shape.take_rows_p.bind(x, rows=np.array([2, 0, 2])),
+           [randn(3, 2)], ("take_rows", "scatter_rows"), lambda x: x[[2, 0, 2]],
+           empty=Empty([(3, 0)], [(3, 0)], no_tf=INTERNAL)),
 ]

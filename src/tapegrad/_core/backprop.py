@@ -8,6 +8,11 @@ differentiate it again.
 
 Batched sweeps (Jacobians) carry ``batch_ndim`` extra leading dimensions on
 every cotangent. Broadcasting is undone here, and only here, for every rule.
+
+A non-persistent tape sweeps once, so it asks the sweep to ``release`` each
+entry's saved values as soon as its rule has run (when no other tape shares
+the entry: TensorFlow's usage counts); the peak memory of ``gradient()`` then
+falls as the sweep goes.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from . import events
+from .batching import over_batch, unstack_batch
+from .engine_ops import ops
 from .indexed_slices import IndexedSlices, add_cotangents, densify
-from .state import hooks
 from .tensor import Tensor
 
 __all__ = ["reverse_sweep", "relevant_entries", "unbroadcast"]
@@ -54,7 +61,7 @@ def unbroadcast(c: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     cshape = c._value.shape
     if cshape[batch_ndim:] == shape:
         return c
-    return hooks.sum_to_shape(c, cshape[:batch_ndim] + tuple(shape), batch_ndim)
+    return ops.sum_to_shape(c, cshape[:batch_ndim] + tuple(shape), batch_ndim)
 
 
 def reverse_sweep(
@@ -62,58 +69,68 @@ def reverse_sweep(
     seeds: dict,
     source_ids: set,
     batch_ndim: int = 0,
+    release: bool = False,
 ) -> dict:
     """Cotangents of ``source_ids`` given cotangents ``seeds`` (id -> Tensor) of the targets."""
     relevant, reach = relevant_entries(entries, source_ids)
     grads: dict = dict(seeds)
+    observed = bool(events.rule_running)  # anomaly mode wants to know which rule runs
     for entry in reversed(relevant):
-        prim = entry.prim
-        out_ids = entry.output_ids
-        if prim.multiple_results:  # a tuple of cotangents, even for a single output
-            g = _output_cotangents(grads, out_ids, entry.output_meta, source_ids, batch_ndim)
-            if g is None:
-                continue
-        else:
-            oid = out_ids[0]
-            g = grads.get(oid)
-            if g is None:
-                continue
-            if oid not in source_ids:
-                del grads[oid]  # used once: free it as soon as possible
-            if g.__class__ is not Tensor and not prim.sparse_vjp:
-                g = densify(g)
-        input_ids = entry.input_ids
-        inputs = entry.inputs
-        vjps = prim.vjps
-        if batch_ndim and not prim.batchable:
-            wanted = [i is not None and i in reach for i in input_ids]
-            cotangents = _looped_vjp(entry, g, wanted, batch_ndim)
-        elif vjps is None:
-            wanted = [i is not None and i in reach for i in input_ids]
-            cotangents = _call_vjp(entry, g, wanted) if True in wanted else []
-        else:
-            cotangents = None
-        ans = entry.ans
-        params = entry.params
-        for k, input_id in enumerate(input_ids):
-            if input_id is None or input_id not in reach:
-                continue
-            if cotangents is None:  # one rule per input: ask only for the inputs needed
-                rule = vjps[k]
-                if rule is None:
+        if observed:
+            events.rule_running.emit("vjp", entry, True)
+        try:  # (free in Python 3.11+ unless it raises)
+            prim = entry.prim
+            out_ids = entry.output_ids
+            if prim.multiple_results:  # a tuple of cotangents, even for a single output
+                g = _output_cotangents(grads, out_ids, entry.output_meta, source_ids, batch_ndim)
+                if g is None:
                     continue
-                c = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
             else:
-                c = cotangents[k]
-            if c is None:
-                continue
-            if c.__class__ is Tensor:
-                cshape = c._value.shape
-                shape = inputs[k].shape
-                if (cshape[batch_ndim:] if batch_ndim else cshape) != shape:
-                    c = unbroadcast(c, shape, batch_ndim)
-            previous = grads.get(input_id)
-            grads[input_id] = c if previous is None else add_cotangents(previous, c)
+                oid = out_ids[0]
+                g = grads.get(oid)
+                if g is None:
+                    continue
+                if oid not in source_ids:
+                    del grads[oid]  # used once: free it as soon as possible
+                if g.__class__ is not Tensor and not prim.sparse_vjp:
+                    g = densify(g)
+            input_ids = entry.input_ids
+            inputs = entry.inputs
+            vjps = prim.vjps
+            if batch_ndim and not prim.batchable:
+                wanted = [i is not None and i in reach for i in input_ids]
+                cotangents = _looped_vjp(entry, g, wanted, batch_ndim)
+            elif vjps is None:
+                wanted = [i is not None and i in reach for i in input_ids]
+                cotangents = _call_vjp(entry, g, wanted) if True in wanted else []
+            else:
+                cotangents = None
+            ans = entry.ans
+            params = entry.params
+            for k, input_id in enumerate(input_ids):
+                if input_id is None or input_id not in reach:
+                    continue
+                if cotangents is None:  # one rule per input: ask only for the inputs needed
+                    rule = vjps[k]
+                    if rule is None:
+                        continue
+                    c = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+                else:
+                    c = cotangents[k]
+                if c is None:
+                    continue
+                if c.__class__ is Tensor:
+                    cshape = c._value.shape
+                    shape = inputs[k].shape
+                    if (cshape[batch_ndim:] if batch_ndim else cshape) != shape:
+                        c = unbroadcast(c, shape, batch_ndim)
+                previous = grads.get(input_id)
+                grads[input_id] = c if previous is None else add_cotangents(previous, c)
+        finally:
+            if observed:
+                events.rule_running.emit("vjp", entry, False)
+            if release:
+                entry.release()
     return {i: grads[i] for i in source_ids if i in grads}
 
 
@@ -131,7 +148,7 @@ def _output_cotangents(grads, out_ids, meta, source_ids, batch_ndim) -> tuple | 
         if o in grads and o not in source_ids:
             del grads[o]
     return tuple(
-        hooks.zeros(batch + tuple(shape), dtype) if p is None else densify(p)
+        ops.zeros(batch + tuple(shape), dtype) if p is None else densify(p)
         for p, (shape, dtype) in zip(present, meta)
     )
 
@@ -159,25 +176,17 @@ def _call_vjp(entry, g: Any, wanted: list) -> list:
 
 
 def _looped_vjp(entry, g: Any, wanted: list, batch_ndim: int) -> list:
-    """Apply a rule that cannot batch to each slice of the batch, then stack."""
-    first = g[0] if isinstance(g, tuple) else g
-    batch_shape = first._value.shape[:batch_ndim]
-    flat = [hooks.reshape(x, (-1,) + x._value.shape[batch_ndim:]) for x in
-            (g if isinstance(g, tuple) else (g,))]
-    n = flat[0]._value.shape[0]
-    per_slice = []
-    for k in range(n):
-        gk = tuple(x[k] for x in flat) if isinstance(g, tuple) else flat[0][k]
-        per_slice.append(_call_vjp(entry, gk, wanted))
-    out: list = []
-    for i, want in enumerate(wanted):
-        cs = [s[i] for s in per_slice]
-        if not want or any(c is None for c in cs):
-            out.append(None)
-            continue
-        cs = [densify(c) for c in cs]
-        shape = tuple(entry.inputs[i].shape)
-        cs = [unbroadcast(c, shape) for c in cs]
-        stacked = hooks.stack(cs)
-        out.append(hooks.reshape(stacked, batch_shape + shape))
-    return out
+    """A rule that cannot batch: run it on each element of the batch, then stack."""
+    gs = g if isinstance(g, tuple) else (g,)
+    batch_shape = gs[0].shape[:batch_ndim]
+    elements = [unstack_batch(x, batch_ndim) for x in gs]
+    shapes = [tuple(x.shape) for x in entry.inputs]
+
+    def one(k: int) -> list:
+        gk = tuple(e[k] for e in elements) if isinstance(g, tuple) else elements[0][k]
+        cotangents = _call_vjp(entry, gk, wanted)
+        return [None if c is None else unbroadcast(densify(c), shape)
+                for c, shape in zip(cotangents, shapes)]
+
+    count = len(elements[0])
+    return over_batch(one, len(wanted), count, batch_shape)

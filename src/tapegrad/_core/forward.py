@@ -23,125 +23,48 @@ in ``g``) VJP, batched too; ``batchable=False`` ops loop over the batch.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from . import nest
-from .state import hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor
+from . import events
+from .backprop import reverse_sweep
+from .batching import over_batch, unstack_batch
+from .engine_ops import ops
+from .indexed_slices import densify
+from .record import snapshot
+from .state import activate, state
+from .tape import GradientTape
+from .tensor import Tensor, convert_to_tensor
+
+_Self = TypeVar("_Self", bound="ForwardAccumulator")  # __enter__ returns the subclass in use
 
 __all__ = ["ForwardAccumulator", "jvp_from_vjp"]
 
 
-class TangentDtypeError(TypeError, ValueError):
-    """A tangent whose dtype differs from its primal's (ValueError as TensorFlow, and TypeError)."""
-
-
 class ForwardAccumulator:
-    """Compute Jacobian-vector products with forward mode (TensorFlow's API).
+    """The engine side of forward mode: tangents by id, pushed through every op.
 
-    Args:
-        primals: A tensor or variable, or a nest of them, to watch.
-        tangents: The same nest of tangent vectors, each with its primal's shape
-            (and dtype; Python numbers and NumPy arrays are converted).
-        batch_ndim: tapegrad's extension: tangents carry this many extra leading
-            batch dimensions, and every JVP is computed for the whole batch in
-            one sweep (forward-mode Jacobians use it).
-
-    Raises:
-        ValueError: the nests differ, a primal is listed twice, or a tangent's
-            shape differs from its primal's. A tangent of another dtype raises an
-            error that is both a ValueError (as TensorFlow) and a TypeError.
-
-    >>> import tapegrad as tg
-    >>> x = tg.constant(3.0)
-    >>> with tg.autodiff.ForwardAccumulator(x, tg.constant(1.0)) as acc:
-    ...     y = x * x
-    >>> acc.jvp(y).numpy()
-    np.float32(6.0)
+    ``tapegrad.autodiff.ForwardAccumulator`` (the public class) checks the
+    primals and tangents and reads the results; this class holds the tangents
+    of the tensors it has seen and computes new ones as ops run.
     """
 
-    def __init__(self, primals: Any, tangents: Any, *, batch_ndim: int = 0):
-        flat_p, def_p = nest.flatten(primals)
-        flat_t, def_t = nest.flatten(tangents)
-        if len(flat_p) != len(flat_t) or def_p != def_t:
-            raise ValueError(
-                f"ForwardAccumulator: primals and tangents must have the same nested structure; "
-                f"got {len(flat_p)} primal(s) and {len(flat_t)} tangent(s) in structures "
-                f"{_structure(def_p)} and {_structure(def_t)}. Give one tangent per primal (a "
-                "Python list of numbers is a nest: pass it as tapegrad.constant([...]))."
-            )
-        if batch_ndim < 0:
-            raise ValueError(f"ForwardAccumulator: batch_ndim must be >= 0, got {batch_ndim}.")
-        self._tangents: dict = {}
-        self._batch_ndim = int(batch_ndim)
-        self._batch_shape: tuple | None = None if batch_ndim else ()
-        self._primals = flat_p
+    def __init__(self, tangents: dict, batch_ndim: int = 0, batch_shape: tuple | None = ()):
+        self._tangents = tangents  # tensor id -> tangent
+        self._batch_ndim = batch_ndim
+        self._batch_shape = batch_shape
         self._recording = False
         self._paused = False  # True while this (or an outer) accumulator runs a rule
         self._outer_tapes: list = []
-        seen: set = set()
-        for i, (p, t) in enumerate(zip(flat_p, flat_t)):
-            if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"ForwardAccumulator: primal {i} must be a Tensor or Variable, got "
-                    f"{type(p).__name__}. Convert it with tapegrad.constant first, and compute "
-                    "with that tensor."
-                )
-            if p._id in seen:
-                raise ValueError(
-                    f"ForwardAccumulator: primal {i} (shape {p.shape}, dtype {p.dtype.name}) was "
-                    "specified as a primal multiple times. If that was intended, sum the "
-                    "corresponding tangents and list the primal once."
-                )
-            seen.add(p._id)
-            self._tangents[p._id] = self._checked_tangent(i, p, t)
-
-    def _checked_tangent(self, i: int, p: Tensor, t: Any) -> Tensor:
-        if isinstance(t, Tensor):
-            tangent = convert_to_tensor(t)
-            if tangent.dtype != p.dtype:
-                raise TangentDtypeError(
-                    f"ForwardAccumulator: tangent {i} has dtype {tangent.dtype.name} but its "
-                    f"primal has dtype {p.dtype.name}; they must match. Convert the tangent with "
-                    f"tapegrad.cast(tangent, {p.dtype.name!r})."
-                )
-        else:
-            try:
-                tangent = convert_to_tensor(t, dtype=p.dtype)
-            except TypeError as err:
-                raise TangentDtypeError(f"ForwardAccumulator: tangent {i}: {err}") from None
-        k = self._batch_ndim
-        if tangent.ndim < k or tangent.shape[k:] != p.shape:
-            batch = f" after {k} leading batch dimension(s)" if k else ""
-            raise ValueError(
-                f"ForwardAccumulator: tangent {i} has shape {tangent.shape} but its primal has "
-                f"shape {p.shape}; the shapes must match{batch}."
-            )
-        if k:
-            if self._batch_shape is None:
-                self._batch_shape = tangent.shape[:k]
-            elif tangent.shape[:k] != self._batch_shape:
-                raise ValueError(
-                    f"ForwardAccumulator: tangent {i} has batch shape {tangent.shape[:k]} but "
-                    f"an earlier tangent has batch shape {self._batch_shape}; they must match."
-                )
-        if p.dtype.kind not in "fc":
-            warnings.warn(
-                f"ForwardAccumulator: primal {i} has dtype {p.dtype.name}; only floating and "
-                "complex tensors carry tangents through ops, so outputs computed from it get none.",
-                stacklevel=3,
-            )
-        return tangent
 
     # --- context -------------------------------------------------------------------
-    def __enter__(self) -> ForwardAccumulator:
+    def __enter__(self: _Self) -> _Self:
         if self._recording:
             raise ValueError("ForwardAccumulator: the accumulator is already recording.")
         self._outer_tapes = list(state.tapes)
         state.accumulators.append(self)
+        activate(1)
         self._recording = True
         return self
 
@@ -150,45 +73,10 @@ class ForwardAccumulator:
         for i in range(len(accs) - 1, -1, -1):
             if accs[i] is self:
                 del accs[i]
+                activate(-1)
                 break
         self._recording = False
         self._outer_tapes = []
-
-    # --- results -------------------------------------------------------------------
-    def jvp(self, primals: Any, unconnected_gradients: Any = "none") -> Any:
-        """The tangents of ``primals`` (a tensor or a nest of them).
-
-        Args:
-            primals: Tensors computed while the accumulator was active (or watched).
-            unconnected_gradients: ``"none"`` gives None for a tensor without a
-                tangent, ``"zero"`` gives zeros (with the batch dimensions, if any).
-
-        Returns:
-            The same nest of tangent tensors (or None).
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant([1.0, 2.0])
-        >>> with tg.autodiff.ForwardAccumulator(x, tg.constant([1.0, 0.0])) as acc:
-        ...     y = x ** 3
-        >>> acc.jvp({"y": y})["y"].numpy().tolist()
-        [3.0, 0.0]
-        """
-        from .tape import UnconnectedGradients, _unconnected_policy
-
-        zero = _unconnected_policy(unconnected_gradients) is not UnconnectedGradients.NONE
-        flat, treedef = nest.flatten(primals)
-        out = []
-        for i, p in enumerate(flat):
-            if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"ForwardAccumulator.jvp: expected Tensors, got {type(p).__name__} at "
-                    f"position {i}."
-                )
-            t = self._tangents.get(p._id)
-            if t is None and zero:
-                t = hooks.zeros((self._batch_shape or ()) + p.shape, p.dtype)
-            out.append(t)
-        return nest.unflatten(treedef, out)
 
     # --- called by Primitive.bind -------------------------------------------------
     def _propagate(self, prim: Any, args: tuple, result: Any, params: dict) -> None:
@@ -220,9 +108,14 @@ class ForwardAccumulator:
         if len(tapes) != len(outer) or any(t is not o for t, o in zip(tapes, outer)):
             hidden = tapes[:]
             tapes[:] = [t for t in hidden if any(t is o for o in outer)]
+        observed = bool(events.rule_running)
+        if observed:
+            events.rule_running.emit("jvp", prim, True)
         try:
             out = _apply_jvp(prim, tuple(tangents), result, args, params, self._batch_ndim)
         finally:
+            if observed:
+                events.rule_running.emit("jvp", prim, False)
             for acc in paused:
                 acc._paused = False
             if hidden is not None:
@@ -235,25 +128,14 @@ class ForwardAccumulator:
             tangents_by_id[result._id] = out
 
 
-def _structure(treedef: Any) -> str:
-    if treedef is None:
-        return "<leaf>"
-    children = treedef.children
-    inner = ", ".join(_structure(c) for c in children)
-    if treedef.keys is not None:
-        pairs = zip(treedef.keys, children)
-        return "{" + ", ".join(f"{k!r}: {_structure(c)}" for k, c in pairs) + "}"
-    return f"[{inner}]" if treedef.kind is list else f"({inner})"
-
-
 # ---------------------------------------------------------------------------------
 # Applying a rule
 # ---------------------------------------------------------------------------------
 def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_ndim: int):
     snapshot_args = args
     for a in args:
-        if isinstance(a, Variable):
-            snapshot_args = tuple(_snapshot(a) for a in args)
+        if a._is_variable:  # rules see the value as it is now, even if assigned later
+            snapshot_args = tuple([snapshot(a) if a._is_variable else a for a in args])
             break
     if not batch_ndim:
         return _fit(_call_rule(prim, tangents, result, snapshot_args, params, ()), result, (),
@@ -287,7 +169,7 @@ def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_n
         ts = [None] * len(tangents)
         for i in members:
             t = tangents[i]
-            ts[i] = hooks.reshape(t, batch + (1,) * pad + t.shape[batch_ndim:]) if pad else t
+            ts[i] = ops.reshape(t, batch + (1,) * pad + t.shape[batch_ndim:]) if pad else t
         out = _fit(_call_rule(prim, tuple(ts), result, snapshot_args, params, batch), result,
                    batch, prim)
         total = out if total is None else _add_tangents(total, out)
@@ -295,6 +177,15 @@ def _apply_jvp(prim, tangents: tuple, result, args: tuple, params: dict, batch_n
 
 
 def _call_rule(prim, tangents, result, args, params, batch: tuple):
+    if prim.jvps is not None:  # one rule per input: only inputs with a tangent, terms added
+        total = None
+        for rule, t in zip(prim.jvps, tangents):
+            if t is None or rule is None:
+                continue
+            term = rule(t, result, *args, **params)
+            if term is not None:
+                total = term if total is None else _add_tangents(total, term)
+        return total
     if prim.jvp is not None:
         return prim.jvp(tangents, result, *args, **params)
     return jvp_from_vjp(prim, tangents, result, args, params, len(batch))
@@ -305,16 +196,7 @@ def _add_tangents(a: Any, b: Any) -> Any:
         return tuple(_add_tangents(x, y) for x, y in zip(a, b))
     if a is None or b is None:
         return b if a is None else a
-    return hooks.add(a, b)
-
-
-def _snapshot(a: Tensor) -> Tensor:
-    if isinstance(a, Variable):
-        snap = object.__new__(Tensor)
-        snap._value = a._value
-        snap._id = a._id
-        return snap
-    return a
+    return ops.add(a, b)
 
 
 def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
@@ -332,7 +214,7 @@ def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
         value, expected_value = out._value, result._value
         if value.shape == batch + expected_value.shape and value.dtype == expected_value.dtype:
             return out  # the common case: nothing to fit
-    out = hooks.convert_dense(out)
+    out = densify(out)
     if not isinstance(out, Tensor):
         out = convert_to_tensor(out)
     expected = batch + result.shape
@@ -342,7 +224,7 @@ def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
         if nb and shape[:nb] != batch:  # no batch axes (a constant tangent): broadcast it
             if not _broadcasts(shape, expected):
                 _bad_tangent(prim, shape, expected)
-            out = hooks.broadcast_to(out, expected)
+            out = ops.broadcast_to(out, expected)
             shape = expected
         rest = shape[nb:]
         extra = len(rest) - result.ndim
@@ -353,13 +235,13 @@ def _fit(out: Any, result: Any, batch: tuple, prim: Any) -> Any:
         elif extra < 0:  # a broadcastable tangent of lower rank: pad after the batch
             rest = (1,) * -extra + rest
         if batch + rest != shape:
-            out = hooks.reshape(out, batch + rest)
+            out = ops.reshape(out, batch + rest)
         if rest != result.shape:
             if not _broadcasts(rest, result.shape):
                 _bad_tangent(prim, shape, expected)
-            out = hooks.broadcast_to(out, expected)
+            out = ops.broadcast_to(out, expected)
     if out.dtype != result.dtype and result.dtype.kind in "fc":
-        out = hooks.cast(out, result.dtype)
+        out = ops.cast(out, result.dtype)
     return out
 
 
@@ -378,26 +260,20 @@ def _bad_tangent(prim: Any, shape: tuple, expected: tuple) -> None:
 
 
 def _looped_jvp(prim, tangents, result, args, params, batch_ndim):
-    """A rule that cannot batch: apply it to each slice of the batch, then stack."""
-    present = [t for t in tangents if t is not None]
-    batch_shape = present[0].shape[:batch_ndim]
-    n = int(np.prod(batch_shape, dtype=np.int64))
-    flat = [None if t is None else hooks.reshape(t, (n,) + t.shape[batch_ndim:])
-            for t in tangents]
-    slices = []
-    for k in range(n):
-        tk = tuple(None if t is None else t[k] for t in flat)
-        slices.append(_apply_jvp(prim, tk, result, args, params, 0))
+    """A rule that cannot batch: apply it to each element of the batch, then stack."""
+    present = next(t for t in tangents if t is not None)
+    batch_shape = present.shape[:batch_ndim]
+    elements = [None if t is None else unstack_batch(t, batch_ndim) for t in tangents]
+    outputs = result if isinstance(result, tuple) else (result,)
 
-    def restack(items, like):
-        if all(i is None for i in items):
-            return None
-        items = [hooks.zeros(like.shape, like.dtype) if i is None else i for i in items]
-        return hooks.reshape(hooks.stack(items), batch_shape + like.shape)
+    def one(k: int) -> list:
+        tk = tuple(None if e is None else e[k] for e in elements)
+        out = _apply_jvp(prim, tk, result, args, params, 0)
+        return list(out) if isinstance(result, tuple) else [out]
 
-    if isinstance(result, tuple):
-        return tuple(restack([s[j] for s in slices], r) for j, r in enumerate(result))
-    return restack(slices, result)
+    count = len(elements[tangents.index(present)])
+    stacked = over_batch(one, len(outputs), count, batch_shape)
+    return tuple(stacked) if isinstance(result, tuple) else stacked[0]
 
 
 def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch_ndim: int = 0):
@@ -406,13 +282,11 @@ def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch
     ``g`` is a zero cotangent with the tangents' leading batch dimensions, so a
     batchable VJP rule transposes a whole batch of tangents in one small sweep.
     """
-    from .tape import GradientTape
-
     outs = result if isinstance(result, tuple) else (result,)
     batch = next(t for t in tangents if t is not None).shape[:batch_ndim]
     gs = [Tensor._wrap(np.zeros(batch + o.shape, o.dtype)) for o in outs]
     g = tuple(gs) if isinstance(result, tuple) else gs[0]
-    ans = result if prim.save_ans else None
+    ans = result
     with GradientTape() as tape:
         tape.watch(gs)
         total = None
@@ -431,24 +305,13 @@ def jvp_from_vjp(prim, tangents: tuple, result, args: tuple, params: dict, batch
                 c = None if rule is None else rule(g, ans, *args, **params)
             if c is None:
                 continue
-            c = hooks.sum_to_shape(hooks.convert_dense(c), t.shape, batch_ndim)
-            term = hooks.reduce_sum(hooks.multiply(c, _conj(t)), None)
-            total = term if total is None else hooks.add(total, term)
+            c = ops.sum_to_shape(densify(c), t.shape, batch_ndim)
+            term = ops.reduce_sum(ops.multiply(c, ops.conj(t)), None)
+            total = term if total is None else ops.add(total, term)
         if total is not None and total.dtype.kind == "c":
-            from ..ops.creation import real_part
-
-            total = real_part(total)  # recorded: the real part is what gets differentiated
+            total = ops.real(total)  # recorded: the real part is what gets differentiated
     if total is None:
         return tuple(None for _ in outs) if isinstance(result, tuple) else None
-    grads = tape.gradient(total, gs)
-    if isinstance(result, tuple):
-        return tuple(grads)
-    return grads[0]
-
-
-def _conj(t: Tensor) -> Tensor:
-    if t.dtype.kind != "c":
-        return t
-    from ..ops.unary import conj
-
-    return conj(t)
+    found = reverse_sweep(tape._entries, {total._id: ops.ones_like(total)}, {g._id for g in gs})
+    grads = [densify(found[g._id]) if g._id in found else None for g in gs]
+    return tuple(grads) if isinstance(result, tuple) else grads[0]

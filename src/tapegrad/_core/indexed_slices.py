@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .state import hooks
+from .engine_ops import ops
 from .tensor import Tensor, convert_to_tensor
 
 __all__ = ["IndexedSlices"]
@@ -80,7 +80,7 @@ class IndexedSlices:
                 "when constructing it."
             )
         indices = np.asarray(self.indices._value).reshape(-1)
-        return hooks.scatter_rows(self.values, indices, self._shape)
+        return ops.scatter_rows(self.values, indices, self._shape)
 
     def numpy(self) -> np.ndarray:
         """The dense value as a NumPy array (duplicate rows added)."""
@@ -119,9 +119,9 @@ def add_cotangents(a: Any, b: Any) -> Any:
         and a._shape == b._shape
         and a._shape is not None
     ):
-        values = hooks.concat([a.values, b.values], 0)
+        values = ops.concat([a.values, b.values], 0)
         indices = np.concatenate(
             [np.asarray(a.indices._value).reshape(-1), np.asarray(b.indices._value).reshape(-1)]
         )
         return IndexedSlices(values, indices, a.dense_shape)
-    return hooks.add(densify(a), densify(b))
+    return ops.add(densify(a), densify(b))

@@ -1,29 +1,15 @@
 """Primitive and ``bind``: the single dispatch path of every op.
 
-A primitive is a forward function on arrays plus its derivative rules:
+A primitive is a forward function on arrays plus its derivative rules, declared
+once in the rule language that ``tapegrad/ops/_rules.py`` defines (per-input
+``vjps`` and ``jvps``, and ``reads``: what each input's reverse rule reads, from
+which the tape decides what to keep). ``bind`` converts the inputs, checks
+dtypes, computes, wraps the result and, when anything is active (a tape, an
+accumulator, a per-op observer), hands the op to ``record.after_op``.
 
-* ``vjps``: one function per input, ``vjp_i(g, ans, *inputs, **params)``,
-  returning that input's cotangent (or ``None``); or ``vjp`` returning all of
-  them at once when the inputs share work. Only the inputs that lead to a
-  source are asked for.
-* ``jvp(tangents, ans, *inputs, **params)``: the output tangent, where
-  ``tangents`` holds ``None`` for inputs without one. Without a ``jvp`` the
-  engine transposes the VJP (exact, but two sweeps).
-
-Rules are written with tapegrad ops, so they are themselves differentiable.
-``g`` and tangents may carry extra *leading* batch dimensions (Jacobians push a
-whole batch of cotangents through one sweep): rules use negative axes and
-broadcasting so they work unchanged; a rule that cannot says
-``batchable=False`` and the engine loops.
-
-``sparse_vjp=True`` says the rules take an ``IndexedSlices`` cotangent as it
-is (linear ops that keep a sparse gradient sparse, as TensorFlow's); other
-rules get it densified.
-
-``save_inputs``/``save_ans`` say which values the rules read; the tape keeps
-only those, read-only. ``vjp_reads`` refines this per input: ``vjp_reads[i]``
-lists the inputs that input ``i``'s rule reads, and the tape saves only what
-the rules of the inputs it tracks need (``x * 0.5`` saves 0.5, not ``x``).
+The fast paths of ``bind`` (one or two tensor inputs, no params, nothing
+active) are checked against :meth:`Primitive.bind_reference`, the same
+dispatch written plainly, by the op-table tests.
 """
 
 from __future__ import annotations
@@ -33,25 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from .state import busy, hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor, new_id, prefixed, to_array
+from .record import after_op
+from .state import engine
+from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
 
 _new = object.__new__
 
-# dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
-_SCALAR_KIND = {
-    t: np.dtype(t).kind
-    for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
-              np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
-              np.bool_)
-}
-
-__all__ = ["Primitive", "REGISTRY", "TapeEntry", "record_operation", "read_variable"]
+__all__ = ["Primitive", "REGISTRY", "ANS", "INPUTS"]
 
 REGISTRY: dict[str, Primitive] = {}
 
-_KIND_NAMES = {"f": "floating", "c": "complex", "i": "signed integer", "u": "unsigned integer",
-               "b": "bool"}
+ANS = "ans"  # in ``reads``: the rule reads the op's output
+INPUTS = "inputs"  # in a joint rule's ``reads``: it reads every input (variadic ops)
+_FAILURES = (ValueError, IndexError, np.linalg.LinAlgError)  # NumPy's errors on bad arguments
 
 
 class Primitive:
@@ -62,10 +42,10 @@ class Primitive:
         "impl",
         "vjps",
         "vjp",
+        "jvps",
         "jvp",
-        "save_inputs",
-        "vjp_reads",
-        "save_ans",
+        "reads",
+        "joint_reads",
         "multiple_results",
         "same_dtype",
         "dtypes",
@@ -81,10 +61,9 @@ class Primitive:
         *,
         vjps: Sequence[Callable | None] | None = None,
         vjp: Callable | None = None,
+        jvps: Sequence[Callable | None] | None = None,
         jvp: Callable | None = None,
-        save_inputs: Sequence[int] | None = None,
-        vjp_reads: Sequence[Sequence[int]] | None = None,
-        save_ans: bool = False,
+        reads: Sequence[Any] | None = None,
         multiple_results: bool = False,
         same_dtype: bool = True,
         dtypes: str | None = None,
@@ -92,25 +71,50 @@ class Primitive:
         batchable: bool = True,
         sparse_vjp: bool = False,
         register: bool = True,
+        save_inputs: Sequence[int] | None = None,
+        vjp_reads: Sequence[Sequence[int]] | None = None,
+        save_ans: bool = False,
     ):
         self.name = name
         self.impl = impl
         self.vjps = tuple(vjps) if vjps is not None else None
         self.vjp = vjp
+        self.jvps = tuple(jvps) if jvps is not None else None
         self.jvp = jvp
-        self.save_inputs = None if save_inputs is None else tuple(save_inputs)
-        self.vjp_reads = None if vjp_reads is None else tuple(tuple(r) for r in vjp_reads)
-        self.save_ans = save_ans
         self.multiple_results = multiple_results
         self.same_dtype = same_dtype
         self.dtypes = dtypes
         self.differentiable = differentiable and (vjps is not None or vjp is not None)
         self.batchable = batchable
         self.sparse_vjp = sparse_vjp
+        if reads is None and (save_inputs is not None or vjp_reads is not None or save_ans):
+            reads = _legacy_reads(save_inputs, vjp_reads, save_ans, self.vjps)  # (until migrated)
+        self.reads, self.joint_reads = self._declared_reads(reads)
         if register:
             if name in REGISTRY:
                 raise ValueError(f"A primitive named {name!r} is already registered.")
             REGISTRY[name] = self
+
+    def _declared_reads(self, reads: Any) -> tuple:
+        """(per input: (positions, reads ans)) for ``vjps``, or one (positions, ans) for ``vjp``.
+
+        Positions None mean every input; without a declaration the tape keeps everything.
+        """
+        if not self.differentiable:
+            return None, ((), False)
+        if reads is None:
+            return None, (None, True)
+        if self.vjps is None:  # one joint rule: one flat declaration
+            wanted = set(reads)
+            positions = None if INPUTS in wanted else tuple(sorted(wanted - {ANS}))
+            return None, (positions, ANS in wanted)
+        if len(reads) != len(self.vjps):
+            raise ValueError(
+                f"Primitive {self.name}: reads declares {len(reads)} inputs, vjps {len(self.vjps)}."
+            )
+        per_input = tuple((None if INPUTS in r else tuple(sorted(set(r) - {ANS})), ANS in r)
+                          for r in reads)
+        return per_input, None
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -124,7 +128,7 @@ class Primitive:
 
         This runs for every op, so the common cases (one or two tensor inputs, no
         tape anywhere) take the shortest path: a few attribute reads and one check
-        of ``busy``.
+        of ``engine.active``.
         """
         kinds = self.dtypes
         n = len(args)
@@ -134,11 +138,11 @@ class Primitive:
                 args = self._convert(args)
                 a = args[0]
             x = a._value
-            if kinds is not None and (_SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
+            if kinds is not None and (SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
                 self._dtype_unsupported(a)
             try:
                 out = self.impl(x, **params) if params else self.impl(x)
-            except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+            except _FAILURES as err:
                 raise _describe_failure(self, args, params, err) from err
         elif n == 2:
             a, b = args
@@ -151,11 +155,11 @@ class Primitive:
                 # (two NumPy scalars of one class share their dtype: nothing to compare)
                 if x.dtype != y.dtype:
                     self._dtype_mismatch(args)
-            if kinds is not None and (_SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
+            if kinds is not None and (SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
                 self._dtype_unsupported(a)
             try:
                 out = self.impl(x, y, **params) if params else self.impl(x, y)
-            except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+            except _FAILURES as err:
                 raise _describe_failure(self, args, params, err) from err
         else:
             for a in args:
@@ -170,8 +174,24 @@ class Primitive:
             result = _new(Tensor)
             result._value = out
             result._id = new_id()
-        if busy[0]:
-            _after_op(self, args, result, params)
+        if engine.active:
+            after_op(self, args, result, params)
+        return result
+
+    def bind_reference(self, *args: Any, **params: Any):
+        """``bind`` without its fast paths: convert, check, compute, wrap, record.
+
+        The op-table tests run every op through this and compare with ``bind``.
+        """
+        if not all(isinstance(a, Tensor) for a in args):
+            args = self._convert(args)
+        out = self._impl_many(args, params)
+        if self.multiple_results:
+            result: Any = tuple(Tensor._wrap(o) for o in out)
+        else:
+            result = Tensor._wrap(out)
+        if engine.active:
+            after_op(self, args, result, params)
         return result
 
     def _impl_many(self, args: tuple, params: dict) -> Any:
@@ -184,7 +204,7 @@ class Primitive:
             self._dtype_unsupported(args[0])
         try:
             return self.impl(*[a._value for a in args], **params)
-        except (ValueError, IndexError, np.linalg.LinAlgError) as err:
+        except _FAILURES as err:
             raise _describe_failure(self, args, params, err) from err
 
     def _convert(self, args: tuple) -> tuple:
@@ -230,7 +250,7 @@ class Primitive:
         )
 
     def _dtype_unsupported(self, x: Tensor):
-        wanted = " or ".join(_KIND_NAMES[k] for k in self.dtypes or "")
+        wanted = " or ".join(KIND_NAMES[k] for k in self.dtypes or "")
         raise TypeError(
             f"{self.name}: expected a {wanted} tensor, got dtype {x.dtype.name} (shape {x.shape}). "
             f"Convert it first, e.g. tapegrad.cast(x, tapegrad.float32)."
@@ -247,256 +267,10 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
 
 
-# ---------------------------------------------------------------------------------
-# Recording
-# ---------------------------------------------------------------------------------
-class InputSpec:
-    """Shape and dtype of an input the rules do not read (they may still ask ``.shape``)."""
-
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape: tuple, dtype: np.dtype):
-        self.shape = shape
-        self.dtype = dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    def __repr__(self) -> str:
-        return f"InputSpec(shape={self.shape}, dtype={self.dtype.name})"
-
-
-class TapeEntry:
-    """One recorded op: which ids went in and came out, and what its rules need.
-
-    ``inputs[i]`` is the saved Tensor when the rules read input ``i``, else an
-    ``InputSpec`` (shape and dtype only), so the tape keeps no array it does not need.
-    """
-
-    __slots__ = (
-        "prim",
-        "params",
-        "input_ids",
-        "inputs",
-        "output_ids",
-        "ans",
-        "output_meta",
-        "trace",
-        "__weakref__",
-    )
-
-    def __init__(self, prim, params, input_ids, inputs, output_ids, ans, meta):
-        self.prim = prim
-        self.params = params
-        self.input_ids = input_ids  # None where the input cannot carry a gradient
-        self.inputs = inputs
-        self.output_ids = output_ids
-        self.ans = ans
-        self.output_meta = meta  # ((shape, dtype), ...) of every output
-        self.trace = None  # user frame, filled when debugging asks for it
-
-    @property
-    def input_shapes(self) -> tuple:
-        return tuple(t.shape for t in self.inputs)
-
-    @property
-    def input_dtypes(self) -> tuple:
-        return tuple(t.dtype for t in self.inputs)
-
-    def saved_tensors(self) -> list:
-        """The tensors whose arrays this entry keeps alive."""
-        saved = [t for t in self.inputs if isinstance(t, Tensor)]
-        if self.ans is not None:
-            saved.extend(self.ans if isinstance(self.ans, tuple) else (self.ans,))
-        return saved
-
-    def nbytes(self) -> int:
-        """Bytes of the arrays this entry keeps alive."""
-        total = 0
-        seen = set()
-        for t in self.saved_tensors():
-            if id(t._value) not in seen:
-                seen.add(id(t._value))
-                total += t._value.nbytes
-        return total
-
-
-def _freeze(t: Tensor) -> Tensor:
-    """The value a tape keeps: read-only, and a fixed snapshot for Variables.
-
-    Every array a tensor holds is tapegrad's own (conversion copies the caller's), so
-    freezing it, and the bases of a view, never locks an array the caller writes.
-    """
-    value = t._value
-    if value.__class__ is np.ndarray:
-        if value.flags.writeable:
-            value.flags.writeable = False
-            base = value.base
-            while base.__class__ is np.ndarray and base.flags.writeable:
-                base.flags.writeable = False  # a view's owner too: writes through it would leak
-                base = base.base
-    elif t.__class__ is Tensor:
-        return t  # a NumPy scalar: immutable already
-    if t.__class__ is not Tensor and isinstance(t, Variable):
-        snap = _new(Tensor)
-        snap._value = value
-        snap._id = t._id  # same id: gradients through the snapshot reach the variable
-        return snap
-    return t
-
-
-def _needed_inputs(prim: Primitive, ids: tuple, tapes: list) -> tuple | None:
-    """Inputs the rules of the tracked inputs read (None: every input)."""
-    reads = prim.vjp_reads
-    if reads is None:
-        return prim.save_inputs
-    needed: tuple = ()
-    if len(tapes) == 1:
-        tracked = tapes[0]._ids
-        for input_id, read in zip(ids, reads):
-            if input_id is not None and input_id in tracked:
-                needed += read
-        return needed
-    for input_id, read in zip(ids, reads):
-        if input_id is not None and any(input_id in tape._ids for tape in tapes):
-            needed += read
-    return needed
-
-
-def _grad_id(a: Tensor) -> int | None:
-    """The id under which ``a`` can receive a gradient (None for integer and bool tensors)."""
-    value = a._value
-    kind = _SCALAR_KIND.get(value.__class__) or value.dtype.kind
-    return a._id if kind in "fc" else None
-
-
-def _kept(a: Tensor, keep: bool) -> Any:
-    """What the entry holds for input ``a``: the (frozen) tensor, or only its shape and dtype.
-
-    NumPy scalars cost no memory, and keeping them is cheaper than describing them.
-    """
-    value = a._value
-    if keep or value.__class__ is not np.ndarray:
-        return _freeze(a)
-    return InputSpec(value.shape, value.dtype)
-
-
-def _make_entry(prim: Primitive, args: tuple, result: Any, params: dict, tapes: list) -> TapeEntry:
-    n = len(args)
-    if n == 1:
-        ids: tuple = (_grad_id(args[0]),)
-    elif n == 2:
-        ids = (_grad_id(args[0]), _grad_id(args[1]))
-    else:
-        ids = tuple([_grad_id(a) for a in args])
-    save = _needed_inputs(prim, ids, tapes)
-    if save is None:
-        inputs = tuple([_freeze(a) for a in args])
-    elif n == 1:
-        inputs = (_kept(args[0], 0 in save),)
-    elif n == 2:
-        inputs = (_kept(args[0], 0 in save), _kept(args[1], 1 in save))
-    else:
-        inputs = tuple([_kept(a, i in save) for i, a in enumerate(args)])
-    ans: Any
-    if prim.multiple_results:
-        out_ids = tuple([r._id for r in result])
-        meta = tuple([(r._value.shape, r._value.dtype) for r in result])
-        ans = tuple([_freeze(r) for r in result]) if prim.save_ans else None
-    else:
-        value = result._value
-        out_ids = (result._id,)
-        meta = ((value.shape, value.dtype),)
-        ans = _freeze(result) if prim.save_ans else None
-    return TapeEntry(prim, params, ids, inputs, out_ids, ans, meta)
-
-
-def _after_op(prim: Primitive, args: tuple, result: Any, params: dict) -> None:
-    """The slow path of bind: something (a tape, an accumulator, a debug hook) is active."""
-    st = state
-    if st.tapes:
-        _record(st.tapes, prim, args, result, params)
-    if st.accumulators:
-        _push_tangents(st.accumulators, prim, args, result, params)
-    check = hooks._check_numerics
-    if check is not None:
-        check(prim, args, result)
-
-
-def _record(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict) -> None:
-    entry = None
-    if len(tapes) == 1:  # the common case, without the loops over tapes
-        tape = tapes[0]
-        ids = tape._ids
-        if tape._watch_accessed_variables:
-            for a in args:
-                if a.__class__ is Variable and a._trainable and a._id not in ids:
-                    tape._watch_variable(a)
-        for a in args:
-            if a._id in ids:
-                entry = _make_entry(prim, args, result, params, tapes)
-                tape._entries.append(entry)
-                ids.update(entry.output_ids)
-                break
-    else:
-        entry = _record_nested(tapes, prim, args, result, params)
-    if hooks.on_record is not None:  # debugging: integer links, evidence, source lines
-        hooks.on_record(tapes, prim, args, result, entry)
-
-
-def _record_nested(tapes: list, prim: Primitive, args: tuple, result: Any, params: dict) -> Any:
-    """Record on each of several active tapes that knows an input (one shared entry)."""
-    for tape in tapes:  # reading a trainable Variable watches it (first, for every tape)
-        if tape._watch_accessed_variables:
-            for a in args:
-                if a.__class__ is Variable and a._trainable and a._id not in tape._ids:
-                    tape._watch_variable(a)
-    entry = None
-    for tape in tapes:
-        ids = tape._ids
-        for a in args:
-            if a._id in ids:
-                break
-        else:
-            continue
-        if entry is None:
-            entry = _make_entry(prim, args, result, params, tapes)
-        tape._entries.append(entry)
-        ids.update(entry.output_ids)
-    return entry
-
-
-def record_operation(prim: Primitive, args: Sequence[Tensor], result: Any, params: dict) -> None:
-    """Record an op computed outside ``bind`` (custom_gradient) on the active tapes."""
-    args = tuple(args)
-    if state.tapes:
-        _record(state.tapes, prim, args, result, params)
-    if state.accumulators:
-        _push_tangents(state.accumulators, prim, args, result, params)
-
-
-def _push_tangents(accumulators: list, prim, args, result, params) -> None:
-    for acc in accumulators:
-        acc._propagate(prim, args, result, params)
-
-
-# ---------------------------------------------------------------------------------
-# Reading a variable: the one op the engine owns.
-# ---------------------------------------------------------------------------------
-def _identity_impl(x):
-    return x
-
-
-read_variable = Primitive(
-    "read_variable",
-    _identity_impl,
-    vjps=(lambda g, ans, x: g,),
-    jvp=lambda tangents, ans, x: tangents[0],
-    save_inputs=(),
-    sparse_vjp=True,
-)
+def _legacy_reads(save_inputs: Any, vjp_reads: Any, save_ans: bool, vjps: Any) -> Any:
+    """The older three-way declaration (save_inputs, vjp_reads, save_ans) as ``reads``."""
+    ans = (ANS,) if save_ans else ()
+    if vjp_reads is not None:
+        return tuple(tuple(r) + ans for r in vjp_reads)
+    flat = tuple(save_inputs if save_inputs is not None else (INPUTS,)) + ans
+    return flat if vjps is None else tuple(flat for _ in vjps)

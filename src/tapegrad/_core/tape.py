@@ -1,72 +1,31 @@
-"""GradientTape: records the ops of its thread and differentiates them.
+"""The engine's GradientTape: records the ops of its thread.
 
 A tape knows a set of ids: the tensors it watches and the outputs of the ops
 it recorded. ``Primitive.bind`` records an op on every active tape that
-knows one of its inputs. ``gradient`` runs the reverse sweep (backprop.py)
-over those entries. Nesting tapes gives higher derivatives because the sweep
-is made of ordinary ops, which the outer tape records.
+knows one of its inputs (record.py). ``tapegrad.GradientTape`` adds the
+front ends (``gradient``, ``jacobian``: tapegrad/differentiation.py) that run
+the reverse sweep (backprop.py) over these entries, and the debugging tools.
+Nesting tapes gives higher derivatives because the sweep is made of ordinary
+ops, which the outer tape records.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import warnings
 import weakref
-from typing import Any
+from typing import Any, TypeVar
 
-import numpy as np
+from . import events, nest
+from .state import activate, state
+from .tensor import Tensor
+from .variable import Variable
 
-from . import nest
-from .backprop import reverse_sweep
-from .indexed_slices import IndexedSlices
-from .state import hooks, state
-from .tensor import Tensor, Variable, convert_to_tensor
+_Self = TypeVar("_Self", bound="GradientTape")  # __enter__ returns the subclass in use
 
-__all__ = ["GradientTape", "UnconnectedGradients"]
+__all__ = ["GradientTape"]
 
 _live_tapes: weakref.WeakSet[GradientTape] = weakref.WeakSet()
-
-
-class UnconnectedGradients(str, enum.Enum):
-    """What ``gradient`` returns for a source the target does not depend on.
-
-    >>> import tapegrad as tg
-    >>> x, y = tg.constant(1.0), tg.constant(2.0)
-    >>> with tg.GradientTape() as tape:
-    ...     tape.watch([x, y])
-    ...     z = x * 3.0
-    >>> tape.gradient(z, y, unconnected_gradients=tg.UnconnectedGradients.ZERO).numpy()
-    np.float32(0.0)
-    """
-
-    NONE = "none"
-    ZERO = "zero"
-    RAISE = "raise"
-
-
-def _unconnected_policy(value: Any) -> UnconnectedGradients:
-    try:
-        return UnconnectedGradients(value.value if isinstance(value, enum.Enum) else value)
-    except ValueError:
-        raise ValueError(
-            f"unconnected_gradients must be 'none', 'zero' or 'raise' "
-            f"(tapegrad.UnconnectedGradients), got {value!r}."
-        ) from None
-
-
-def flat_targets_of(target: Any, what: str) -> list:
-    """The targets of ``gradient`` or ``explain`` as a flat list of Tensors."""
-    flat = []
-    for t in nest.flatten(target)[0]:
-        if isinstance(t, IndexedSlices):
-            t = convert_to_tensor(t)
-        if not isinstance(t, Tensor):
-            if t is None:
-                raise TypeError(f"GradientTape.{what}: target is None; pass a Tensor.")
-            t = convert_to_tensor(t)
-        flat.append(t)
-    return flat
 
 
 def _describe(t: Any) -> str:
@@ -101,7 +60,7 @@ class GradientTape:
         _live_tapes.add(self)
 
     # --- context ---------------------------------------------------------------------
-    def __enter__(self) -> GradientTape:
+    def __enter__(self: _Self) -> _Self:
         if self._recording:
             raise RuntimeError(
                 "This GradientTape is already recording; a tape cannot be entered twice at once."
@@ -116,19 +75,21 @@ class GradientTape:
 
     def _push(self) -> None:
         state.tapes.append(self)
+        activate(1)
         self._recording = True
-        if hooks.on_tape is not None:  # debugging: when the tape recorded (for explain)
-            hooks.on_tape(self, "start")
+        if events.tape_changed:
+            events.tape_changed.emit(self, "start", None)
 
     def _pop(self) -> None:
         tapes = state.tapes
         for i in range(len(tapes) - 1, -1, -1):
             if tapes[i] is self:
                 del tapes[i]
+                activate(-1)
                 break
         self._recording = False
-        if hooks.on_tape is not None:
-            hooks.on_tape(self, "stop")
+        if events.tape_changed:
+            events.tape_changed.emit(self, "stop", None)
 
     @contextlib.contextmanager
     def stop_recording(self):
@@ -141,16 +102,18 @@ class GradientTape:
         tapes = state.tapes
         index = next(i for i in range(len(tapes)) if tapes[i] is self)
         del tapes[index]
+        activate(-1)
         self._recording = False
-        if hooks.on_tape is not None:  # debugging: ops run while paused are remembered
-            hooks.on_tape(self, "pause")
+        if events.tape_changed:
+            events.tape_changed.emit(self, "pause", None)
         try:
             yield
         finally:
             tapes.insert(min(index, len(tapes)), self)
+            activate(1)
             self._recording = True
-            if hooks.on_tape is not None:
-                hooks.on_tape(self, "resume")
+            if events.tape_changed:
+                events.tape_changed.emit(self, "resume", None)
 
     def reset(self) -> None:
         """Forget everything recorded so far; a recording tape keeps recording."""
@@ -196,10 +159,6 @@ class GradientTape:
         """The Variables this tape watched, in the order it first saw them."""
         return tuple(self._variables)
 
-    def _append(self, entry: Any) -> None:
-        self._entries.append(entry)
-        self._ids.update(entry.output_ids)
-
     # --- gradients -----------------------------------------------------------------
     def _check_usable(self, what: str) -> None:
         if self._released:
@@ -212,431 +171,9 @@ class GradientTape:
             # As TensorFlow: a non-persistent tape stops recording when it is differentiated.
             self._pop()
 
-    def _flat_sources(self, sources: Any, what: str) -> tuple[list, Any]:
-        flat, treedef = nest.flatten(sources)
-        for i, s in enumerate(flat):
-            if not isinstance(s, Tensor):
-                raise TypeError(
-                    f"GradientTape.{what}: sources must be Tensors or Variables, got "
-                    f"{_describe(s)} at position {i}. Wrap the value with tapegrad.constant (and "
-                    "watch it) or make it a tapegrad.Variable."
-                )
-            self._check_known(s, what, "source")
-        return flat, treedef
-
-    def _check_known(self, t: Tensor, what: str, role: str) -> None:
-        """Refuse a tensor that another tape produced and this tape never saw."""
-        if t._id in self._ids or isinstance(t, Variable):
-            return
-        for other in list(_live_tapes):
-            if other is not self and t._id in other._ids and t._id not in other._watched_ids:
-                raise ValueError(
-                    f"GradientTape.{what}: the {role} {_describe(t)} was computed on another "
-                    "GradientTape, and this tape never recorded or watched it, so this tape "
-                    "cannot differentiate it. Take the gradient from the tape that recorded it, "
-                    "or call tape.watch(x) on this tape before x is used."
-                )
-
-    def gradient(
-        self,
-        target: Any,
-        sources: Any,
-        output_gradients: Any = None,
-        unconnected_gradients: Any = UnconnectedGradients.NONE,
-    ) -> Any:
-        """Gradient of ``target`` (summed over its elements) with respect to ``sources``.
-
-        The result has the structure of ``sources``. A source that ``target`` does
-        not depend on gets ``None`` (or zeros with ``UnconnectedGradients.ZERO``;
-        ``"raise"`` raises ``ValueError`` with the reason).
-        """
-        policy = _unconnected_policy(unconnected_gradients)
-        self._check_usable("gradient")
-        flat_sources, treedef = self._flat_sources(sources, "gradient")
-        flat_targets = flat_targets_of(target, "gradient")
-        if output_gradients is None:
-            flat_out_grads = [None] * len(flat_targets)
-        else:
-            flat_out_grads, _ = nest.flatten(output_gradients)
-            if len(flat_out_grads) != len(flat_targets):
-                raise ValueError(
-                    f"GradientTape.gradient: output_gradients has {len(flat_out_grads)} entries "
-                    f"but target has {len(flat_targets)}; give one per target (or None)."
-                )
-        seeds: dict = {}
-        for i, (t, og) in enumerate(zip(flat_targets, flat_out_grads)):
-            self._check_known(t, "gradient", "target")
-            seed = self._seed(t, og, i)
-            if seed is not None:
-                seeds[t._id] = seed if t._id not in seeds else hooks.add(seeds[t._id], seed)
-        # A source this tape never watched nor produced gets no gradient, unless it is a
-        # target: then its gradient is its seed (d x / d x = 1), as TensorFlow.
-        known = self._ids
-        source_ids = {s._id for s in flat_sources
-                      if s.dtype.kind in "fc" and (s._id in known or s._id in seeds)}
-        grads = reverse_sweep(self._entries, seeds, source_ids) if seeds else {}
-        if not self._persistent and len(grads) < len(flat_sources) and hooks.on_tape is not None:
-            hooks.on_tape(self, "keep", (flat_sources, grads))  # explain() works after release
-        if not self._persistent:
-            self._release()
-        result: list = []
-        for i, s in enumerate(flat_sources):
-            if s.dtype.kind not in "fc":
-                warnings.warn(
-                    f"GradientTape.gradient: source {i} has dtype {s.dtype.name}; integer and "
-                    "bool sources have no gradient, so it is None. Cast it to a float dtype "
-                    "before the computation to differentiate with respect to it.",
-                    stacklevel=2,
-                )
-                result.append(None)
-                continue
-            g = grads.get(s._id)
-            if g is None:
-                g = self._unconnected(s, i, policy, flat_targets, flat_sources)
-            result.append(g)
-        return nest.unflatten(treedef, result)
-
-    def _seed(self, t: Tensor, output_gradient: Any, index: int) -> Tensor | None:
-        if t.dtype.kind not in "fc":
-            return None
-        if output_gradient is None:
-            return hooks.ones_like(t)
-        og = convert_to_tensor(output_gradient, dtype_hint=t.dtype)
-        if isinstance(og, Tensor) and og.shape != t.shape:
-            raise ValueError(
-                f"GradientTape.gradient: output_gradients[{index}] has shape {og.shape} but "
-                f"target {index} has shape {t.shape}; they must match."
-            )
-        if og.dtype != t.dtype:
-            raise TypeError(
-                f"GradientTape.gradient: output_gradients[{index}] has dtype {og.dtype.name} "
-                f"but target {index} has dtype {t.dtype.name}."
-            )
-        return og
-
-    def _unconnected(self, source, index, policy, targets, sources) -> Any:
-        if policy is UnconnectedGradients.ZERO:
-            return hooks.zeros_like(source)
-        if policy is UnconnectedGradients.RAISE:
-            explanation = self._explain_unconnected(targets, sources)
-            raise ValueError(
-                f"GradientTape.gradient: no gradient for source {index} {_describe(source)}."
-                + (f"\n{explanation}" if explanation else "")
-            )
-        return None
-
-    def _explain_unconnected(self, targets, sources) -> str:
-        """The readable reason for missing gradients (filled in by tapegrad.debugging)."""
-        explain = getattr(self, "explain", None)
-        if explain is None:
-            return ""
-        try:
-            return str(explain(targets, sources))
-        except Exception:  # pragma: no cover - explanation is best effort here
-            return ""
-
     def _release(self) -> None:
         """Drop every recorded op and saved array (non-persistent tapes, after use)."""
         self._entries = []
         self._ids = set()
         self._watched = {}
         self._released = True
-
-    # --- debugging (tapegrad.debugging; the work is in explain.py and graph.py) ----------
-    def explain(self, target: Any, sources: Any) -> Any:
-        """Why the gradient of ``target`` with respect to each source is None, in plain words.
-
-        Returns an ``Explanation``: ``str()`` is the report; ``.sources`` has one
-        ``SourceReport`` per source with a short ``cause`` code (None when the
-        gradient exists): ``integer_dtype``, ``not_watched``, ``not_trainable``,
-        ``rebound_variable``, ``unused``, ``outside_tape``, ``stop_recording``,
-        ``numpy_roundtrip``, ``non_differentiable``, ``target_not_float``, ...
-        It does not consume a non-persistent tape; after ``gradient`` released one,
-        it still works if a gradient was missing.
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant(3.0)  # a Tensor, not a Variable, and never watched
-        >>> with tg.GradientTape() as tape:
-        ...     y = x * x
-        >>> tape.explain(y, x).causes
-        ['not_watched']
-        """
-        from .explain import explain
-
-        return explain(self, target, sources)
-
-    def graph(self, target: Any = None, sources: Any = None) -> Any:
-        """The recorded computation as a ``TapeGraph``: ``str()`` is Graphviz DOT text.
-
-        Watched tensors (or ``sources``) and the ``target`` (default: the last op's
-        output) are highlighted; ops without a gradient are drawn dashed.
-        ``.render(path)`` writes SVG or PNG when Graphviz is installed; notebooks
-        show the graph inline.
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant(3.0)
-        >>> with tg.GradientTape() as tape:
-        ...     tape.watch(x)
-        ...     y = x * x
-        >>> str(tape.graph(y)).startswith("digraph tape {")
-        True
-        """
-        from .graph import tape_graph
-
-        return tape_graph(self, target, sources)
-
-    def memory_report(self) -> Any:
-        """Bytes of the arrays the tape keeps, per recorded op (largest first) and in total.
-
-        >>> import numpy as np, tapegrad as tg
-        >>> x = tg.constant(np.ones(1000, np.float32))
-        >>> with tg.GradientTape() as tape:
-        ...     tape.watch(x)
-        ...     y = tg.sin(x)
-        >>> tape.memory_report().total_bytes
-        4000
-        """
-        from .graph import memory_report
-
-        return memory_report(self)
-
-    # --- Jacobians -----------------------------------------------------------------
-    def jacobian(
-        self,
-        target: Any,
-        sources: Any,
-        unconnected_gradients: Any = UnconnectedGradients.NONE,
-        parallel_iterations: Any = None,
-        experimental_use_pfor: bool = True,
-    ) -> Any:
-        """Jacobian ``d target / d source`` of shape ``target.shape + source.shape``.
-
-        Every row comes from one reverse sweep that carries a batch of identity
-        cotangents (one per element of ``target``); ops whose rules cannot
-        batch (``Primitive.batchable=False``) loop over the batch inside that
-        sweep. ``experimental_use_pfor=False`` runs one sweep per row instead
-        (persistent tapes only, as TensorFlow).
-
-        Args:
-            target: The tensor to differentiate (a single Tensor or Variable).
-            sources: A tensor or variable, or a nest of them.
-            unconnected_gradients: ``"none"`` (None for an unconnected source),
-                ``"zero"`` (zeros) or ``"raise"``.
-            parallel_iterations: Accepted for compatibility; ignored.
-            experimental_use_pfor: True vectorises; False loops over rows.
-
-        Returns:
-            The nest of ``sources``, each entry of shape ``target.shape + source.shape``.
-
-        Raises:
-            RuntimeError: a non-persistent tape was already used, or
-                ``experimental_use_pfor=False`` on a non-persistent tape.
-            TypeError: ``target`` is a nest or ``sources`` holds a non-tensor.
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant([1.0, 2.0])
-        >>> with tg.GradientTape() as tape:
-        ...     tape.watch(x)
-        ...     y = x * x
-        >>> tape.jacobian(y, x).numpy().tolist()
-        [[2.0, 0.0], [0.0, 4.0]]
-        """
-        from .indexed_slices import densify
-
-        policy = _unconnected_policy(unconnected_gradients)
-        self._check_jacobian_usable("jacobian", experimental_use_pfor)
-        flat_sources, treedef = self._flat_sources(sources, "jacobian")
-        target = self._jacobian_target(target, "jacobian")
-        self._check_usable("jacobian")
-        n = target.size
-        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc"}
-        grads: dict = {}
-        if target.dtype.kind in "fc" and source_ids and target._id in self._ids:
-            if n == 0:
-                grads = self._empty_jacobian(target, flat_sources)
-            elif experimental_use_pfor:
-                eye = np.eye(n, dtype=target.dtype).reshape((n,) + target.shape)
-                grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1)
-            else:
-                grads = self._looped_jacobian(target, source_ids, n)
-        if not self._persistent:
-            self._release()
-        result = []
-        for i, s in enumerate(flat_sources):
-            g = grads.get(s._id)
-            if g is None:
-                if s.dtype.kind not in "fc":
-                    self._warn_integer_source("jacobian", i, s)
-                if policy is UnconnectedGradients.ZERO:
-                    result.append(hooks.zeros(target.shape + s.shape, s.dtype))
-                else:
-                    result.append(self._unconnected(s, i, policy, [target], flat_sources))
-                continue
-            g = densify(g)
-            result.append(hooks.reshape(g, target.shape + s.shape))
-        return nest.unflatten(treedef, result)
-
-    def _check_jacobian_usable(self, what: str, use_pfor: bool) -> None:
-        if self._released:
-            self._check_usable(what)
-        if not use_pfor and not self._persistent:
-            raise RuntimeError(
-                f"GradientTape.{what}: the GradientTape must be created with persistent=True to "
-                f"compute the {what} with experimental_use_pfor=False (one reverse sweep per "
-                "row needs the tape several times). Use the default experimental_use_pfor=True."
-            )
-
-    @staticmethod
-    def _warn_integer_source(what: str, index: int, source: Tensor) -> None:
-        warnings.warn(
-            f"GradientTape.{what}: source {index} has dtype {source.dtype.name}; integer and "
-            "bool sources have no gradient. Cast it to a float dtype before the computation to "
-            "differentiate with respect to it.",
-            stacklevel=3,
-        )
-
-    def _jacobian_target(self, target: Any, what: str) -> Tensor:
-        """The target as a Tensor; a trainable Variable is read (and so watched) as TF does.
-
-        A target the tape does not know (neither watched nor recorded) is connected to
-        no source, not even to itself.
-        """
-        if isinstance(target, Variable):
-            if self._watch_accessed_variables and target._trainable:
-                self._watch_variable(target)
-            return target
-        if isinstance(target, (list, tuple, dict)):
-            raise TypeError(
-                f"GradientTape.{what}: target must be a single Tensor, got a "
-                f"{type(target).__name__}. Stack the targets with tapegrad.stack inside the tape, "
-                f"or call {what} once per target (tapegrad.jacobian accepts nested outputs)."
-            )
-        if isinstance(target, IndexedSlices):
-            target = convert_to_tensor(target)
-        if not isinstance(target, Tensor):
-            if target is None:
-                raise TypeError(f"GradientTape.{what}: target is None; pass a Tensor.")
-            target = convert_to_tensor(target)
-        self._check_known(target, what, "target")
-        return target
-
-    def _empty_jacobian(self, target: Tensor, sources: list) -> dict:
-        """A target with no elements: zeros for the connected sources (as TensorFlow)."""
-        from .backprop import relevant_entries
-
-        out = {}
-        for s in sources:
-            if s.dtype.kind in "fc" and s._id not in out:
-                _, reach = relevant_entries(self._entries, {s._id})
-                if target._id in reach:
-                    out[s._id] = hooks.zeros((0,) + s.shape, s.dtype)
-        return out
-
-    def _looped_jacobian(self, target: Tensor, source_ids: set, n: int) -> dict:
-        """One reverse sweep per element of ``target`` (experimental_use_pfor=False)."""
-        from .indexed_slices import densify
-
-        rows: dict = {i: [] for i in source_ids}
-        eye = np.eye(n, dtype=target.dtype)
-        for k in range(n):
-            seed = Tensor._wrap(eye[k].reshape(target.shape))
-            grads = reverse_sweep(self._entries, {target._id: seed}, source_ids)
-            for i in source_ids:
-                g = grads.get(i)
-                rows[i].append(None if g is None else densify(g))
-        out = {}
-        for i, gs in rows.items():
-            like = next((g for g in gs if g is not None), None)
-            if like is None:
-                continue
-            gs = [hooks.zeros(like.shape, like.dtype) if g is None else g for g in gs]
-            out[i] = hooks.stack(gs)
-        return out
-
-    def batch_jacobian(
-        self,
-        target: Any,
-        source: Any,
-        unconnected_gradients: Any = UnconnectedGradients.NONE,
-        parallel_iterations: Any = None,
-        experimental_use_pfor: bool = True,
-    ) -> Any:
-        """Per-example Jacobians: ``[b, y...]`` by ``[b, x...]`` gives ``[b, y..., x...]``.
-
-        Assumes example ``i`` of the target depends only on example ``i`` of the
-        source (otherwise, as TensorFlow, the result sums over the examples). All
-        rows come from one reverse sweep carrying ``prod(y...)`` cotangents.
-
-        Args:
-            target: Tensor of rank >= 2 and shape ``[b, y1, ..., yn]``.
-            source: Tensor or Variable of rank >= 2 and shape ``[b, x1, ..., xm]``.
-            unconnected_gradients: As TensorFlow, an unconnected source gives zeros
-                (of the target's dtype) unless this is ``"raise"``.
-            parallel_iterations: Accepted for compatibility; ignored.
-            experimental_use_pfor: True vectorises; False loops over ``y`` elements.
-
-        Returns:
-            A tensor of shape ``[b, y1, ..., yn, x1, ..., xm]``.
-
-        Raises:
-            ValueError: a rank below 2, or the first dimensions differ.
-            RuntimeError: a non-persistent tape was already used, or
-                ``experimental_use_pfor=False`` on a non-persistent tape.
-
-        >>> import tapegrad as tg
-        >>> x = tg.constant([[1.0, 2.0], [3.0, 4.0]])
-        >>> with tg.GradientTape() as tape:
-        ...     tape.watch(x)
-        ...     y = x * x
-        >>> tape.batch_jacobian(y, x).numpy().tolist()
-        [[[2.0, 0.0], [0.0, 4.0]], [[6.0, 0.0], [0.0, 8.0]]]
-        """
-        from .indexed_slices import densify
-
-        policy = _unconnected_policy(unconnected_gradients)
-        self._check_jacobian_usable("batch_jacobian", experimental_use_pfor)
-        if not isinstance(source, Tensor):
-            raise TypeError(
-                f"GradientTape.batch_jacobian: source must be a single Tensor or Variable, got "
-                f"{_describe(source)}. Call batch_jacobian once per source."
-            )
-        target = self._jacobian_target(target, "batch_jacobian")
-        if target.ndim < 2 or source.ndim < 2 or target.shape[0] != source.shape[0]:
-            raise ValueError(
-                f"GradientTape.batch_jacobian: need the first dimension of target shape "
-                f"{target.shape} and source shape {source.shape} to match, and both to have "
-                "rank at least 2 ([batch, ...]). For a single example, use jacobian."
-            )
-        self._check_known(source, "batch_jacobian", "source")
-        self._check_usable("batch_jacobian")
-        b = target.shape[0]
-        inner = target.shape[1:]
-        m = int(np.prod(inner, dtype=np.int64))
-        out_shape = (b,) + inner + source.shape[1:]
-        g = None
-        known = target._id in self._ids
-        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b and known:
-            seeds = np.zeros((m, b, m), dtype=target.dtype)
-            seeds[np.arange(m), :, np.arange(m)] = 1  # row j: ones at element j of every example
-            seeds = seeds.reshape((m, b) + inner)
-            if experimental_use_pfor:
-                grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(seeds)},
-                                      {source._id}, 1)
-                g = grads.get(source._id)
-            else:
-                rows = [reverse_sweep(self._entries, {target._id: Tensor._wrap(seeds[j])},
-                                      {source._id}).get(source._id) for j in range(m)]
-                like = next((densify(r) for r in rows if r is not None), None)
-                if like is not None:
-                    g = hooks.stack([hooks.zeros(like.shape, like.dtype) if r is None
-                                     else densify(r) for r in rows])
-        if not self._persistent:
-            self._release()
-        if g is None:
-            if source.dtype.kind not in "fc":
-                self._warn_integer_source("batch_jacobian", 0, source)
-            if policy is UnconnectedGradients.RAISE:
-                self._unconnected(source, 0, policy, [target], [source])
-            return hooks.zeros(out_shape, target.dtype)
-        g = hooks.transpose(densify(g), (1, 0) + tuple(range(2, source.ndim + 1)))  # (b, m, x...)
-        return hooks.reshape(g, out_shape)

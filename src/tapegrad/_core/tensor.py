@@ -1,4 +1,4 @@
-"""Tensor, Variable and the dtype rules of conversion.
+"""Tensor and the dtype rules of conversion at the boundary.
 
 A ``Tensor`` is an immutable value (a NumPy array or NumPy scalar) plus a small
 increasing integer id; tapes and accumulators key everything by that id. The
@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .state import busy, hooks
+from . import events
+from .engine_ops import ops
+from .state import engine
 
 __all__ = [
     "Tensor",
-    "Variable",
     "convert_to_tensor",
     "to_array",
     "DTYPES",
@@ -60,6 +61,16 @@ DTYPES = {
     "complex64": complex64,
     "complex128": complex128,
 }
+
+# dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
+SCALAR_KIND = {
+    t: np.dtype(t).kind
+    for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
+              np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+              np.bool_)
+}
+KIND_NAMES = {"f": "floating", "c": "complex", "i": "signed integer", "u": "unsigned integer",
+              "b": "bool"}
 
 _INT32 = np.iinfo(np.int32)
 _INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
@@ -167,9 +178,6 @@ def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     return array.astype(dtype)
 
 
-_pack_hook: Any = None  # set by tapegrad.ops: stacks a list that contains tensors
-
-
 def _private(array: np.ndarray) -> np.ndarray:
     """``array`` if no one can write its memory, else a read-only copy of it.
 
@@ -224,8 +232,8 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
             "Cannot convert None to a tensor. A None often comes from a gradient of an "
             "unconnected source; see GradientTape.explain."
         )
-    if isinstance(value, (list, tuple)) and _pack_hook is not None and _contains_tensor(value):
-        return to_array(_pack_hook(value), dtype)
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        return to_array(ops.pack(value), dtype)
     array = _default_python_array(value)
     return array if dtype is None else _cast_checked(array, dtype, value)
 
@@ -258,14 +266,12 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
                 f"convert_to_tensor: requested dtype {dtype} for a tensor of dtype {value.dtype}; "
                 f"use tapegrad.cast(x, {dtype.name!r})."
             )
-        if isinstance(value, Variable):
-            return value.value()
-        return value
+        return value._read()
     densify = getattr(value, "_as_dense_tensor", None)
     if densify is not None:  # IndexedSlices
         return densify()
-    if isinstance(value, (list, tuple)) and _pack_hook is not None and _contains_tensor(value):
-        packed = _pack_hook(value)  # recorded: gradients flow to the listed tensors
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        packed = ops.pack(value)  # recorded: gradients flow to the listed tensors
         if dtype is not None and packed.dtype != dtype:
             raise TypeError(
                 f"convert_to_tensor: requested dtype {dtype} for values of dtype {packed.dtype}."
@@ -288,7 +294,11 @@ class Tensor:
     ((2, 2), 'float32')
     """
 
-    __slots__ = ("_value", "_id", "__weakref__")
+    # ``_origin``, set only on results of Variable arithmetic, names the Variable a tensor
+    # may have replaced (``x = x + 1``) for explanations; most tensors leave it unset.
+    __slots__ = ("_value", "_id", "_origin", "__weakref__")
+    _is_variable = False  # a class attribute: the hot path tells Variables apart without isinstance
+    _origin: tuple
     __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, value: Any, dtype: Any = None):
@@ -359,18 +369,22 @@ class Tensor:
     def id(self) -> int:
         return self._id
 
+    def _read(self) -> Tensor:
+        """The tensor an op sees for this value (a Variable gives a recorded read)."""
+        return self
+
     def numpy(self) -> Any:
         """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
         value = self._value
-        if busy[0] and hooks.on_export is not None:  # debugging: values leaving a tape
-            hooks.on_export(self, ".numpy()")
+        if engine.active and events.value_exported:  # values leaving a tape (debugging)
+            events.value_exported.emit(self, ".numpy()")
         if value.ndim == 0:
             return value[()]
         return np.array(value)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if busy[0] and hooks.on_export is not None:
-            hooks.on_export(self, "NumPy (np.asarray / __array__)")
+        if engine.active and events.value_exported:
+            events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
         array = np.array(self._value, dtype=dtype, copy=True)
         return array
 
@@ -400,8 +414,8 @@ class Tensor:
         return bool(self._value)
 
     def __float__(self) -> float:
-        if busy[0] and hooks.on_export is not None:
-            hooks.on_export(self, "float()")
+        if engine.active and events.value_exported:
+            events.value_exported.emit(self, "float()")
         return float(self._value)
 
     def __int__(self) -> int:
@@ -489,113 +503,3 @@ class _Reference:
 
     def __repr__(self) -> str:
         return f"<Reference to {self._tensor!r}>"
-
-
-_variable_names = itertools.count()
-
-
-class Variable(Tensor):
-    """A mutable tensor: the state a model trains.
-
-    Reading a trainable Variable inside a ``GradientTape`` watches it; its id is
-    fixed, so gradients with respect to it add up over every read.
-
-    >>> import tapegrad as tg
-    >>> v = tg.Variable(1.0)
-    >>> v.assign_add(2.0).numpy()
-    np.float32(3.0)
-    """
-
-    __slots__ = ("_trainable", "_name")
-
-    def __init__(
-        self,
-        initial_value: Any = None,
-        trainable: bool = True,
-        name: str | None = None,
-        dtype: Any = None,
-        **unused: Any,
-    ):
-        if initial_value is None:
-            raise ValueError("Variable needs an initial_value.")
-        if callable(initial_value):
-            initial_value = initial_value()
-        try:
-            array = to_array(initial_value, None if dtype is None else as_dtype(dtype))
-        except (TypeError, ValueError) as err:
-            raise prefixed(err, "Variable: initial_value") from None
-        self._value = array[()] if array.ndim == 0 else array  # never shared with the caller
-        self._id = new_id()
-        self._trainable = bool(trainable)
-        self._name = f"{name or 'Variable'}:0"
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def value(self) -> Tensor:
-        """The current value as a Tensor (recorded as a read, so it is differentiable)."""
-        from .primitive import read_variable
-
-        return read_variable(self)
-
-    read_value = value
-
-    def _checked(self, value: Any, op: str) -> Any:
-        array = to_array(value, self.dtype)
-        if np.shape(array) != self.shape:
-            raise ValueError(
-                f"Variable.{op}: cannot assign a value of shape {np.shape(array)} to "
-                f"{self._name} of shape {self.shape}."
-            )
-        return array
-
-    def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value=True):
-        """Replace the value (same shape and dtype); returns the variable."""
-        array = self._checked(value, "assign")
-        self._value = array if array.ndim else array[()]
-        return self
-
-    def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
-        """Add ``delta`` in place of the value; returns the variable."""
-        self._value = self._value + self._checked(delta, "assign_add")
-        return self
-
-    def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
-        """Subtract ``delta`` from the value; returns the variable."""
-        self._value = self._value - self._checked(delta, "assign_sub")
-        return self
-
-    def _in_place(self, *unused: Any) -> Any:
-        raise RuntimeError(
-            "`variable += value` (and -=, *=, /=) on a tapegrad.Variable is not supported, as in "
-            "TensorFlow: it would silently replace the Variable with a new Tensor. Use "
-            "variable.assign_add(value) / assign_sub / assign to change the Variable, or "
-            "`out = variable + value` for a new Tensor."
-        )
-
-    __iadd__ = __isub__ = __imul__ = __itruediv__ = __ifloordiv__ = __imod__ = _in_place
-    __ipow__ = __imatmul__ = _in_place
-
-    def __repr__(self) -> str:
-        return (
-            f"<tapegrad.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
-            f"numpy={_numpy_text(self._value, True)}>"
-        )
-
-    def __deepcopy__(self, memo: Any) -> Variable:
-        return Variable(np.array(self._value), self._trainable, self._name.rsplit(":", 1)[0])
-
-    def __reduce__(self):
-        return (
-            _rebuild_variable,
-            (np.array(self._value), self._trainable, self._name.rsplit(":", 1)[0]),
-        )
-
-
-def _rebuild_variable(array: np.ndarray, trainable: bool, name: str) -> Variable:
-    return Variable(array, trainable=trainable, name=name)

@@ -8,42 +8,64 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import tensor as _tensor
-from .._core.state import hooks as _hooks
+from .._core import engine_ops
 from .._core.tensor import Tensor as _Tensor
-from . import _operators, binary, conv, creation, index, linalg, nn, random, reduce, shape, unary
+from .._core.tensor import convert_to_tensor
+from . import (
+    _helpers,
+    _operators,
+    binary,
+    casting,
+    conv,
+    creation,
+    embedding,
+    index,
+    linalg,
+    nn,
+    random,
+    reduce,
+    shape,
+    slicing,
+    sorting,
+    unary,
+)
 
 __all__ = [
-    "binary", "conv", "creation", "index", "linalg", "nn", "random", "reduce", "shape", "unary",
+    "binary", "conv", "creation", "embedding", "index", "linalg", "nn", "random", "reduce",
+    "shape", "slicing", "sorting", "unary",
 ]
 
 
-def _zeros(shape, dtype):
-    return _Tensor._wrap(np.zeros(shape, dtype))
+def _zeros(dims, dtype):
+    return _Tensor._wrap(np.zeros(dims, dtype))
 
 
-def _dense(x):
-    from .._core.indexed_slices import densify
+def _reshape(x, dims):
+    dims = tuple(dims)
+    return x if x.shape == dims else shape.reshape_p.bind(x, shape=dims)  # (engine use only)
 
-    return densify(x)
+
+def _pack(values):
+    return shape.stack([v if isinstance(v, _Tensor) else convert_to_tensor(v) for v in values])
 
 
-_hooks.add = binary.add_p.bind
-_hooks.multiply = binary.multiply_p.bind
-_hooks.sum_to_shape = shape.sum_to_shape
-_hooks.zeros = _zeros
-_hooks.zeros_like = creation.zeros_like
-_hooks.ones_like = creation.ones_like
-_hooks.stack = lambda xs: shape.stack(xs, 0)
-_hooks.concat = lambda xs, axis: shape.concat(xs, axis)
-_hooks.scatter_rows = index.scatter_rows
-_hooks.reshape = lambda x, s: shape.reshape_p.bind(x, shape=tuple(s)) if x.shape != tuple(s) else x
-_hooks.transpose = lambda x, perm: shape.transpose_p.bind(x, perm=tuple(perm))
-_hooks.broadcast_to = lambda x, s: shape.broadcast_to_p.bind(x, shape=tuple(s))
-_hooks.cast = creation.cast
-_hooks.reduce_sum = lambda x, axis: reduce.reduce_sum(x, axis)
-_hooks.convert_dense = _dense
-_tensor._pack_hook = lambda values: shape.stack([
-    v if isinstance(v, _Tensor) else _tensor.convert_to_tensor(v) for v in values
-])
+engine_ops.provide(
+    add=binary.add_p.bind,
+    multiply=binary.multiply_p.bind,
+    reduce_sum=lambda x, axis: reduce.reduce_sum(x, axis),
+    sum_to_shape=shape.sum_to_shape,
+    zeros=_zeros,
+    zeros_like=creation.zeros_like,
+    ones_like=creation.ones_like,
+    stack=lambda xs: shape.stack(xs, 0),
+    concat=lambda xs, axis: shape.concat(xs, axis),
+    reshape=_reshape,
+    transpose=lambda x, perm: shape.transpose_p.bind(x, perm=tuple(perm)),
+    broadcast_to=lambda x, s: shape.broadcast_to_p.bind(x, shape=tuple(s)),
+    cast=casting.cast,
+    conj=_helpers.conj,
+    real=casting.real_part,
+    scatter_rows=shape.scatter_rows,
+    pack=_pack,
+)
 _operators.install()

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._core.tensor import Tensor, convert_to_tensor
-from . import binary, index, linalg, unary
+from . import arithmetic, binary, index, linalg, unary
 
 
 def _compare(prim, self: Tensor, other: Any, unequal: bool) -> Any:
@@ -33,11 +33,11 @@ def _compare(prim, self: Tensor, other: Any, unequal: bool) -> Any:
 
 
 def _eq(self: Tensor, other: Any) -> Any:
-    return _compare(binary.equal_p, self, other, False)
+    return _compare(arithmetic.equal_p, self, other, False)
 
 
 def _ne(self: Tensor, other: Any) -> Any:
-    return _compare(binary.not_equal_p, self, other, True)
+    return _compare(arithmetic.not_equal_p, self, other, True)
 
 
 def _logic(logical, bitwise):
@@ -49,9 +49,9 @@ def _logic(logical, bitwise):
     return apply
 
 
-_and = _logic(binary.logical_and_p, binary.bitwise_and_p)
-_or = _logic(binary.logical_or_p, binary.bitwise_or_p)
-_xor = _logic(binary.logical_xor_p, binary.bitwise_xor_p)
+_and = _logic(arithmetic.logical_and_p, binary.bitwise_and_p)
+_or = _logic(arithmetic.logical_or_p, binary.bitwise_or_p)
+_xor = _logic(arithmetic.logical_xor_p, binary.bitwise_xor_p)
 
 
 def _invert(self: Tensor) -> Tensor:
@@ -59,14 +59,14 @@ def _invert(self: Tensor) -> Tensor:
 
 
 OPERATORS = {
-    "__add__": lambda self, other: binary.add_p.bind(self, other),
-    "__radd__": lambda self, other: binary.add_p.bind(other, self),
-    "__sub__": lambda self, other: binary.subtract_p.bind(self, other),
-    "__rsub__": lambda self, other: binary.subtract_p.bind(other, self),
-    "__mul__": lambda self, other: binary.multiply_p.bind(self, other),
-    "__rmul__": lambda self, other: binary.multiply_p.bind(other, self),
-    "__truediv__": lambda self, other: binary.divide(self, other),
-    "__rtruediv__": lambda self, other: binary.divide(other, self),
+    "__add__": lambda self, other: arithmetic.add_p.bind(self, other),
+    "__radd__": lambda self, other: arithmetic.add_p.bind(other, self),
+    "__sub__": lambda self, other: arithmetic.subtract_p.bind(self, other),
+    "__rsub__": lambda self, other: arithmetic.subtract_p.bind(other, self),
+    "__mul__": lambda self, other: arithmetic.multiply_p.bind(self, other),
+    "__rmul__": lambda self, other: arithmetic.multiply_p.bind(other, self),
+    "__truediv__": lambda self, other: arithmetic.divide(self, other),
+    "__rtruediv__": lambda self, other: arithmetic.divide(other, self),
     "__floordiv__": lambda self, other: binary.floordiv_p.bind(self, other),
     "__rfloordiv__": lambda self, other: binary.floordiv_p.bind(other, self),
     "__mod__": lambda self, other: binary.floormod_p.bind(self, other),
@@ -82,12 +82,12 @@ OPERATORS = {
     "__xor__": lambda self, other: _xor(self, other, self),
     "__rxor__": lambda self, other: _xor(other, self, self),
     "__invert__": _invert,
-    "__neg__": lambda self: binary.negative_p.bind(self),
+    "__neg__": lambda self: arithmetic.negative_p.bind(self),
     "__abs__": lambda self: unary.abs(self),
-    "__lt__": lambda self, other: binary.less_p.bind(self, other),
-    "__le__": lambda self, other: binary.less_equal_p.bind(self, other),
-    "__gt__": lambda self, other: binary.greater_p.bind(self, other),
-    "__ge__": lambda self, other: binary.greater_equal_p.bind(self, other),
+    "__lt__": lambda self, other: arithmetic.less_p.bind(self, other),
+    "__le__": lambda self, other: arithmetic.less_equal_p.bind(self, other),
+    "__gt__": lambda self, other: arithmetic.greater_p.bind(self, other),
+    "__ge__": lambda self, other: arithmetic.greater_equal_p.bind(self, other),
     "__eq__": _eq,
     "__ne__": _ne,
     "__getitem__": lambda self, key: index.getitem(self, key),

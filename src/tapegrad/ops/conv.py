@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from .shape import reshape_p, transpose_p
 
 __all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d"]
 
@@ -167,7 +168,6 @@ def _max_pool_index(x, ksize, strides, pads) -> tuple:
 # =====================================================================================
 def _fold(t: Tensor, k: int, axis: int) -> Tensor:
     """``(*K, *core)`` -> ``core`` with ``prod(K)`` merged (major) into ``core[axis]``."""
-    from .shape import reshape_p, transpose_p
 
     r = t.ndim - k
     ax = r + axis
@@ -181,7 +181,6 @@ def _fold(t: Tensor, k: int, axis: int) -> Tensor:
 
 def _unfold(y: Tensor, kshape: tuple, axis: int) -> Tensor:
     """Inverse of :func:`_fold` on a result: split ``y``'s ``axis`` and move ``K`` to the front."""
-    from .shape import reshape_p, transpose_p
 
     k = len(kshape)
     ax = y.ndim + axis
@@ -503,14 +502,12 @@ def _padding(
 
 
 def _to_channels_last(x: Tensor) -> Tensor:
-    from .shape import transpose_p
 
     r = x.ndim
     return transpose_p.bind(x, perm=tuple(range(r - 3)) + (r - 2, r - 1, r - 3))
 
 
 def _to_channels_first(x: Tensor) -> Tensor:
-    from .shape import transpose_p
 
     r = x.ndim
     return transpose_p.bind(x, perm=tuple(range(r - 3)) + (r - 1, r - 3, r - 2))
@@ -626,7 +623,6 @@ def conv1d(
     >>> tg.nn.conv1d(tg.ones((2, 7, 3)), tg.ones((3, 3, 4)), 2, "SAME").shape
     (2, 4, 4)
     """
-    from .shape import reshape_p, transpose_p
 
     op = "conv1d"
     x = convert_to_tensor(input)

@@ -1,7 +1,7 @@
-"""Creating tensors: constant, zeros, ones, fill, eye, range, linspace, identity, cast.
+"""Creating tensors: constant, zeros, ones, fill, eye, range, linspace, shape queries.
 
-Only ``identity`` and ``cast`` are primitives (they are differentiable); the
-rest build new constants.
+None of these is differentiable: they build new constants. (``identity`` and
+``cast``, the differentiable ones, live in casting.py and are re-exported.)
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .._core.indexed_slices import IndexedSlices
-from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32, prefixed, to_array
-from .shape import _int, _ints
+from ._args import int_arg, ints_arg
+from .casting import cast, identity  # noqa: F401  (public names, re-exported)
 
 __all__ = [
     "constant",
@@ -47,7 +46,7 @@ def shape_arg(shape: Any, op: str, arg: str = "shape") -> tuple:
     accepted. Negative dimensions and shapes of more than 2**63 - 1 elements raise
     ValueError.
     """
-    dims = tuple(_ints(shape, op, arg))
+    dims = tuple(ints_arg(shape, op, arg))
     for i, d in enumerate(dims):
         if d < 0:
             raise ValueError(
@@ -64,7 +63,7 @@ def shape_arg(shape: Any, op: str, arg: str = "shape") -> tuple:
 
 def _dim(value: Any, op: str, arg: str) -> int:
     """One non-negative dimension argument (``eye``'s rows, ``linspace``'s count)."""
-    d = _int(value, op, arg)
+    d = int_arg(value, op, arg)
     if d < 0:
         raise ValueError(f"{op}: {arg} must be >= 0, got {d}.")
     return d
@@ -130,87 +129,6 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: Any = None)
                 f"constant: cannot give a value with {array.size} elements the shape {dims}."
             )
     return Tensor._wrap(array[()] if array.ndim == 0 else array)
-
-
-def _identity_impl(x):
-    return x
-
-
-identity_p: Primitive = Primitive(
-    "identity",
-    _identity_impl,
-    vjps=(lambda g, ans, x: g,),
-    jvp=lambda t, ans, x: t[0],
-    save_inputs=(),
-    sparse_vjp=True,
-)
-
-
-def identity(input: Any, name: Any = None) -> Tensor:
-    """A tensor with the same value (differentiable; reads a Variable's current value).
-
-    >>> import tapegrad as tg
-    >>> tg.identity(tg.constant(2.0)).numpy()
-    np.float32(2.0)
-    """
-    return identity_p.bind(input)
-
-
-def _cast_impl(x, dtype):
-    return x.astype(dtype)
-
-
-def _cast_vjp(g, ans, x, dtype):
-    if x.dtype.kind not in "fc":
-        return None
-    if g.__class__ is IndexedSlices:  # cast the rows: the gradient stays sparse
-        return IndexedSlices(_cast_vjp(g.values, ans, x, dtype), g.indices, g.dense_shape)
-    if x.dtype.kind == "f" and g.dtype.kind == "c":
-        g = real_part(g)
-    return cast_p.bind(g, dtype=x.dtype) if g.dtype != x.dtype else g
-
-
-def _cast_jvp(tangents, ans, x, dtype):
-    if dtype.kind not in "fc":
-        return None
-    return cast_p.bind(tangents[0], dtype=dtype)
-
-
-cast_p: Primitive = Primitive(
-    "cast", _cast_impl, vjps=(_cast_vjp,), jvp=_cast_jvp, save_inputs=(), sparse_vjp=True
-)
-
-
-def real_part(x: Tensor) -> Tensor:
-    return real_p.bind(x)
-
-
-real_p: Primitive = Primitive(
-    "real",
-    np.real,
-    vjps=(lambda g, ans, x: cast_p.bind(g, dtype=x.dtype),),
-    jvp=lambda t, ans, x: real_p.bind(t[0]),
-    save_inputs=(),
-    dtypes="c",
-)
-
-
-def cast(x: Any, dtype: Any, name: Any = None) -> Tensor:
-    """Convert to ``dtype`` (differentiable between float dtypes; None from integers).
-
-    >>> import tapegrad as tg
-    >>> tg.cast(tg.constant([1.7, -1.7]), tg.int32).numpy().tolist()
-    [1, -1]
-    """
-    dtype = as_dtype(dtype)
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
-    if x.dtype == dtype:
-        return x
-    if x.dtype.kind == "c" and dtype.kind != "c":
-        x = real_p.bind(x)
-        if x.dtype == dtype:
-            return x
-    return cast_p.bind(x, dtype=dtype)
 
 
 def _dtype_or(dtype: Any, default: np.dtype) -> np.dtype:

@@ -1,4 +1,4 @@
-"""Indexing: ``x[...]``, gather, gather_nd, scatter_nd, boolean_mask, where, sort, one_hot.
+"""Indexing: ``x[...]``, gather, gather_nd, scatter_nd, boolean_mask, one_hot.
 
 Every op that *reads* positions of a tensor is one "take" primitive: its
 forward is NumPy indexing ``x[idx]`` with a static index tuple ``idx`` (ints,
@@ -24,7 +24,9 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
-from ._helpers import lead, nondifferentiable, normalize_axis
+from ._rules import lead, nondifferentiable, normalize_axis
+from .arithmetic import where, where_p
+from .shape import broadcast_to_p, reduce_sum_p, reshape_p, transpose_p
 
 __all__ = [
     "getitem",
@@ -33,8 +35,6 @@ __all__ = [
     "gather_nd",
     "scatter_nd",
     "boolean_mask",
-    "sort",
-    "argsort",
     "one_hot",
 ]
 
@@ -126,11 +126,10 @@ def _take_primitive(name: str, scatter: Any) -> Primitive:
             return _rows_gradient(g, idx[0], tuple(x.shape), sparse)
         return scatter().bind(g, idx=idx, shape=inner, lead_ndim=lead_ndim + k)
 
-    def jvp(t, ans, x, idx, lead_ndim=0, sparse=None):
-        t = t[0]
+    def jvp(t, ans, x, idx, lead_ndim=0, sparse=None):  # the take of t, dense
         return prim.bind(t, idx=idx, lead_ndim=lead_ndim + lead(t, x.ndim))
 
-    prim = Primitive(name, _take_impl, vjps=(vjp,), jvp=jvp, save_inputs=())
+    prim = Primitive(name, _take_impl, vjps=(vjp,), jvps=(jvp,), reads=((),))
     return prim
 
 
@@ -142,28 +141,17 @@ def _scatter_primitive(name: str, take: Any) -> Primitive:
         return take().bind(gg, idx=idx, lead_ndim=lead_ndim + k)
 
     def jvp(t, ans, g, idx, shape, lead_ndim=0):
-        t = t[0]
         return prim.bind(t, idx=idx, shape=shape, lead_ndim=lead_ndim + lead(t, g.ndim))
 
-    prim = Primitive(name, _scatter_impl, vjps=(vjp,), jvp=jvp, save_inputs=())
+    prim = Primitive(name, _scatter_impl, vjps=(vjp,), jvps=(jvp,), reads=((),))
     return prim
 
 
 def _rows_gradient(g: Tensor, rows: np.ndarray, x_shape: tuple, dtype: Any) -> IndexedSlices:
     """TensorFlow's sparse gradient of a row gather: the cotangent's rows and their indices."""
-    from .shape import reshape_p
-
     values_shape = (rows.size,) + x_shape[1:]
     values = g if tuple(g.shape) == values_shape else reshape_p.bind(g, shape=values_shape)
     return IndexedSlices(values, rows.reshape(-1), np.asarray(x_shape, dtype=dtype))
-
-
-getitem_p: Primitive = _take_primitive("getitem", lambda: getitem_grad_p)
-getitem_grad_p: Primitive = _scatter_primitive("getitem_grad", lambda: getitem_p)
-gather_p: Primitive = _take_primitive("gather", lambda: getitem_grad_p)
-boolean_mask_p: Primitive = _take_primitive("boolean_mask", lambda: getitem_grad_p)
-gather_nd_p: Primitive = _take_primitive("gather_nd", lambda: scatter_nd_p)
-scatter_nd_p: Primitive = _scatter_primitive("scatter_nd", lambda: gather_nd_p)
 
 
 # --- argument checks -----------------------------------------------------------------------
@@ -352,6 +340,10 @@ def _check_index(idx: tuple, shape: tuple, key: Any) -> tuple:
     return tuple(out)
 
 
+getitem_p: Primitive = _take_primitive("getitem", lambda: getitem_grad_p)
+getitem_grad_p: Primitive = _scatter_primitive("getitem_grad", lambda: getitem_p)
+
+
 def getitem(x: Any, key: Any) -> Tensor:
     """``x[key]``: NumPy indexing (basic, plus integer and bool arrays), differentiable.
 
@@ -377,6 +369,9 @@ def getitem(x: Any, key: Any) -> Tensor:
 
 
 # --- gather ----------------------------------------------------------------------------------
+gather_p: Primitive = _take_primitive("gather", lambda: getitem_grad_p)
+
+
 def gather(
     params: Any,
     indices: Any,
@@ -446,8 +441,6 @@ def gather(
     if a == b:
         return gather_p.bind(x, idx=idx)
     # Move ``axis`` next to the batch axes, gather there, then move the middle axes back.
-    from .shape import transpose_p
-
     perm = tuple(range(b)) + (a,) + tuple(range(b, a)) + tuple(range(a + 1, x.ndim))
     out = gather_p.bind(transpose_p.bind(x, perm=perm), idx=idx)
     r = ind.ndim - b
@@ -456,6 +449,9 @@ def gather(
     middle = tuple(range(b + r, b + r + a - b))
     back = tuple(range(b)) + middle + tuple(range(b, b + r)) + tuple(range(b + r + a - b, out.ndim))
     return transpose_p.bind(out, perm=back)
+
+
+gather_nd_p: Primitive = _take_primitive("gather_nd", lambda: scatter_nd_p)
 
 
 def gather_nd(
@@ -521,8 +517,6 @@ def gather_nd(
         raise _bad_row_error(ind, ok, inner, "gather_nd", "param")
     safe = ind if ok.all() else np.where(ok[..., None], ind, 0)
     if b == 0 and depth == 0:
-        from .shape import broadcast_to_p, reshape_p
-
         out_shape = ind.shape[:-1] + x.shape
         out = reshape_p.bind(x, shape=(1,) * (ind.ndim - 1) + x.shape)
         return broadcast_to_p.bind(out, shape=out_shape) if out.shape != out_shape else out
@@ -536,6 +530,9 @@ def gather_nd(
         mask = ok.reshape(ok.shape + (1,) * (out.ndim - ok.ndim))
         out = where_p.bind(out, 0, condition=mask)
     return out
+
+
+scatter_nd_p: Primitive = _scatter_primitive("scatter_nd", lambda: gather_nd_p)
 
 
 def scatter_nd(
@@ -597,14 +594,15 @@ def scatter_nd(
         u = where_p.bind(u, 0, condition=ok.reshape(ok.shape + (1,) * (u.ndim - ok.ndim)))
         ind = np.where(ok[..., None], ind, 0)
     if depth == 0:
-        from .reduce import reduce_sum_p
-
         axes = tuple(range(-u.ndim, -u.ndim + ind.ndim - 1))
         return reduce_sum_p.bind(u, axis=axes, keepdims=False) if axes else u
     cols = tuple(np.array(ind[..., j]) for j in range(depth))
     for c in cols:
         c.flags.writeable = False
     return scatter_nd_p.bind(u, idx=cols, shape=out_shape, lead_ndim=0)
+
+
+boolean_mask_p: Primitive = _take_primitive("boolean_mask", lambda: getitem_grad_p)
 
 
 def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: Any = None) -> Tensor:
@@ -642,218 +640,11 @@ def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: Any = None) -> 
             f"{tuple(x.shape[a:a + m.ndim])})."
         )
     if m.ndim > 1:
-        from .shape import reshape_p
-
         merged = x.shape[:a] + (m.size,) + x.shape[a + m.ndim:]
         x = reshape_p.bind(x, shape=merged)
     rows = np.flatnonzero(m)
     rows.flags.writeable = False
     return boolean_mask_p.bind(x, idx=_prefix(a) + (rows,))
-
-
-# --- where ---------------------------------------------------------------------------
-def _where_impl(x, y, condition):
-    return np.where(condition, x, y)
-
-
-where_p: Primitive = Primitive(
-    "where",
-    _where_impl,
-    vjps=(
-        lambda g, ans, x, y, condition: where_p.bind(g, 0, condition=condition),
-        lambda g, ans, x, y, condition: where_p.bind(0, g, condition=condition),
-    ),
-    jvp=lambda t, ans, x, y, condition: where_p.bind(
-        0 if t[0] is None else t[0], 0 if t[1] is None else t[1], condition=condition
-    ),
-    save_inputs=(),
-)
-
-
-def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Tensor:
-    """Elementwise ``x if condition else y`` with broadcasting (``tf.where``).
-
-    With only ``condition``, the indices of its True entries (int64, shape
-    ``[n, rank]``). The gradient goes to ``x`` where the condition holds and to
-    ``y`` elsewhere; the condition gets none.
-
-    Args:
-        condition: A bool tensor.
-        x: Values where ``condition`` is True (broadcast with ``condition`` and ``y``).
-        y: Values where it is False, of ``x``'s dtype.
-        name: Ignored.
-
-    Returns:
-        The selected values, or the int64 indices of True entries.
-
-    >>> import tapegrad as tg
-    >>> tg.where([True, False], 1.0, 2.0).numpy().tolist()
-    [1.0, 2.0]
-    """
-    cond = convert_to_tensor(condition)
-    if cond.dtype.kind != "b":
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype.name}.")
-    if x is None and y is None:
-        return Tensor._wrap(np.argwhere(cond._value).astype(np.int64))
-    if x is None or y is None:
-        raise ValueError("where: give both x and y, or neither.")
-    try:
-        np.broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
-    except ValueError:
-        raise ValueError(
-            f"where: condition {cond.shape}, x {np.shape(x)} and y {np.shape(y)} do not "
-            "broadcast together."
-        ) from None
-    return where_p.bind(x, y, condition=cond._value)
-
-
-# --- scattering rows (IndexedSlices to dense) ----------------------------------------------
-def _scatter_rows_impl(values, indices, shape):
-    k = values.ndim - (indices.ndim + len(shape) - 1)
-    out = np.zeros(values.shape[:k] + tuple(shape), dtype=values.dtype)
-    np.add.at(out, _prefix(k) + (indices,), values)
-    return out
-
-
-def _scatter_rows_vjp(g, ans, values, indices, shape):
-    k = lead(g, len(shape))
-    return getitem_p.bind(g, idx=(indices,), lead_ndim=k)
-
-
-scatter_rows_p: Primitive = Primitive(
-    "scatter_rows",
-    _scatter_rows_impl,
-    vjps=(_scatter_rows_vjp,),
-    jvp=lambda t, ans, values, indices, shape: scatter_rows_p.bind(
-        t[0], indices=indices, shape=shape
-    ),
-    save_inputs=(),
-)
-
-
-def scatter_rows(values: Tensor, indices: np.ndarray, shape: tuple) -> Tensor:
-    """Dense tensor of ``shape`` with ``values`` added at rows ``indices`` (axis 0)."""
-    return scatter_rows_p.bind(values, indices=np.asarray(indices), shape=tuple(shape))
-
-
-# --- sort and argsort ------------------------------------------------------------------------
-def _sort_order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
-    """TensorFlow's (stable) sorting permutation along ``axis``; ties keep index order."""
-    if not descending:
-        return np.argsort(x, axis=axis, kind="stable")
-    n = x.shape[axis]
-    # A stable ascending sort of the reversed axis, read backwards, is a stable descending sort.
-    return (n - 1) - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
-
-
-def _permute_impl(x, perm, inverse, axis):
-    p = perm.reshape((1,) * (x.ndim - perm.ndim) + perm.shape)
-    return np.take_along_axis(x, p, axis)
-
-
-def _unpermute_impl(x, perm, inverse, axis):
-    p = inverse.reshape((1,) * (x.ndim - inverse.ndim) + inverse.shape)
-    return np.take_along_axis(x, p, axis)
-
-
-sort_p: Primitive = Primitive(
-    "sort",
-    _permute_impl,
-    vjps=(lambda g, ans, x, perm, inverse, axis: unsort_p.bind(
-        g, perm=perm, inverse=inverse, axis=axis),),
-    jvp=lambda t, ans, x, perm, inverse, axis: sort_p.bind(
-        t[0], perm=perm, inverse=inverse, axis=axis),
-    save_inputs=(),
-)
-unsort_p: Primitive = Primitive(
-    "unsort",
-    _unpermute_impl,
-    vjps=(lambda g, ans, x, perm, inverse, axis: sort_p.bind(
-        g, perm=perm, inverse=inverse, axis=axis),),
-    jvp=lambda t, ans, x, perm, inverse, axis: unsort_p.bind(
-        t[0], perm=perm, inverse=inverse, axis=axis),
-    save_inputs=(),
-)
-
-
-def _sort_args(values: Any, axis: Any, direction: Any, op: str) -> tuple:
-    x = _params(values)
-    if x.dtype.kind not in "fiu":
-        raise TypeError(f"{op}: values must be real numbers, got dtype {x.dtype.name}.")
-    if direction not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(
-            f"{op}: direction should be one of ASCENDING, DESCENDING; got {direction!r}."
-        )
-    if x.ndim == 0:
-        raise ValueError(f"{op}: values must have rank >= 1, got a scalar.")
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    a = normalize_axis(axis, x.ndim, op)
-    return x, a
-
-
-def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = None) -> Tensor:
-    """Sort along ``axis`` (``tf.sort``); the gradient goes back to each value's position.
-
-    Equal values keep their order (TensorFlow's sort is stable in both directions).
-
-    Args:
-        values: A real tensor of rank >= 1.
-        axis: The axis to sort along (default -1).
-        direction: "ASCENDING" or "DESCENDING".
-        name: Ignored.
-
-    Returns:
-        The sorted tensor.
-
-    >>> import tapegrad as tg
-    >>> tg.sort(tg.constant([3.0, 1.0, 2.0]), direction="DESCENDING").numpy().tolist()
-    [3.0, 2.0, 1.0]
-    """
-    x, a = _sort_args(values, axis, direction, "sort")
-    perm = _sort_order(x._value, a, direction == "DESCENDING")
-    inverse = np.empty_like(perm)
-    np.put_along_axis(inverse, perm, np.broadcast_to(
-        np.arange(perm.shape[a]).reshape((-1,) + (1,) * (-a - 1)), perm.shape), a)
-    perm.flags.writeable = False
-    inverse.flags.writeable = False
-    return sort_p.bind(x, perm=perm, inverse=inverse, axis=a)
-
-
-argsort_p: Primitive = nondifferentiable(
-    "argsort",
-    lambda x, axis, descending: _sort_order(x, axis, descending).astype(np.int32),
-    dtypes="fiu",
-)
-
-
-def argsort(
-    values: Any,
-    axis: int = -1,
-    direction: str = "ASCENDING",
-    stable: bool = False,
-    name: Any = None,
-) -> Tensor:
-    """The int32 indices that sort ``values`` along ``axis`` (``tf.argsort``); no gradient.
-
-    The sort is always stable (``stable`` is accepted for compatibility), as TensorFlow's.
-
-    Args:
-        values: A real tensor of rank >= 1.
-        axis: The axis to sort along (default -1).
-        direction: "ASCENDING" or "DESCENDING".
-        stable: Accepted; ties always keep their order.
-        name: Ignored.
-
-    Returns:
-        An int32 tensor of ``values``' shape.
-
-    >>> import tapegrad as tg
-    >>> tg.argsort(tg.constant([3.0, 1.0, 2.0])).numpy().tolist()
-    [1, 2, 0]
-    """
-    x, a = _sort_args(values, axis, direction, "argsort")
-    return argsort_p.bind(x, axis=a, descending=direction == "DESCENDING")
 
 
 # --- one_hot ---------------------------------------------------------------------------------
@@ -956,97 +747,3 @@ def _hot_value(value: Any, dtype: np.dtype, arg: str) -> Tensor:
         raise ValueError(f"one_hot: {arg} must be a scalar, got shape {t.shape}.")
     return t
 
-
-# --- embedding_lookup (tf.nn.embedding_lookup; re-exported by tapegrad.nn) ------------------
-def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: Any = None) -> Tensor:
-    """Rows of an embedding table (``tf.nn.embedding_lookup``); sparse gradient.
-
-    ``params`` is one tensor (or Variable), or a list of shards split with
-    TensorFlow 2's "div" strategy (the first rows in the first shard). The
-    gradient for each shard is an :class:`~tapegrad.IndexedSlices`. With
-    ``max_norm``, each looked-up row whose L2 norm exceeds it is scaled down to
-    norm ``max_norm`` (``clip_by_norm``).
-
-    Args:
-        params: The embedding table (rank >= 1), or a list of shards.
-        ids: Integer tensor of row ids.
-        max_norm: If given, clip each row to this L2 norm.
-        name: Ignored.
-
-    Returns:
-        A tensor of shape ``ids.shape + params.shape[1:]``.
-
-    >>> import tapegrad as tg
-    >>> table = tg.Variable([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
-    >>> tg.nn.embedding_lookup(table, [[2], [0]]).numpy().tolist()
-    [[[4.0, 5.0]], [[0.0, 1.0]]]
-    """
-    shards = list(params) if isinstance(params, (list, tuple)) else [params]
-    if not shards:
-        raise ValueError("embedding_lookup: params must be a tensor or a non-empty list of them.")
-    shards = [_params(p) for p in shards]
-    ind = _index_array(ids, "embedding_lookup", "ids")
-    for i, p in enumerate(shards):
-        if p.ndim == 0:
-            raise ValueError(f"embedding_lookup: params[{i}] must have rank >= 1, got a scalar.")
-        if p.shape[1:] != shards[0].shape[1:] or p.dtype != shards[0].dtype:
-            raise ValueError(
-                f"embedding_lookup: all shards must share the row shape and dtype; params[0] "
-                f"is {shards[0].dtype.name} {shards[0].shape} but params[{i}] is "
-                f"{p.dtype.name} {p.shape}."
-            )
-    total = sum(p.shape[0] for p in shards)
-    _check_range(ind, total, "embedding_lookup",
-                 f"the table has {total} rows" + (f" in {len(shards)} shards" if len(shards) > 1
-                                                  else ""))
-    if len(shards) == 1:
-        out = gather(shards[0], ind)
-    else:
-        out = _sharded_lookup(shards, ind, total)
-    if max_norm is not None:
-        out = _clip_rows(out, ind.ndim, max_norm)
-    return out
-
-
-def _sharded_lookup(shards: list, ind: np.ndarray, total: int) -> Tensor:
-    """TensorFlow 2's "div" partition: shard ``p`` holds a contiguous block of ids."""
-    from .shape import concat, reshape
-
-    n = len(shards)
-    flat = ind.reshape(-1).astype(np.int64)
-    per, extras = divmod(total, n)
-    if per == 0:
-        raise ValueError(
-            f"embedding_lookup: {n} shards hold only {total} rows in all; the div strategy "
-            "needs at least one row per shard."
-        )
-    assign = np.maximum(flat // (per + 1), (flat - extras) // per)
-    local = np.where(assign < extras, flat % (per + 1), (flat - extras) % per)
-    pieces, order = [], []
-    for p in range(n):
-        pos = np.flatnonzero(assign == p)
-        if pos.size:
-            pieces.append(gather(shards[p], local[pos].astype(ind.dtype)))
-            order.append(pos)
-    rows = concat(pieces, 0) if len(pieces) > 1 else pieces[0]
-    back = np.argsort(np.concatenate(order), kind="stable")
-    rows = getitem_p.bind(rows, idx=(back,))
-    return reshape(rows, ind.shape + tuple(shards[0].shape[1:]))
-
-
-def _clip_rows(v: Tensor, ids_rank: int, max_norm: Any) -> Tensor:
-    """TensorFlow's ``clip_by_norm`` over the row axes (``ids_rank`` onwards)."""
-    from .binary import divide_p, multiply_p
-    from .creation import ones_like
-    from .reduce import reduce_sum
-    from .unary import sqrt
-
-    axes = list(range(ids_rank, v.ndim))
-    clip = max_norm if isinstance(max_norm, Tensor) else convert_to_tensor(max_norm, v.dtype)
-    l2sum = reduce_sum(multiply_p.bind(v, v), axes, keepdims=True)
-    positive = l2sum._value > 0
-    safe = where_p.bind(l2sum, ones_like(l2sum), condition=positive)
-    l2norm = where_p.bind(sqrt(safe), l2sum, condition=positive)
-    larger = l2norm._value >= clip._value
-    denominator = where_p.bind(l2norm, clip, condition=larger)
-    return divide_p.bind(multiply_p.bind(v, clip), denominator)

@@ -27,9 +27,9 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
-from ._helpers import nondifferentiable
+from ._args import int_arg as _int
+from ._rules import nondifferentiable
 from .creation import allocate, shape_arg
-from .shape import _int
 
 __all__ = ["set_seed", "normal", "uniform", "truncated_normal", "shuffle"]
 

@@ -1,4 +1,7 @@
-"""Reductions, scans, ``top_k`` and segment sums, with TensorFlow's gradients.
+"""Reductions, ``argmax``/``argmin`` and ``top_k``, with TensorFlow's gradients.
+
+``cumsum``/``cumprod`` (ops/cumulative.py) and the segment sums (ops/segments.py)
+are re-exported from here.
 
 Conventions shared by every op here:
 
@@ -11,10 +14,9 @@ Conventions shared by every op here:
 * Where the derivative is not unique, TensorFlow's choice is kept:
   ``reduce_max``/``reduce_min`` split the gradient equally among ties,
   ``reduce_prod`` is exact with zeros (products of the *other* entries, from
-  two exclusive ``cumprod`` scans), ``cumprod`` divides by ``x`` with
-  ``div_no_nan`` (so entries equal to zero get a zero gradient),
-  ``reduce_euclidean_norm`` gives NaN at the origin, ``reduce_logsumexp`` is
-  stable for large logits and gives NaN for rows of ``-inf``.
+  two exclusive ``cumprod`` scans), ``reduce_euclidean_norm`` gives NaN at
+  the origin, ``reduce_logsumexp`` is stable for large logits and gives NaN
+  for rows of ``-inf``.
 * Integer inputs keep their dtype (sums wrap like TensorFlow's); ``argmax``,
   ``argmin``, ``reduce_any`` and ``reduce_all`` have no gradient.
 """
@@ -26,10 +28,28 @@ from typing import Any
 
 import numpy as np
 
-from .._core.primitive import Primitive
+from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
-from . import binary, creation, index, shape, unary
-from ._helpers import lead, nondifferentiable
+from ._rules import lead, nondifferentiable
+from .arithmetic import equal_p, minimum_p, where_p
+from .casting import cast, real_part
+from .cumulative import cumprod, cumprod_p, cumsum  # noqa: F401  (public names, re-exported)
+from .index import getitem_grad_p, getitem_p
+from .segments import segment_sum, unsorted_segment_sum  # noqa: F401  (re-exported)
+from .shape import (  # reduce_sum and its argument handling live with broadcast_to, its transpose
+    _accumulator,
+    _input,
+    _is_int,
+    _prefix,
+    _reduction_axes,
+    _single_axis,
+    expand_reduced,
+    reduce_sum,
+    reduce_sum_p,
+    reshape_p,
+    transpose_p,
+)
+from .unary import conj, exp_p, sqrt_p, square_p
 
 __all__ = [
     "reduce_sum",
@@ -52,137 +72,6 @@ __all__ = [
     "unsorted_segment_sum",
     "segment_sum",
 ]
-
-
-# --- arguments: axes, dtypes -----------------------------------------------------------------
-def _is_int(a: Any) -> bool:
-    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
-
-
-def _reduction_axes(axis: Any, x: Tensor, op: str) -> tuple:
-    """TensorFlow's ``axis`` as a sorted tuple of distinct negative ints (all axes for None)."""
-    ndim = x.ndim
-    if axis is None:
-        return tuple(range(-ndim, 0))
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    if isinstance(axis, (np.ndarray, np.generic)):
-        if axis.dtype.kind not in "iu":
-            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
-        axis = axis.tolist()
-    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
-    for a in items:
-        if not _is_int(a):
-            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
-        if not -ndim <= a < ndim:
-            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
-            raise ValueError(
-                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
-                f"(shape {x.shape}; valid axes: {valid})."
-            )
-    negative = [int(a) - ndim if a >= 0 else int(a) for a in items]
-    if len(set(negative)) != len(negative):
-        raise ValueError(
-            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
-            f"(tensor of rank {ndim})."
-        )
-    return tuple(sorted(negative))
-
-
-def _single_axis(axis: Any, x: Tensor, op: str) -> int:
-    """One axis (an int or a scalar integer tensor) as a negative int."""
-    if isinstance(axis, Tensor):
-        if axis.ndim != 0:
-            raise TypeError(f"{op}: axis must be a scalar, got a tensor of shape {axis.shape}.")
-        axis = axis.numpy()
-    if not _is_int(axis):
-        raise TypeError(f"{op}: axis must be an int or a scalar integer tensor, got {axis!r}.")
-    return _reduction_axes(axis, x, op)[0]
-
-
-def _input(value: Any, kinds: str, op: str, what: str = "input") -> Tensor:
-    """Convert ``value`` and check its dtype kind (TensorFlow raises for the others)."""
-    x = convert_to_tensor(value)
-    if x.dtype.kind not in kinds:
-        names = {"f": "float", "c": "complex", "i": "int", "u": "unsigned int", "b": "bool"}
-        wanted = ", ".join(names[k] for k in kinds)
-        raise TypeError(
-            f"{op}: {what} must be a {wanted} tensor, got dtype {x.dtype.name} "
-            f"(shape {x.shape})."
-        )
-    return x
-
-
-def _accumulator(dtype: np.dtype) -> np.dtype:
-    """The dtype NumPy should accumulate in: float16 sums in float32 (as TensorFlow)."""
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
-
-
-# --- shapes used by the rules ------------------------------------------------------------------
-def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
-    kept = list(x_shape)
-    for a in axis:
-        kept[a] = 1
-    return tuple(kept)
-
-
-def expand_reduced(g: Tensor, x_shape: tuple, axis: tuple, keepdims: bool) -> Tensor:
-    """Reshape a reduction's cotangent (or output) so it broadcasts against the input.
-
-    ``g`` may carry leading batch dimensions beyond the reduction's output.
-    """
-    if keepdims or not axis:
-        return g
-    k = lead(g, len(x_shape) - len(axis))
-    if k == 0 and axis == tuple(range(-len(x_shape), -len(x_shape) + len(axis))):
-        return g  # only leading axes were reduced: broadcasting puts them back by itself
-    return shape.reshape_p.bind(g, shape=g.shape[:k] + _kept_shape(tuple(x_shape), axis))
-
-
-def _prefix(k: int) -> tuple:
-    return (slice(None),) * k
-
-
-# --- reduce_sum, reduce_mean -------------------------------------------------------------------
-def _sum_impl(x, axis, keepdims):
-    out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
-    return out.astype(x.dtype, copy=False)
-
-
-def _sum_vjp(g, ans, x, axis, keepdims):
-    k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
-    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
-    return shape.broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
-
-
-def _sum_jvp(t, ans, x, axis, keepdims):
-    return reduce_sum_p.bind(t[0], axis=axis, keepdims=keepdims)
-
-
-reduce_sum_p: Primitive = Primitive("reduce_sum", _sum_impl, vjps=(_sum_vjp,), jvp=_sum_jvp,
-                         save_inputs=(), dtypes="fciu")
-
-
-def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
-    """Sum of elements across dimensions.
-
-    Args:
-        input_tensor: A numeric tensor (integer sums wrap around in their dtype, as in
-            TensorFlow).
-        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
-        keepdims: Keep reduced dimensions with length 1.
-        name: Ignored (TensorFlow compatibility).
-
-    Returns:
-        The reduced tensor, of the input's dtype.
-
-    >>> import tapegrad as tg
-    >>> tg.reduce_sum(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0).numpy().tolist()
-    [4.0, 6.0]
-    """
-    x = _input(input_tensor, "fciu", "reduce_sum")
-    axes = _reduction_axes(axis, x, "reduce_sum")
-    return reduce_sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
 
 
 def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
@@ -247,7 +136,7 @@ def _highest(dtype):
 def _extremum_weights(x, ans, axis, keepdims):
     """Indicator of the entries equal to the extremum, divided by their count (ties share)."""
     kept = expand_reduced(ans, tuple(x.shape), axis, keepdims)
-    indicators = creation.cast(binary.equal_p.bind(x, kept), x.dtype)
+    indicators = cast(equal_p.bind(x, kept), x.dtype)
     return indicators / reduce_sum_p.bind(indicators, axis=axis, keepdims=True)
 
 
@@ -257,14 +146,16 @@ def _extremum_vjp(g, ans, x, axis, keepdims):
 
 
 def _extremum_jvp(t, ans, x, axis, keepdims):
-    weighted = t[0] * _extremum_weights(x, ans, axis, keepdims)
+    weighted = t * _extremum_weights(x, ans, axis, keepdims)
     return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
 
 
-reduce_max_p = Primitive("reduce_max", _extremum_impl(np.max, _lowest), vjps=(_extremum_vjp,),
-                         jvp=_extremum_jvp, save_ans=True, dtypes="fiu")
-reduce_min_p = Primitive("reduce_min", _extremum_impl(np.min, _highest), vjps=(_extremum_vjp,),
-                         jvp=_extremum_jvp, save_ans=True, dtypes="fiu")
+def _extremum(name: str, fn: Any, fill: Any) -> Primitive:
+    return Primitive(name, _extremum_impl(fn, fill), vjps=(_extremum_vjp,),
+                     jvps=(_extremum_jvp,), reads=((0, ANS),), dtypes="fiu")
+
+
+reduce_max_p: Primitive = _extremum("reduce_max", np.max, _lowest)
 
 
 def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -289,6 +180,9 @@ def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     x = _input(input_tensor, "fiu", "reduce_max")
     axes = _reduction_axes(axis, x, "reduce_max")
     return reduce_max_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+reduce_min_p: Primitive = _extremum("reduce_min", np.min, _highest)
 
 
 def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -333,17 +227,17 @@ def _product_of_others(x, axis):
     reduced = [a % ndim for a in axis]
     other = [i for i in range(ndim) if i not in reduced]
     perm = tuple(other + reduced)
-    moved = x if perm == tuple(range(ndim)) else shape.transpose_p.bind(x, perm=perm)
+    moved = x if perm == tuple(range(ndim)) else transpose_p.bind(x, perm=perm)
     moved_shape = tuple(moved.shape)
     flat_shape = moved_shape[: len(other)] + (int(np.prod(moved_shape[len(other):])),)
-    flat = moved if len(reduced) == 1 else shape.reshape_p.bind(moved, shape=flat_shape)
+    flat = moved if len(reduced) == 1 else reshape_p.bind(moved, shape=flat_shape)
     left = cumprod_p.bind(flat, axis=-1, exclusive=True, reverse=False)
     right = cumprod_p.bind(flat, axis=-1, exclusive=True, reverse=True)
-    others = unary.conj(left) * unary.conj(right)
+    others = conj(left) * conj(right)
     if len(reduced) != 1:
-        others = shape.reshape_p.bind(others, shape=moved_shape)
+        others = reshape_p.bind(others, shape=moved_shape)
     if perm != tuple(range(ndim)):
-        others = shape.transpose_p.bind(others, perm=tuple(int(p) for p in np.argsort(perm)))
+        others = transpose_p.bind(others, perm=tuple(int(p) for p in np.argsort(perm)))
     return others
 
 
@@ -355,11 +249,11 @@ def _prod_vjp(g, ans, x, axis, keepdims):
 
 
 def _prod_jvp(t, ans, x, axis, keepdims):
-    return reduce_sum_p.bind(t[0] * _product_of_others(x, axis), axis=axis, keepdims=keepdims)
+    return reduce_sum_p.bind(t * _product_of_others(x, axis), axis=axis, keepdims=keepdims)
 
 
-reduce_prod_p: Primitive = Primitive("reduce_prod", _prod_impl, vjps=(_prod_vjp,), jvp=_prod_jvp,
-                          dtypes="fciu")
+reduce_prod_p: Primitive = Primitive("reduce_prod", _prod_impl, vjps=(_prod_vjp,),
+                                     jvps=(_prod_jvp,), reads=((0,),), dtypes="fciu")
 
 
 def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -408,8 +302,8 @@ def _softmax_weights(x, ans, axis, keepdims):
     gives 0 for its finite entries, and a row of ``-inf`` NaN, as TensorFlow's.
     """
     kept = expand_reduced(ans, tuple(x.shape), axis, keepdims)
-    shift = binary.minimum_p.bind(kept, float(np.finfo(x.dtype).max))
-    e = unary.exp_p.bind(x - shift)
+    shift = minimum_p.bind(kept, float(np.finfo(x.dtype).max))
+    e = exp_p.bind(x - shift)
     return e / reduce_sum_p.bind(e, axis=axis, keepdims=True)
 
 
@@ -420,12 +314,12 @@ def _logsumexp_vjp(g, ans, x, axis, keepdims):
 
 
 def _logsumexp_jvp(t, ans, x, axis, keepdims):
-    weighted = t[0] * _softmax_weights(x, ans, axis, keepdims)
+    weighted = t * _softmax_weights(x, ans, axis, keepdims)
     return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
 
 
 reduce_logsumexp_p = Primitive("reduce_logsumexp", _logsumexp_impl, vjps=(_logsumexp_vjp,),
-                               jvp=_logsumexp_jvp, save_ans=True, dtypes="f")
+                               jvps=(_logsumexp_jvp,), reads=((0, ANS),), dtypes="f")
 
 
 def reduce_logsumexp(
@@ -459,8 +353,8 @@ def reduce_logsumexp(
 # --- reduce_variance, reduce_std ---------------------------------------------------------------
 def _squared_magnitude(d: Tensor) -> Tensor:
     if d.dtype.kind == "c":
-        return creation.real_part(d * unary.conj(d))
-    return unary.square_p.bind(d)
+        return real_part(d * conj(d))
+    return square_p.bind(d)
 
 
 def _variance(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
@@ -525,7 +419,7 @@ def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     """
     x = _real_or_complex(input_tensor, "reduce_std")
     axes = _reduction_axes(axis, x, "reduce_std")
-    return unary.sqrt_p.bind(_variance(x, axes, bool(keepdims)))
+    return sqrt_p.bind(_variance(x, axes, bool(keepdims)))
 
 
 # --- reduce_euclidean_norm, l2_normalize -------------------------------------------------------
@@ -551,7 +445,7 @@ def _euclidean_norm_vjp(g, ans, x, axis, keepdims):
 
 
 def _euclidean_norm_jvp(t, ans, x, axis, keepdims):
-    weighted = t[0] * _norm_weights(x, ans, axis, keepdims)
+    weighted = t * _norm_weights(x, ans, axis, keepdims)
     return reduce_sum_p.bind(weighted, axis=axis, keepdims=keepdims)
 
 
@@ -559,8 +453,8 @@ reduce_euclidean_norm_p: Primitive = Primitive(
     "reduce_euclidean_norm",
     _euclidean_norm_impl,
     vjps=(_euclidean_norm_vjp,),
-    jvp=_euclidean_norm_jvp,
-    save_ans=True,
+    jvps=(_euclidean_norm_jvp,),
+    reads=((0, ANS),),
     dtypes="fciu",
 )
 
@@ -622,9 +516,9 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
     square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
     eps = np.asarray(epsilon, dtype=square_sum.dtype)
     above = np.greater_equal(square_sum._value, eps)  # TensorFlow's maximum: ties go to x
-    clipped = index.where_p.bind(square_sum, eps, condition=above)
-    inv_norm = 1.0 / unary.sqrt_p.bind(clipped)
-    return x * (creation.cast(inv_norm, x.dtype) if x.dtype.kind == "c" else inv_norm)
+    clipped = where_p.bind(square_sum, eps, condition=above)
+    inv_norm = 1.0 / sqrt_p.bind(clipped)
+    return x * (cast(inv_norm, x.dtype) if x.dtype.kind == "c" else inv_norm)
 
 
 # --- reduce_any, reduce_all (bool, no gradient) ------------------------------------------------
@@ -637,7 +531,6 @@ def _all_impl(x, axis, keepdims):
 
 
 reduce_any_p: Primitive = nondifferentiable("reduce_any", _any_impl, dtypes="b")
-reduce_all_p: Primitive = nondifferentiable("reduce_all", _all_impl, dtypes="b")
 
 
 def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -659,6 +552,9 @@ def reduce_any(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     x = _input(input_tensor, "b", "reduce_any")
     axes = _reduction_axes(axis, x, "reduce_any")
     return reduce_any_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
+reduce_all_p: Primitive = nondifferentiable("reduce_all", _all_impl, dtypes="b")
 
 
 def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
@@ -692,9 +588,6 @@ def _arg_impl(fn, nan_as):
     return impl
 
 
-argmax_p: Primitive = nondifferentiable("argmax", _arg_impl(np.argmax, -np.inf), dtypes="fiub")
-argmin_p: Primitive = nondifferentiable("argmin", _arg_impl(np.argmin, np.inf), dtypes="fiub")
-
 _INDEX_TYPES = ("int16", "uint16", "int32", "int64")
 
 
@@ -709,6 +602,9 @@ def _arg_reduction(prim, input, axis, output_type, op):
     if x.shape[a] == 0:
         raise ValueError(f"{op}: reduction axis {a % x.ndim} is empty in shape {x.shape}.")
     return prim.bind(x, axis=a, output_type=out_type)
+
+
+argmax_p: Primitive = nondifferentiable("argmax", _arg_impl(np.argmax, -np.inf), dtypes="fiub")
 
 
 def argmax(input: Any, axis: Any = None, output_type: Any = np.int64, name: Any = None):
@@ -733,6 +629,9 @@ def argmax(input: Any, axis: Any = None, output_type: Any = np.int64, name: Any 
     return _arg_reduction(argmax_p, input, axis, output_type, "argmax")
 
 
+argmin_p: Primitive = nondifferentiable("argmin", _arg_impl(np.argmin, np.inf), dtypes="fiub")
+
+
 def argmin(input: Any, axis: Any = None, output_type: Any = np.int64, name: Any = None):
     """Index of the smallest value along ``axis`` (no gradient).
 
@@ -753,127 +652,6 @@ def argmin(input: Any, axis: Any = None, output_type: Any = np.int64, name: Any 
     [0, 1]
     """
     return _arg_reduction(argmin_p, input, axis, output_type, "argmin")
-
-
-# --- cumsum, cumprod ---------------------------------------------------------------------------
-def _scan(fn, identity, x, axis, exclusive, reverse):
-    """``fn`` (np.cumsum/np.cumprod) along ``axis`` with TensorFlow's exclusive/reverse."""
-    if reverse:
-        x = np.flip(x, axis)
-    out = fn(x, axis=axis, dtype=_accumulator(x.dtype))
-    if exclusive and out.shape[axis]:
-        rest = _prefix(-axis - 1)
-        shifted = np.empty_like(out)
-        shifted[(Ellipsis, 0) + rest] = identity
-        shifted[(Ellipsis, slice(1, None)) + rest] = out[(Ellipsis, slice(None, -1)) + rest]
-        out = shifted
-    if reverse:
-        out = np.flip(out, axis)
-    return out.astype(x.dtype, copy=False)
-
-
-def _cumsum_impl(x, axis, exclusive, reverse):
-    return _scan(np.cumsum, 0, x, axis, exclusive, reverse)
-
-
-def _cumsum_vjp(g, ans, x, axis, exclusive, reverse):
-    return cumsum_p.bind(g, axis=axis, exclusive=exclusive, reverse=not reverse)
-
-
-def _cumsum_jvp(t, ans, x, axis, exclusive, reverse):
-    return cumsum_p.bind(t[0], axis=axis, exclusive=exclusive, reverse=reverse)
-
-
-cumsum_p: Primitive = Primitive("cumsum", _cumsum_impl, vjps=(_cumsum_vjp,), jvp=_cumsum_jvp,
-                     save_inputs=(), dtypes="fciu")
-
-
-def _div_no_nan(a: Tensor, y: Tensor) -> Tensor:
-    """``a / y`` where ``y != 0``, else 0 (TensorFlow's div_no_nan; ``y`` has no batch dims)."""
-    nonzero = np.not_equal(y._value, 0)  # a static mask, like where's condition
-    safe = index.where_p.bind(y, 1, condition=nonzero)
-    return index.where_p.bind(a / safe, 0, condition=nonzero)
-
-
-def _cumprod_impl(x, axis, exclusive, reverse):
-    return _scan(np.cumprod, 1, x, axis, exclusive, reverse)
-
-
-def _cumprod_vjp(g, ans, x, axis, exclusive, reverse):
-    # TensorFlow: div_no_nan(cumsum(cumprod(x) * g, reversed), x).
-    summed = cumsum_p.bind(ans * g, axis=axis, exclusive=exclusive, reverse=not reverse)
-    return _div_no_nan(summed, x)
-
-
-def _cumprod_jvp(t, ans, x, axis, exclusive, reverse):
-    # The transpose of the VJP above (equal to the true derivative where x != 0).
-    return ans * cumsum_p.bind(_div_no_nan(t[0], x), axis=axis, exclusive=exclusive,
-                               reverse=reverse)
-
-
-cumprod_p: Primitive = Primitive("cumprod", _cumprod_impl, vjps=(_cumprod_vjp,), jvp=_cumprod_jvp,
-                      save_ans=True, dtypes="fciu")
-
-
-def _scan_arguments(x: Any, axis: Any, op: str) -> tuple:
-    x = _input(x, "fciu", op)
-    if x.ndim == 0:
-        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
-    return x, _single_axis(axis, x, op)
-
-
-def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False,
-           name: Any = None) -> Tensor:
-    """Cumulative sum along ``axis``.
-
-    ``exclusive=True`` leaves out the current entry (the first output is 0);
-    ``reverse=True`` sums from the end. The gradient is the cumsum of the
-    cotangent in the opposite direction.
-
-    Args:
-        x: A numeric tensor of rank >= 1.
-        axis: One axis (an int or a scalar integer tensor).
-        exclusive: Exclude the current entry.
-        reverse: Accumulate from the last entry.
-        name: Ignored.
-
-    Returns:
-        A tensor of the shape and dtype of ``x``.
-
-    >>> import tapegrad as tg
-    >>> tg.cumsum(tg.constant([1.0, 2.0, 3.0]), exclusive=True, reverse=True).numpy().tolist()
-    [5.0, 3.0, 0.0]
-    """
-    x, a = _scan_arguments(x, axis, "cumsum")
-    return cumsum_p.bind(x, axis=a, exclusive=bool(exclusive), reverse=bool(reverse))
-
-
-def cumprod(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False,
-            name: Any = None) -> Tensor:
-    """Cumulative product along ``axis``.
-
-    The gradient is TensorFlow's: ``div_no_nan(cumsum(cumprod(x) * g, reversed), x)``.
-    It divides by ``x``, so where an entry of ``x`` is 0 its gradient is 0 (not
-    the true derivative, which may be nonzero): ``cumprod([2., 0., 3.])`` has
-    gradient ``[1., 0., 0.]`` in TensorFlow and here. For complex inputs no
-    conjugate is taken, also as TensorFlow.
-
-    Args:
-        x: A numeric tensor of rank >= 1.
-        axis: One axis (an int or a scalar integer tensor).
-        exclusive: Exclude the current entry (the first output is 1).
-        reverse: Multiply from the last entry.
-        name: Ignored.
-
-    Returns:
-        A tensor of the shape and dtype of ``x``.
-
-    >>> import tapegrad as tg
-    >>> tg.math.cumprod(tg.constant([1.0, 2.0, 3.0])).numpy().tolist()
-    [1.0, 2.0, 6.0]
-    """
-    x, a = _scan_arguments(x, axis, "cumprod")
-    return cumprod_p.bind(x, axis=a, exclusive=bool(exclusive), reverse=bool(reverse))
 
 
 # --- top_k -------------------------------------------------------------------------------------
@@ -901,18 +679,17 @@ def _along_last(indices: np.ndarray, x_shape: tuple) -> tuple:
 def _top_k_vjp(g, ans, x, k, index_type):
     gv = g[0]  # the indices output has no cotangent
     where = _along_last(ans[1]._value, tuple(x.shape))
-    return index.getitem_grad_p.bind(gv, idx=where, shape=tuple(x.shape),
+    return getitem_grad_p.bind(gv, idx=where, shape=tuple(x.shape),
                                      lead_ndim=lead(gv, x.ndim))
 
 
 def _top_k_jvp(t, ans, x, k, index_type):
-    t = t[0]
     where = _along_last(ans[1]._value, tuple(x.shape))
-    return index.getitem_p.bind(t, idx=_prefix(lead(t, x.ndim)) + where), None
+    return getitem_p.bind(t, idx=_prefix(lead(t, x.ndim)) + where), None
 
 
-top_k_p: Primitive = Primitive("top_k", _top_k_impl, vjps=(_top_k_vjp,), jvp=_top_k_jvp,
-                    save_inputs=(), save_ans=True, multiple_results=True, dtypes="fiu")
+top_k_p: Primitive = Primitive("top_k", _top_k_impl, vjps=(_top_k_vjp,), jvps=(_top_k_jvp,),
+                               reads=((ANS,),), multiple_results=True, dtypes="fiu")
 
 
 def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = np.int32,
@@ -957,127 +734,3 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = np.int3
         raise TypeError(f"top_k: index_type must be int16, int32 or int64, got {out_type.name}.")
     values, indices = top_k_p.bind(x, k=k, index_type=out_type)
     return TopKV2(values, indices)
-
-
-# --- segment sums ------------------------------------------------------------------------------
-def _segment_sum_impl(data, segment_ids, num_segments, lead_ndim):
-    k = lead_ndim
-    rest = data.shape[k + segment_ids.ndim:]
-    out = np.zeros(data.shape[:k] + (num_segments,) + rest, dtype=data.dtype)
-    valid = segment_ids >= 0  # TensorFlow drops entries with a negative id
-    if valid.all():
-        ids, values = segment_ids, data
-    else:
-        ids, values = segment_ids[valid], data[_prefix(k) + (valid,)]
-    np.add.at(out, _prefix(k) + (ids,), values)
-    return out
-
-
-def _segment_sum_vjp(g, ans, data, segment_ids, num_segments, lead_ndim):
-    rest_ndim = data.ndim - lead_ndim - segment_ids.ndim
-    k = lead(g, lead_ndim + 1 + rest_ndim)
-    if num_segments == 0:  # every id was negative: nothing flows back
-        return creation.zeros(g.shape[:k] + tuple(data.shape), dtype=g.dtype)
-    valid = segment_ids >= 0
-    gathered = index.getitem_p.bind(g, idx=_prefix(k + lead_ndim) + (np.maximum(segment_ids, 0),))
-    if valid.all():
-        return gathered
-    mask = valid.reshape(segment_ids.shape + (1,) * rest_ndim)
-    return index.where_p.bind(gathered, 0, condition=mask)
-
-
-def _segment_sum_jvp(t, ans, data, segment_ids, num_segments, lead_ndim):
-    t = t[0]
-    return unsorted_segment_sum_p.bind(t, segment_ids=segment_ids, num_segments=num_segments,
-                                       lead_ndim=lead_ndim + lead(t, data.ndim))
-
-
-unsorted_segment_sum_p: Primitive = Primitive("unsorted_segment_sum", _segment_sum_impl,
-                                   vjps=(_segment_sum_vjp,), jvp=_segment_sum_jvp,
-                                   save_inputs=(), dtypes="fciu")
-
-
-def _segment_ids(segment_ids: Any, op: str) -> np.ndarray:
-    ids = segment_ids.numpy() if isinstance(segment_ids, Tensor) else np.asarray(segment_ids)
-    if ids.dtype.kind not in "iu" and not (ids.size == 0 and ids.dtype.kind == "f"):
-        raise TypeError(f"{op}: segment_ids must be int32 or int64, got dtype {ids.dtype.name}.")
-    return ids.astype(np.int64)
-
-
-def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: Any = None):
-    """Sums of the entries of ``data`` that share a segment id, ids in any order.
-
-    ``output[i, ...] = sum(data[j..., ...] where segment_ids[j...] == i)``; ``segment_ids``
-    has the shape of a prefix of ``data``'s. Entries with a negative id are dropped
-    (as TensorFlow); ids ``>= num_segments`` raise ValueError. The gradient gathers the
-    cotangent back (0 for dropped entries).
-
-    Args:
-        data: A numeric tensor.
-        segment_ids: Integer ids, shaped like a prefix of ``data.shape``.
-        num_segments: The number of output rows (an int or scalar integer tensor).
-        name: Ignored.
-
-    Returns:
-        A tensor of shape ``(num_segments,) + data.shape[segment_ids.ndim:]``.
-
-    >>> import tapegrad as tg
-    >>> tg.math.unsorted_segment_sum(tg.constant([1.0, 2.0, 3.0]), [2, 0, 2], 3).numpy().tolist()
-    [2.0, 0.0, 4.0]
-    """
-    op = "unsorted_segment_sum"
-    x = _input(data, "fciu", op, "data")
-    ids = _segment_ids(segment_ids, op)
-    if isinstance(num_segments, Tensor):
-        num_segments = num_segments.numpy()
-    if not _is_int(num_segments) or num_segments < 0:
-        raise TypeError(f"{op}: num_segments must be a non-negative int, got {num_segments!r}.")
-    num_segments = int(num_segments)
-    if x.shape[: ids.ndim] != ids.shape:
-        raise ValueError(
-            f"{op}: data.shape {x.shape} does not start with segment_ids.shape {ids.shape}."
-        )
-    if ids.size and ids.max() >= num_segments:
-        bad = int(ids.max())
-        raise ValueError(
-            f"{op}: segment id {bad} is out of range [0, {num_segments}) "
-            f"(num_segments={num_segments})."
-        )
-    return unsorted_segment_sum_p.bind(x, segment_ids=ids, num_segments=num_segments, lead_ndim=0)
-
-
-def segment_sum(data: Any, segment_ids: Any, name: Any = None) -> Tensor:
-    """Sums of consecutive rows of ``data`` that share a (sorted) segment id.
-
-    ``segment_ids`` is a vector with one non-negative id per row of ``data``, in
-    non-decreasing order; the output has ``segment_ids[-1] + 1`` rows (empty
-    segments are 0). The gradient gathers the cotangent back to the rows.
-
-    Args:
-        data: A numeric tensor of rank >= 1.
-        segment_ids: Sorted non-negative integer ids, one per row (``data.shape[0]``).
-        name: Ignored.
-
-    Returns:
-        A tensor of shape ``(segment_ids[-1] + 1,) + data.shape[1:]``.
-
-    >>> import tapegrad as tg
-    >>> tg.math.segment_sum(tg.constant([1.0, 2.0, 3.0]), [0, 0, 2]).numpy().tolist()
-    [3.0, 0.0, 3.0]
-    """
-    op = "segment_sum"
-    x = _input(data, "fciu", op, "data")
-    ids = _segment_ids(segment_ids, op)
-    if ids.ndim != 1:
-        raise ValueError(f"{op}: segment_ids must be a vector, got shape {ids.shape}.")
-    if x.ndim == 0 or x.shape[0] != ids.shape[0]:
-        raise ValueError(
-            f"{op}: segment_ids (length {ids.shape[0]}) must have one id per row of data "
-            f"(shape {x.shape})."
-        )
-    if ids.size and ids.min() < 0:
-        raise ValueError(f"{op}: segment ids must be non-negative, got {int(ids.min())}.")
-    if np.any(np.diff(ids) < 0):
-        raise ValueError(f"{op}: segment ids are not sorted (non-decreasing): {ids.tolist()}.")
-    num_segments = int(ids[-1]) + 1 if ids.size else 0
-    return unsorted_segment_sum_p.bind(x, segment_ids=ids, num_segments=num_segments, lead_ndim=0)

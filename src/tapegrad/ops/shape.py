@@ -1,9 +1,10 @@
-"""Shape ops: reshape, transpose, broadcasting, joining, splitting, tiling, padding, reversing.
+"""Shape ops: reshape, transpose, broadcasting and reduce_sum, stacking, joining, splitting.
 
 These ops are linear, so each JVP is the op itself applied to the tangent,
 and each VJP is its "transpose" op (reshape back, inverse permutation, sum
-over broadcast or tiled copies, split what was concatenated, fold the mirrored
-padding back). Cotangents and tangents may carry extra leading batch
+over broadcast copies, broadcast a sum back, split what was concatenated).
+``broadcast_to`` and ``reduce_sum`` live together: each is the other's
+transpose. Cotangents and tangents may carry extra leading batch
 dimensions (``lead``): rules shift absolute shapes and permutations by that
 many axes, and everything else uses negative axes.
 """
@@ -19,7 +20,9 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._helpers import lead, normalize_axis
+from ._args import ints_arg as _ints
+from ._rules import lead, linear, normalize_axis
+from .casting import conj_p, identity_p
 
 __all__ = [
     "reshape",
@@ -29,54 +32,10 @@ __all__ = [
     "unstack",
     "concat",
     "split",
-    "tile",
-    "pad",
-    "reverse",
     "expand_dims",
     "squeeze",
     "matrix_transpose",
 ]
-
-
-def _int(value: Any, op: str, arg: str, whole: Any = None) -> int:
-    """One Python int from an int, a NumPy int or a scalar integer tensor (TypeError otherwise).
-
-    As in TensorFlow, ``2.0``, ``True`` or ``"2"`` are not integers: nothing is truncated.
-    """
-    if isinstance(value, Tensor):
-        value = value._value
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    if whole is None:
-        what = f"must be an integer, got {value!r} (a {type(value).__name__})"
-    elif isinstance(value, (list, tuple, np.ndarray)):
-        raise ValueError(f"{op}: {arg} must be a list of integers (rank 1), got {whole!r}.")
-    else:
-        what = f"must be integers, got {whole!r}, where {value!r} is a {type(value).__name__}"
-    raise TypeError(f"{op}: {arg} {what}. Pass ints (round or cast a float explicitly).")
-
-
-def _ints(value: Any, op: str, arg: str) -> list:
-    """A list of Python ints from an int, a list or tuple of them, an array or integer tensor."""
-    if isinstance(value, Tensor):
-        value = value._value
-    if isinstance(value, (list, tuple, range)):
-        return [_int(v, op, arg, value) for v in value]
-    if isinstance(value, np.ndarray) and value.ndim:
-        if value.ndim > 1:
-            raise ValueError(
-                f"{op}: {arg} must be a list of integers (rank 1), got an array of shape "
-                f"{value.shape}."
-            )
-        if value.size and value.dtype.kind not in "iu":
-            raise TypeError(
-                f"{op}: {arg} must be integers, got {value!r} (dtype {value.dtype.name}). "
-                "Cast it first, e.g. tapegrad.cast(x, tapegrad.int32)."
-            )
-        return [int(v) for v in value]
-    return [_int(value, op, arg)]
 
 
 def _unchanged(x: Tensor) -> Tensor:
@@ -86,29 +45,10 @@ def _unchanged(x: Tensor) -> Tensor:
     gradient with respect to it would add up the paths through ``x``. Identity shares the
     array and records one op.
     """
-    from .creation import identity_p
-
     return identity_p.bind(x)
 
 
-# --- reshape ----------------------------------------------------------------------
-def _reshape_impl(x, shape):
-    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
-
-
-def _reshape_vjp(g, ans, x, shape):
-    return reshape_p.bind(g, shape=g.shape[: lead(g, len(shape))] + tuple(x.shape))
-
-
-def _reshape_jvp(t, ans, x, shape):
-    t = t[0]
-    return reshape_p.bind(t, shape=t.shape[: lead(t, x.ndim)] + tuple(shape))
-
-
-reshape_p: Primitive = Primitive("reshape", _reshape_impl, vjps=(_reshape_vjp,), jvp=_reshape_jvp,
-                      save_inputs=())
-
-
+# --- reshape, expand_dims, squeeze ------------------------------------------------------
 def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
     """The target shape with its -1 inferred, by TensorFlow's rule for empty tensors.
 
@@ -138,6 +78,22 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
     return tuple(dims)
 
 
+def _reshape_impl(x, shape):
+    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
+
+
+def _reshape_vjp(g, ans, x, shape):
+    return reshape_p.bind(g, shape=g.shape[: lead(g, len(shape))] + tuple(x.shape))
+
+
+def _reshape_batched(t, x, shape):
+    return {"shape": t.shape[: lead(t, x.ndim)] + tuple(shape)}
+
+
+reshape_p: Primitive = linear("reshape", _reshape_impl, vjps=(_reshape_vjp,),
+                              batched=_reshape_batched)
+
+
 def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
     """Same values in row-major order, new shape (``tf.reshape``).
 
@@ -160,6 +116,59 @@ def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
     return reshape_p.bind(x, shape=new_shape)
 
 
+def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (``tf.expand_dims``).
+
+    Args:
+        input: The tensor.
+        axis: Position of the new axis, in ``[-(rank + 1), rank]``.
+        name: Ignored.
+
+    Returns:
+        A tensor of rank ``rank + 1``.
+
+    >>> import tapegrad as tg
+    >>> tg.expand_dims(tg.zeros((2, 3)), -1).shape
+    (2, 3, 1)
+    """
+    x = convert_to_tensor(input)
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    a = normalize_axis(axis, x.ndim + 1, "expand_dims") % (x.ndim + 1)
+    return reshape_p.bind(x, shape=x.shape[:a] + (1,) + x.shape[a:])
+
+
+def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
+    """Remove size-1 axes: all of them, or those in ``axis`` (``tf.squeeze``).
+
+    Args:
+        input: The tensor.
+        axis: An int or list of ints; each named axis must have size 1.
+        name: Ignored.
+
+    Returns:
+        The tensor without those axes.
+
+    >>> import tapegrad as tg
+    >>> tg.squeeze(tg.zeros((1, 3, 1))).shape
+    (3,)
+    """
+    x = convert_to_tensor(input)
+    if axis is None or (isinstance(axis, (list, tuple)) and not axis):
+        keep = tuple(d for d in x.shape if d != 1)
+    else:
+        axes = {normalize_axis(a, x.ndim, "squeeze") % x.ndim
+                for a in _ints(axis, "squeeze", "axis")}
+        for a in sorted(axes):
+            if x.shape[a] != 1:
+                raise ValueError(
+                    f"squeeze: cannot squeeze axis {a} of a tensor of shape {x.shape}: expected "
+                    f"a dimension of 1, got {x.shape[a]}."
+                )
+        keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+    return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
+
+
 # --- transpose --------------------------------------------------------------------
 def _transpose_impl(x, perm):
     return x.transpose(perm)
@@ -174,14 +183,12 @@ def _transpose_vjp(g, ans, x, perm):
     return transpose_p.bind(g, perm=_shifted(inverse, lead(g, len(perm))))
 
 
-def _transpose_jvp(t, ans, x, perm):
-    t = t[0]
-    return transpose_p.bind(t, perm=_shifted(perm, lead(t, len(perm))))
+def _transpose_batched(t, x, perm):
+    return {"perm": _shifted(perm, lead(t, len(perm)))}
 
 
-transpose_p: Primitive = Primitive(
-    "transpose", _transpose_impl, vjps=(_transpose_vjp,), jvp=_transpose_jvp, save_inputs=()
-)
+transpose_p: Primitive = linear("transpose", _transpose_impl, vjps=(_transpose_vjp,),
+                                batched=_transpose_batched)
 
 
 def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = None) -> Tensor:
@@ -216,9 +223,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
         perm = tuple(p % n for p in perm)
     out = _unchanged(x) if perm == tuple(range(x.ndim)) else transpose_p.bind(x, perm=perm)
     if conjugate and out.dtype.kind == "c":
-        from .unary import conj
-
-        out = conj(out)
+        out = conj_p.bind(out)
     return out
 
 
@@ -226,12 +231,8 @@ def _swap_last(x):
     return x.swapaxes(-1, -2)
 
 
-matrix_transpose_p: Primitive = Primitive(
-    "matrix_transpose",
-    _swap_last,
-    vjps=(lambda g, ans, x: matrix_transpose_p.bind(g),),
-    jvp=lambda t, ans, x: matrix_transpose_p.bind(t[0]),
-    save_inputs=(),
+matrix_transpose_p: Primitive = linear(
+    "matrix_transpose", _swap_last, vjps=(lambda g, ans, x: matrix_transpose_p.bind(g),)
 )
 
 
@@ -257,9 +258,7 @@ def matrix_transpose(a: Any, name: Any = None, conjugate: bool = False) -> Tenso
         )
     out = matrix_transpose_p.bind(x)
     if conjugate and out.dtype.kind == "c":
-        from .unary import conj
-
-        out = conj(out)
+        out = conj_p.bind(out)
     return out
 
 
@@ -282,52 +281,15 @@ def _broadcast_to_vjp(g, ans, x, shape):
 
 
 def _broadcast_to_jvp(t, ans, x, shape):
-    t = t[0]
     k = lead(t, x.ndim)
     t = _align(t, k, tuple(x.shape), len(shape))
     return broadcast_to_p.bind(t, shape=t.shape[:k] + tuple(shape))
 
 
-broadcast_to_p: Primitive = Primitive("broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,),
-                           jvp=_broadcast_to_jvp, save_inputs=())
-
-
-def _sum_to_shape_impl(x, shape, batch_ndim):
-    extra = x.ndim - len(shape)
-    inner = shape[batch_ndim:]
-    base = batch_ndim + extra
-    axes = tuple(range(batch_ndim, base)) + tuple(
-        base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
-    )
-    out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
-    return out.reshape(shape)
-
-
-def _sum_to_shape_vjp(g, ans, x, shape, batch_ndim):
-    k = lead(g, len(shape))
-    extra = x.ndim - len(shape)
-    aligned = g.shape[:k] + tuple(shape[:batch_ndim]) + (1,) * extra + tuple(shape[batch_ndim:])
-    g = reshape_p.bind(g, shape=aligned) if aligned != g.shape else g
-    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
-
-
-def _sum_to_shape_jvp(t, ans, x, shape, batch_ndim):
-    t = t[0]
-    k = lead(t, x.ndim)
-    return sum_to_shape_p.bind(t, shape=t.shape[:k] + tuple(shape), batch_ndim=batch_ndim + k)
-
-
-sum_to_shape_p: Primitive = Primitive("sum_to_shape", _sum_to_shape_impl, vjps=(_sum_to_shape_vjp,),
-                           jvp=_sum_to_shape_jvp, save_inputs=())
-
-
-def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
-    """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
-    if x.shape == tuple(shape):
-        return x
-    if x.size == math.prod(shape) and x.ndim <= len(shape):
-        return reshape_p.bind(x, shape=tuple(shape))
-    return sum_to_shape_p.bind(x, shape=tuple(shape), batch_ndim=batch_ndim)
+broadcast_to_p: Primitive = Primitive(
+    "broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,), jvps=(_broadcast_to_jvp,),
+    reads=((),),
+)
 
 
 def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
@@ -361,61 +323,168 @@ def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
     return broadcast_to_p.bind(x, shape=shape)
 
 
+def _sum_to_shape_impl(x, shape, batch_ndim):
+    extra = x.ndim - len(shape)
+    inner = shape[batch_ndim:]
+    base = batch_ndim + extra
+    axes = tuple(range(batch_ndim, base)) + tuple(
+        base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
+    )
+    out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape)
+
+
+def _sum_to_shape_vjp(g, ans, x, shape, batch_ndim):
+    k = lead(g, len(shape))
+    extra = x.ndim - len(shape)
+    aligned = g.shape[:k] + tuple(shape[:batch_ndim]) + (1,) * extra + tuple(shape[batch_ndim:])
+    g = reshape_p.bind(g, shape=aligned) if aligned != g.shape else g
+    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
+
+
+def _sum_to_shape_batched(t, x, shape, batch_ndim):
+    k = lead(t, x.ndim)
+    return {"shape": t.shape[:k] + tuple(shape), "batch_ndim": batch_ndim + k}
+
+
+sum_to_shape_p: Primitive = linear("sum_to_shape", _sum_to_shape_impl,
+                                   vjps=(_sum_to_shape_vjp,), batched=_sum_to_shape_batched)
+
+
+def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
+    """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
+    if x.shape == tuple(shape):
+        return x
+    if x.size == math.prod(shape) and x.ndim <= len(shape):
+        return reshape_p.bind(x, shape=tuple(shape))
+    return sum_to_shape_p.bind(x, shape=tuple(shape), batch_ndim=batch_ndim)
+
+
+# --- reduce_sum (the transpose of broadcast_to): arguments, then the op -------------------
+def _is_int(a: Any) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def _reduction_axes(axis: Any, x: Tensor, op: str) -> tuple:
+    """TensorFlow's ``axis`` as a sorted tuple of distinct negative ints (all axes for None)."""
+    ndim = x.ndim
+    if axis is None:
+        return tuple(range(-ndim, 0))
+    if isinstance(axis, Tensor):
+        axis = axis.numpy()
+    if isinstance(axis, (np.ndarray, np.generic)):
+        if axis.dtype.kind not in "iu":
+            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
+        axis = axis.tolist()
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    for a in items:
+        if not _is_int(a):
+            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
+        if not -ndim <= a < ndim:
+            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
+            raise ValueError(
+                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
+                f"(shape {x.shape}; valid axes: {valid})."
+            )
+    negative = [int(a) - ndim if a >= 0 else int(a) for a in items]
+    if len(set(negative)) != len(negative):
+        raise ValueError(
+            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
+            f"(tensor of rank {ndim})."
+        )
+    return tuple(sorted(negative))
+
+
+def _single_axis(axis: Any, x: Tensor, op: str) -> int:
+    """One axis (an int or a scalar integer tensor) as a negative int."""
+    if isinstance(axis, Tensor):
+        if axis.ndim != 0:
+            raise TypeError(f"{op}: axis must be a scalar, got a tensor of shape {axis.shape}.")
+        axis = axis.numpy()
+    if not _is_int(axis):
+        raise TypeError(f"{op}: axis must be an int or a scalar integer tensor, got {axis!r}.")
+    return _reduction_axes(axis, x, op)[0]
+
+
+def _input(value: Any, kinds: str, op: str, what: str = "input") -> Tensor:
+    """Convert ``value`` and check its dtype kind (TensorFlow raises for the others)."""
+    x = convert_to_tensor(value)
+    if x.dtype.kind not in kinds:
+        names = {"f": "float", "c": "complex", "i": "int", "u": "unsigned int", "b": "bool"}
+        wanted = ", ".join(names[k] for k in kinds)
+        raise TypeError(
+            f"{op}: {what} must be a {wanted} tensor, got dtype {x.dtype.name} "
+            f"(shape {x.shape})."
+        )
+    return x
+
+
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """The dtype NumPy should accumulate in: float16 sums in float32 (as TensorFlow)."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def _kept_shape(x_shape: tuple, axis: tuple) -> tuple:
+    kept = list(x_shape)
+    for a in axis:
+        kept[a] = 1
+    return tuple(kept)
+
+
+def expand_reduced(g: Tensor, x_shape: tuple, axis: tuple, keepdims: bool) -> Tensor:
+    """Reshape a reduction's cotangent (or output) so it broadcasts against the input.
+
+    ``g`` may carry leading batch dimensions beyond the reduction's output.
+    """
+    if keepdims or not axis:
+        return g
+    k = lead(g, len(x_shape) - len(axis))
+    if k == 0 and axis == tuple(range(-len(x_shape), -len(x_shape) + len(axis))):
+        return g  # only leading axes were reduced: broadcasting puts them back by itself
+    return reshape_p.bind(g, shape=g.shape[:k] + _kept_shape(tuple(x_shape), axis))
+
+
+def _prefix(k: int) -> tuple:
+    return (slice(None),) * k
+
+
+def _sum_impl(x, axis, keepdims):
+    out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
+    return out.astype(x.dtype, copy=False)
+
+
+def _sum_vjp(g, ans, x, axis, keepdims):
+    k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
+    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
+    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
+
+
+reduce_sum_p: Primitive = linear("reduce_sum", _sum_impl, vjps=(_sum_vjp,), dtypes="fciu")
+
+
+def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: Any = None):
+    """Sum of elements across dimensions.
+
+    Args:
+        input_tensor: A numeric tensor (integer sums wrap around in their dtype, as in
+            TensorFlow).
+        axis: The dimensions to reduce: None (all), an int, a list, or an integer tensor.
+        keepdims: Keep reduced dimensions with length 1.
+        name: Ignored (TensorFlow compatibility).
+
+    Returns:
+        The reduced tensor, of the input's dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.reduce_sum(tg.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0).numpy().tolist()
+    [4.0, 6.0]
+    """
+    x = _input(input_tensor, "fciu", "reduce_sum")
+    axes = _reduction_axes(axis, x, "reduce_sum")
+    return reduce_sum_p.bind(x, axis=axes, keepdims=bool(keepdims))
+
+
 # --- stack / unstack ------------------------------------------------------------------------
-def _stack_impl(*xs, axis):
-    return np.stack(xs, axis=axis)
-
-
-def _stack_vjp(g, ans, *xs, axis):
-    return unstack_p.bind(g, axis=axis)
-
-
-def _filled(tangents, xs):
-    """Tangents with zeros where an input has none (with the batch axes of the others)."""
-    from .creation import zeros_like
-
-    k = None
-    for t, x in zip(tangents, xs):
-        if t is not None:
-            k = lead(t, x.ndim)
-            batch = t.shape[:k]
-            break
-    out = []
-    for t, x in zip(tangents, xs):
-        if t is None:
-            t = zeros_like(x)
-            if k:
-                t = broadcast_to_p.bind(t, shape=batch + x.shape)
-        out.append(t)
-    return out
-
-
-def _stack_jvp(t, ans, *xs, axis):
-    return stack_p.bind(*_filled(t, xs), axis=axis)
-
-
-stack_p: Primitive = Primitive("stack", _stack_impl, vjp=_stack_vjp, jvp=_stack_jvp, save_inputs=())
-
-
-def _unstack_impl(x, axis):
-    rest = (slice(None),) * (-axis - 1)
-    return tuple(x[(Ellipsis, i) + rest] for i in range(x.shape[axis]))
-
-
-def _unstack_vjp(g, ans, x, axis):
-    return stack_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
-
-
-unstack_p: Primitive = Primitive(
-    "unstack",
-    _unstack_impl,
-    vjps=(_unstack_vjp,),
-    jvp=lambda t, ans, x, axis: unstack_p.bind(t[0], axis=axis),
-    save_inputs=(),
-    multiple_results=True,
-)
-
-
 def _same_dtype_list(values: Sequence[Any], op: str) -> list:
     if isinstance(values, Tensor):
         return list(values)  # unpack along axis 0
@@ -432,6 +501,14 @@ def _same_dtype_list(values: Sequence[Any], op: str) -> list:
             "tapegrad.cast first."
         )
     return out
+
+
+def _stack_impl(*xs, axis):
+    return np.stack(xs, axis=axis)
+
+
+stack_p: Primitive = linear("stack", _stack_impl, vjp=lambda g, ans, *xs, axis: unstack_p.bind(
+    g, axis=axis))
 
 
 def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
@@ -458,6 +535,19 @@ def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
             )
     axis = normalize_axis(axis, xs[0].ndim + 1, "stack")
     return stack_p.bind(*xs, axis=axis)
+
+
+def _unstack_impl(x, axis):
+    rest = (slice(None),) * (-axis - 1)
+    return tuple(x[(Ellipsis, i) + rest] for i in range(x.shape[axis]))
+
+
+def _unstack_vjp(g, ans, x, axis):
+    return stack_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
+
+
+unstack_p: Primitive = linear("unstack", _unstack_impl, vjps=(_unstack_vjp,),
+                              multiple_results=True)
 
 
 def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> list:
@@ -490,6 +580,43 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> lis
     return list(unstack_p.bind(x, axis=a))
 
 
+# --- rows: what the transpose of a sparse concat takes --------------------------------------
+def _take_rows_impl(x, rows, lead_ndim=0):
+    return x[(slice(None),) * lead_ndim + (rows,)]
+
+
+def _take_rows_vjp(g, ans, x, rows, lead_ndim=0):
+    return scatter_rows_p.bind(g, indices=rows, shape=tuple(x.shape[lead_ndim:]))
+
+
+def _take_rows_batched(t, x, rows, lead_ndim=0):
+    return {"rows": rows, "lead_ndim": lead_ndim + lead(t, x.ndim)}
+
+
+take_rows_p: Primitive = linear("take_rows", _take_rows_impl, vjps=(_take_rows_vjp,),
+                                batched=_take_rows_batched)
+"""Rows ``rows`` of ``x`` along its first axis after ``lead_ndim`` leading ones."""
+
+
+def _scatter_rows_impl(values, indices, shape):
+    k = values.ndim - (indices.ndim + len(shape) - 1)
+    out = np.zeros(values.shape[:k] + tuple(shape), dtype=values.dtype)
+    np.add.at(out, (slice(None),) * k + (indices,), values)
+    return out
+
+
+def _scatter_rows_vjp(g, ans, values, indices, shape):
+    return take_rows_p.bind(g, rows=indices, lead_ndim=lead(g, len(shape)))
+
+
+scatter_rows_p: Primitive = linear("scatter_rows", _scatter_rows_impl, vjps=(_scatter_rows_vjp,))
+
+
+def scatter_rows(values: Tensor, indices: np.ndarray, shape: tuple) -> Tensor:
+    """Dense tensor of ``shape`` with ``values`` added at rows ``indices`` (axis 0)."""
+    return scatter_rows_p.bind(values, indices=np.asarray(indices), shape=tuple(shape))
+
+
 # --- concat / split -------------------------------------------------------------------------
 def _concat_impl(*xs, axis):
     return np.concatenate(xs, axis=axis)
@@ -513,50 +640,18 @@ def _split_slices(g: IndexedSlices, sizes: tuple, axis: int) -> tuple:
             shape[axis] = size
             out.append(IndexedSlices(piece, g.indices, tuple(shape)))
         return tuple(out)
-    from .index import gather_p
-
     indices = np.asarray(g.indices._value).reshape(-1)
     out = []
     start = 0
     for size in sizes:  # each input gets the rows that fall in it, renumbered
         rows = np.flatnonzero((indices >= start) & (indices < start + size))
-        values = gather_p.bind(g.values, idx=(rows,))
+        values = take_rows_p.bind(g.values, rows=rows)
         out.append(IndexedSlices(values, indices[rows] - start, (size,) + tuple(shape[1:])))
         start += size
     return tuple(out)
 
 
-def _concat_jvp(t, ans, *xs, axis):
-    return concat_p.bind(*_filled(t, xs), axis=axis)
-
-
-concat_p: Primitive = Primitive(
-    "concat", _concat_impl, vjp=_concat_vjp, jvp=_concat_jvp, save_inputs=(), sparse_vjp=True
-)
-
-
-def _split_impl(x, sizes, axis):
-    rest = (slice(None),) * (-axis - 1)
-    out = []
-    start = 0
-    for size in sizes:
-        out.append(x[(Ellipsis, slice(start, start + size)) + rest])
-        start += size
-    return tuple(out)
-
-
-def _split_vjp(g, ans, x, sizes, axis):
-    return concat_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
-
-
-split_p: Primitive = Primitive(
-    "split",
-    _split_impl,
-    vjps=(_split_vjp,),
-    jvp=lambda t, ans, x, sizes, axis: split_p.bind(t[0], sizes=sizes, axis=axis),
-    save_inputs=(),
-    multiple_results=True,
-)
+concat_p: Primitive = linear("concat", _concat_impl, vjp=_concat_vjp, sparse_vjp=True)
 
 
 def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
@@ -594,6 +689,23 @@ def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
     if len(xs) == 1:
         return _unchanged(xs[0])
     return concat_p.bind(*xs, axis=axis)
+
+
+def _split_impl(x, sizes, axis):
+    rest = (slice(None),) * (-axis - 1)
+    out = []
+    start = 0
+    for size in sizes:
+        out.append(x[(Ellipsis, slice(start, start + size)) + rest])
+        start += size
+    return tuple(out)
+
+
+def _split_vjp(g, ans, x, sizes, axis):
+    return concat_p.bind(*g, axis=axis)  # backprop fills missing cotangents, batch axes too
+
+
+split_p: Primitive = linear("split", _split_impl, vjps=(_split_vjp,), multiple_results=True)
 
 
 def split(
@@ -652,290 +764,3 @@ def split(
     if num is not None and int(num) != len(sizes):
         raise ValueError(f"split: num={num} but the split gives {len(sizes)} pieces.")
     return list(split_p.bind(x, sizes=tuple(sizes), axis=a))
-
-
-# --- tile -------------------------------------------------------------------------------
-def _tile_impl(x, multiples):
-    k = x.ndim - len(multiples)
-    return np.tile(x, (1,) * k + tuple(multiples))
-
-
-def _tile_vjp(g, ans, x, multiples):
-    from .reduce import reduce_sum_p
-
-    r = len(multiples)
-    k = lead(g, r)
-    pairs = tuple(d for m, n in zip(multiples, x.shape) for d in (m, n))
-    g = reshape_p.bind(g, shape=g.shape[:k] + pairs)
-    axes = tuple(2 * i - 2 * r for i in range(r))
-    return reduce_sum_p.bind(g, axis=axes, keepdims=False)
-
-
-tile_p: Primitive = Primitive(
-    "tile",
-    _tile_impl,
-    vjps=(_tile_vjp,),
-    jvp=lambda t, ans, x, multiples: tile_p.bind(t[0], multiples=multiples),
-    save_inputs=(),
-)
-
-
-def tile(input: Any, multiples: Any, name: Any = None) -> Tensor:
-    """Repeat a tensor ``multiples[i]`` times along each axis ``i`` (``tf.tile``).
-
-    Args:
-        input: The tensor to tile.
-        multiples: Non-negative ints, one per axis of ``input``.
-        name: Ignored.
-
-    Returns:
-        A tensor of shape ``input.shape[i] * multiples[i]``; the gradient sums the copies.
-
-    >>> import tapegrad as tg
-    >>> tg.tile(tg.constant([[1.0, 2.0]]), [2, 2]).numpy().tolist()
-    [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
-    """
-    x = convert_to_tensor(input)
-    reps = _ints(multiples, "tile", "multiples")
-    if len(reps) != x.ndim:
-        raise ValueError(
-            f"tile: multiples must have one entry per axis of input (shape {x.shape}): "
-            f"expected length {x.ndim}, got {reps} (length {len(reps)})."
-        )
-    for i, m in enumerate(reps):
-        if m < 0:
-            raise ValueError(f"tile: multiples[{i}] must be >= 0, got {m} (multiples {reps}).")
-    if all(m == 1 for m in reps):
-        return _unchanged(x)
-    return tile_p.bind(x, multiples=tuple(reps))
-
-
-# --- pad -------------------------------------------------------------------------------
-def _full_paddings(x_ndim: int, paddings: tuple) -> tuple:
-    return ((0, 0),) * (x_ndim - len(paddings)) + tuple(paddings)
-
-
-def _pad_impl(x, paddings, mode, constant_values):
-    pads = _full_paddings(x.ndim, paddings)
-    if mode == "CONSTANT":
-        return np.pad(x, pads, mode="constant", constant_values=constant_values)
-    return np.pad(x, pads, mode=mode.lower())
-
-
-def _pad_vjp(g, ans, x, paddings, mode, constant_values):
-    if mode == "CONSTANT":
-        from .index import getitem_p
-
-        idx = tuple(slice(b, b + n) for (b, _), n in zip(paddings, x.shape))
-        return getitem_p.bind(g, idx=idx, lead_ndim=lead(g, len(paddings)))
-    return pad_grad_p.bind(g, paddings=paddings, mode=mode)
-
-
-def _pad_jvp(t, ans, x, paddings, mode, constant_values):
-    zero = np.zeros((), x.dtype)[()]
-    return pad_p.bind(t[0], paddings=paddings, mode=mode, constant_values=zero)
-
-
-pad_p: Primitive = Primitive("pad", _pad_impl, vjps=(_pad_vjp,), jvp=_pad_jvp, save_inputs=())
-
-
-def _slab(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
-    return a[(slice(None),) * axis + (slice(start, stop),)]
-
-
-def _pad_grad_impl(g, paddings, mode):
-    """Fold a mirror-padded cotangent back onto the unpadded positions (MirrorPadGrad)."""
-    k = g.ndim - len(paddings)
-    out = g
-    for i, (before, after) in enumerate(paddings):
-        if not before and not after:
-            continue
-        ax = k + i
-        n = out.shape[ax] - before - after
-        core = np.array(_slab(out, ax, before, before + n))
-        left = np.flip(_slab(out, ax, 0, before), ax)
-        right = np.flip(_slab(out, ax, before + n, before + n + after), ax)
-        shift = 1 if mode == "REFLECT" else 0
-        if before:
-            _slab(core, ax, shift, shift + before)[...] += left
-        if after:
-            _slab(core, ax, n - shift - after, n - shift)[...] += right
-        out = core
-    return out
-
-
-pad_grad_p: Primitive = Primitive(
-    "pad_grad",
-    _pad_grad_impl,
-    vjps=(lambda gg, ans, g, paddings, mode: pad_p.bind(
-        gg, paddings=paddings, mode=mode, constant_values=np.zeros((), g.dtype)[()]),),
-    jvp=lambda t, ans, g, paddings, mode: pad_grad_p.bind(t[0], paddings=paddings, mode=mode),
-    save_inputs=(),
-)
-
-
-def pad(
-    tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any = 0, name: Any = None
-) -> Tensor:
-    """Pad a tensor (``tf.pad``): ``paddings[i] = [before, after]`` entries on axis ``i``.
-
-    ``"CONSTANT"`` fills with ``constant_values``; ``"REFLECT"`` mirrors without
-    the edge (paddings < axis size); ``"SYMMETRIC"`` mirrors with it
-    (paddings <= axis size). Mode names are case-insensitive. The gradient is the
-    cotangent's interior, plus the mirrored parts folded back; ``constant_values``
-    gets no gradient (as TensorFlow).
-
-    Args:
-        tensor: The tensor to pad.
-        paddings: Non-negative ints of shape ``[rank, 2]``.
-        mode: "CONSTANT", "REFLECT" or "SYMMETRIC".
-        constant_values: The fill value for "CONSTANT" (a scalar of the tensor's dtype).
-        name: Ignored.
-
-    Returns:
-        The padded tensor.
-
-    >>> import tapegrad as tg
-    >>> tg.pad(tg.constant([1.0, 2.0, 3.0]), [[2, 1]], "REFLECT").numpy().tolist()
-    [3.0, 2.0, 1.0, 2.0, 3.0, 2.0]
-    """
-    x = convert_to_tensor(tensor)
-    mode_name = str(mode).upper()
-    if mode_name not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
-        raise ValueError(
-            f'pad: mode must be one of "CONSTANT", "REFLECT" or "SYMMETRIC", got {mode!r}.'
-        )
-    raw = paddings._value if isinstance(paddings, Tensor) else np.asarray(paddings)
-    if raw.size and raw.dtype.kind not in "iu":
-        raise TypeError(f"pad: paddings must be integers, got {paddings!r}.")
-    if raw.size == 0 and x.ndim == 0:
-        raw = np.zeros((0, 2), np.int64)
-    if raw.shape != (x.ndim, 2):
-        raise ValueError(
-            f"pad: paddings must have shape [rank, 2] = [{x.ndim}, 2] for a tensor of shape "
-            f"{x.shape}, got shape {list(raw.shape)}."
-        )
-    pads = tuple((int(b), int(a)) for b, a in raw)
-    for i, (b, a) in enumerate(pads):
-        if b < 0 or a < 0:
-            raise ValueError(f"pad: paddings must be non-negative, got {[b, a]} for axis {i}.")
-        size = x.shape[i]
-        if mode_name == "REFLECT" and (b >= size or a >= size):  # (0, 0) too, as TensorFlow
-            hint = (f"at most {size - 1} per side" if size else
-                    "an empty axis has no entry to mirror, not even for 0: use mode='CONSTANT'")
-            raise ValueError(
-                f"pad: REFLECT paddings must be less than the dimension size: got {[b, a]} for "
-                f"axis {i} of size {size} (tensor shape {x.shape}); {hint}."
-            )
-        if mode_name == "SYMMETRIC" and (b > size or a > size):
-            raise ValueError(
-                f"pad: SYMMETRIC paddings must be no greater than the dimension size: got "
-                f"{[b, a]} for axis {i} of size {size} (tensor shape {x.shape})."
-            )
-    if isinstance(constant_values, Tensor):
-        constant_values = constant_values._value
-    fill = np.asarray(constant_values)
-    if fill.ndim != 0:
-        raise ValueError(f"pad: constant_values must be a scalar, got shape {fill.shape}.")
-    fill = convert_to_tensor(fill[()], dtype=x.dtype)._value
-    if all(p == (0, 0) for p in pads):
-        return _unchanged(x)
-    return pad_p.bind(x, paddings=pads, mode=mode_name, constant_values=fill)
-
-
-# --- reverse ----------------------------------------------------------------------------
-def _reverse_impl(x, axis):
-    return np.flip(x, axis)
-
-
-reverse_p: Primitive = Primitive(
-    "reverse",
-    _reverse_impl,
-    vjps=(lambda g, ans, x, axis: reverse_p.bind(g, axis=axis),),
-    jvp=lambda t, ans, x, axis: reverse_p.bind(t[0], axis=axis),
-    save_inputs=(),
-)
-
-
-def reverse(tensor: Any, axis: Any, name: Any = None) -> Tensor:
-    """Reverse the order of entries along the given axes (``tf.reverse``).
-
-    Args:
-        tensor: The tensor.
-        axis: A list of distinct axes (negative counts from the end).
-        name: Ignored.
-
-    Returns:
-        The reversed tensor.
-
-    >>> import tapegrad as tg
-    >>> tg.reverse(tg.constant([[1.0, 2.0], [3.0, 4.0]]), [-1]).numpy().tolist()
-    [[2.0, 1.0], [4.0, 3.0]]
-    """
-    x = convert_to_tensor(tensor)
-    axes = _ints(axis, "reverse", "axis")
-    seen = set()
-    for a in axes:
-        n = normalize_axis(a, x.ndim, "reverse")
-        if n in seen:
-            raise ValueError(f"reverse: axis {a % max(x.ndim, 1)} is named more than once in "
-                             f"{axes}.")
-        seen.add(n)
-    if not seen:
-        return _unchanged(x)
-    return reverse_p.bind(x, axis=tuple(sorted(seen)))
-
-
-# --- expand_dims / squeeze ---------------------------------------------------------------
-def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
-    """Insert a size-1 axis at ``axis`` (``tf.expand_dims``).
-
-    Args:
-        input: The tensor.
-        axis: Position of the new axis, in ``[-(rank + 1), rank]``.
-        name: Ignored.
-
-    Returns:
-        A tensor of rank ``rank + 1``.
-
-    >>> import tapegrad as tg
-    >>> tg.expand_dims(tg.zeros((2, 3)), -1).shape
-    (2, 3, 1)
-    """
-    x = convert_to_tensor(input)
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    a = normalize_axis(axis, x.ndim + 1, "expand_dims") % (x.ndim + 1)
-    return reshape_p.bind(x, shape=x.shape[:a] + (1,) + x.shape[a:])
-
-
-def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
-    """Remove size-1 axes: all of them, or those in ``axis`` (``tf.squeeze``).
-
-    Args:
-        input: The tensor.
-        axis: An int or list of ints; each named axis must have size 1.
-        name: Ignored.
-
-    Returns:
-        The tensor without those axes.
-
-    >>> import tapegrad as tg
-    >>> tg.squeeze(tg.zeros((1, 3, 1))).shape
-    (3,)
-    """
-    x = convert_to_tensor(input)
-    if axis is None or (isinstance(axis, (list, tuple)) and not axis):
-        keep = tuple(d for d in x.shape if d != 1)
-    else:
-        axes = {normalize_axis(a, x.ndim, "squeeze") % x.ndim
-                for a in _ints(axis, "squeeze", "axis")}
-        for a in sorted(axes):
-            if x.shape[a] != 1:
-                raise ValueError(
-                    f"squeeze: cannot squeeze axis {a} of a tensor of shape {x.shape}: expected "
-                    f"a dimension of 1, got {x.shape[a]}."
-                )
-        keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-    return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
-

@@ -1,6 +1,6 @@
 """Unary elementwise math: each op is its NumPy/SciPy function plus its derivative.
 
-One line per rule, ``_elementwise(name, forward, f'(x, ans))``: the VJP is
+One line per rule, ``elementwise(name, forward, f'(x, ans))``: the VJP is
 ``g * conj(f')`` (TensorFlow's convention for complex inputs; ``conj`` is skipped
 for real ones) and the JVP ``t * f'``, so both batch over leading dimensions.
 Derivatives are written with tapegrad ops, so they differentiate again; each
@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 import scipy.special as _sp
 
-from .._core.primitive import Primitive
+from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from . import binary as _binary
-from . import creation as _creation
-from ._helpers import add_tangents as _add_tangents
-from ._helpers import conj as _conj
-from ._helpers import elementwise, nondifferentiable
+from ._rules import conj as _conj
+from ._rules import elementwise, nondifferentiable
+from .arithmetic import div_no_nan_p
+from .casting import cast, conj  # noqa: F401  (conj: public name, re-exported)
+from .creation import zeros_like
 
 __all__ = [
     "abs",
@@ -72,55 +72,8 @@ __all__ = [
 ]
 
 
-# --- forward functions that need care -------------------------------------------------------
-def _sigmoid_impl(x):
-    if x.dtype.kind == "c":
-        return 1 / (1 + np.exp(-x))
-    e = np.exp(-np.abs(x))  # exp of a non-positive number only: stable in both tails
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-def _softplus_impl(x):
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + e^x), stable
-
-
-def _log_sigmoid_impl(x):
-    return -_softplus_impl(-x)  # TensorFlow's definition (-0.0 at +inf included)
-
-
-def _special(fn):
-    """A SciPy function that keeps the input's dtype (SciPy computes some in float64)."""
-    return lambda x: fn(x).astype(x.dtype, copy=False)
-
-
-def _nonpositive_integer(x):
-    return (x <= 0) & (x == np.floor(x))  # poles of the gamma function, and -inf
-
-
-def _lgamma_impl(x):
-    return np.where(x == -np.inf, np.inf, _sp.gammaln(x)).astype(x.dtype, copy=False)
-
-
-def _digamma_impl(x):
-    # TensorFlow (Eigen) gives nan at the poles 0, -1, ... and at -inf; SciPy gives +-inf.
-    return np.where(_nonpositive_integer(x), np.nan, _sp.digamma(x)).astype(x.dtype, copy=False)
-
-
-def _polygamma_impl(a, x):
-    order = np.where((a >= 0) & (a == np.floor(a)), a, np.nan)  # TF: nan for other orders
-    with np.errstate(invalid="ignore"):
-        out = _sp.polygamma(np.nan_to_num(order, nan=1.0), x)
-    out = np.where(order == 0, _digamma_impl(x), out)
-    even = (order >= 2) & (np.fmod(order, 2) == 0)
-    out = np.where(np.isnan(order) | (even & _nonpositive_integer(x)), np.nan, out)
-    return out.astype(x.dtype, copy=False)
-
-
-# --- derivative pieces (tapegrad ops, so differentiable again) ------------------------------
-_elementwise = elementwise  # VJP g * conj(f'(x)), JVP t * f'(x); see _helpers.elementwise
-
-
-def _fused_grad(name, impl, d_dy, *, d_dg=None, save_ans=False, dtypes="f"):
+# --- fused gradient ops (TensorFlow's ...Grad kernels) -------------------------------------------
+def _fused_grad(name, impl, d_dy, *, d_dg=None, reads_ans=False, dtypes="f"):
     """TensorFlow's TanhGrad, SigmoidGrad, SqrtGrad, ...: ``op(y, g) = g * conj(f')`` in one op.
 
     The backward pass of ``f`` then costs one op instead of several, and the op fixes
@@ -130,22 +83,21 @@ def _fused_grad(name, impl, d_dy, *, d_dg=None, save_ans=False, dtypes="f"):
     ...GradGrad); ``d_dg`` defaults to the op itself (``g * f'`` is linear in ``g``).
     ``d_dg`` is also ``f``'s JVP (TensorFlow's forward mode transposes the VJP in ``g``).
     The op is real or antiholomorphic in ``y``, so ``d_dy`` is its JVP in ``y`` as well;
-    its JVP in ``g`` is ``d_dg`` at ``conj(y)``.
+    its JVP in ``g`` is ``d_dg`` at ``conj(y)``. ``reads_ans``: ``d_dy`` reads the output.
     """
 
     def by_g(gg, ans, y, g):
         return prim.bind(y, gg) if d_dg is None else d_dg(gg, y)
 
+    def by_g_jvp(t, ans, y, g):
+        return by_g(t, ans, _conj(y), g)
+
     prim = Primitive(
         name,
         impl,
         vjps=(d_dy, by_g),
-        jvp=lambda t, ans, y, g: _add_tangents(
-            None if t[0] is None else d_dy(t[0], ans, y, g),
-            None if t[1] is None else by_g(t[1], ans, _conj(y), g),
-        ),
-        vjp_reads=((0, 1), (0,)),
-        save_ans=save_ans,
+        jvps=(d_dy, by_g_jvp),
+        reads=((0, 1, ANS) if reads_ans else (0, 1), (0,)),
         dtypes=dtypes,
     )
     return prim
@@ -162,140 +114,45 @@ def _zero_where_no_gradient(formula):
     return impl
 
 
-tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y),
-                          lambda gg, ans, y, g: gg * (g * (y * -2)))
-sigmoid_grad_p: Primitive = _fused_grad(
-    "sigmoid_grad", lambda y, g: g * (y * (1 - y)), lambda gg, ans, y, g: gg * (g * (1 - y * 2))
-)
-sqrt_grad_p: Primitive = _fused_grad(  # y = sqrt(x): 0.5 * g / conj(y)
-    "sqrt_grad", _zero_where_no_gradient(lambda yc, g: (0.5 * g) / yc),
-    lambda gg, ans, y, g: -_conj(gg / y) * ans, d_dg=lambda gg, y: (gg / y) * 0.5,
-    save_ans=True, dtypes="fc",
-)
-rsqrt_grad_p: Primitive = _fused_grad(  # y = rsqrt(x): -0.5 * g * conj(y)**3
-    "rsqrt_grad", _zero_where_no_gradient(lambda yc, g: -0.5 * (g * yc) * (yc * yc)),
-    lambda gg, ans, y, g: _conj(gg) * g * square_p.bind(_conj(y)) * -1.5,
-    d_dg=lambda gg, y: rsqrt_grad_p.bind(_conj(y), gg), dtypes="fc",
-)
-reciprocal_grad_p: Primitive = _fused_grad(  # y = 1 / x: -g * conj(y)**2
-    "reciprocal_grad", _zero_where_no_gradient(lambda yc, g: -(yc * yc) * g),
-    lambda gg, ans, y, g: _conj(gg) * -2.0 * g * _conj(y),
-    d_dg=lambda gg, y: reciprocal_grad_p.bind(_conj(y), gg), dtypes="fc",
-)
-
-
-def _one_minus_square(x):
-    return 1 - square_p.bind(x)
-
-
+# --- sign and magnitude --------------------------------------------------------------------------
 def _sign_vjp(g, ans, x):
-    return _creation.zeros_like(g)  # TensorFlow: zeros, even where g is inf or nan
+    return zeros_like(g)  # TensorFlow: zeros, even where g is inf or nan
 
 
-# --- sign and magnitude -------------------------------------------------------------------
-sign_p = Primitive("sign", np.sign, vjps=(_sign_vjp,), jvp=lambda t, ans, x: None,  # TF: None
-                   save_inputs=(), dtypes="fi")
-abs_p: Primitive = _elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
+sign_p = Primitive("sign", np.sign, vjps=(_sign_vjp,), jvps=(None,),  # TF: no tangent (None)
+                   reads=((),), dtypes="fi")
+
+
+def sign(x: Any, name: Any = None) -> Tensor:
+    """-1, 0 or 1 by the sign of ``x`` (nan stays nan); its gradient is zero everywhere.
+
+    For complex ``x``, ``x / |x|`` (0 at 0), differentiable, as TensorFlow computes it.
+
+    >>> import tapegrad as tg
+    >>> tg.sign(tg.constant([-2.0, 0.0, 3.0])).numpy().tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
+    if x.dtype.kind == "c":
+        return div_no_nan_p.bind(x, cast(complex_abs_p.bind(x), x.dtype))
+    return sign_p.bind(x)
+
+
+abs_p: Primitive = elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
 
 
 def _complex_abs_vjp(g, ans, x):  # TensorFlow: g * x / |x|, and 0 at 0
-    return _binary.div_no_nan_p.bind(_creation.cast(g, x.dtype) * x, _creation.cast(ans, x.dtype))
+    return div_no_nan_p.bind(cast(g, x.dtype) * x, cast(ans, x.dtype))
 
 
 def _complex_abs_jvp(t, ans, x):
-    return _binary.div_no_nan_p.bind(_creation.cast(_conj(x) * t[0], ans.dtype), ans)
+    return div_no_nan_p.bind(cast(_conj(x) * t, ans.dtype), ans)
 
 
-complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvp=_complex_abs_jvp,
-                          save_ans=True, dtypes="c")
-square_p: Primitive = _elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
-
-# --- powers and roots ---------------------------------------------------------------------
-sqrt_p: Primitive = _elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans",
-                                 fused=sqrt_grad_p)
-rsqrt_p = _elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
-                       uses="ans", fused=rsqrt_grad_p)
-reciprocal_p = _elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans",
-                            fused=reciprocal_grad_p)
-
-# --- exponentials and logarithms ----------------------------------------------------------
-exp_p: Primitive = _elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
-expm1_p: Primitive = _elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
-log_p: Primitive = _elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
-log1p_p: Primitive = _elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
-
-# --- trigonometric ------------------------------------------------------------------------
-sin_p: Primitive = _elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
-cos_p: Primitive = _elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
-tan_p = _elementwise("tan", np.tan, lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
-asin_p: Primitive = _elementwise("asin", np.arcsin,
-                      lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x))))
-acos_p: Primitive = _elementwise("acos", np.arccos,
-                      lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x))))
-atan_p = _elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
-
-# --- hyperbolic ---------------------------------------------------------------------------
-sinh_p: Primitive = _elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
-cosh_p: Primitive = _elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
-tanh_p: Primitive = _elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans",
-                                 fused=tanh_grad_p)
-asinh_p = _elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
-                       uses="ans")
-acosh_p = _elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)),
-                       uses="ans")
-atanh_p = _elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
-
-# --- logistic (stable for logits of +-1000) -------------------------------------------------
-sigmoid_p: Primitive = _elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans),
-                                    uses="ans", fused=sigmoid_grad_p)
-softplus_p = _elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
-log_sigmoid_p: Primitive = _elementwise("log_sigmoid", _log_sigmoid_impl,
-                             lambda x, ans: sigmoid_p.bind(-x), dtypes="f")
-
-# --- special functions (SciPy) ------------------------------------------------------------
-_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
-erf_p: Primitive = _elementwise("erf", _special(_sp.erf),
-                     lambda x, ans: _TWO_OVER_SQRT_PI * exp_p.bind(-square_p.bind(x)), dtypes="f")
-lgamma_p = _elementwise("lgamma", _lgamma_impl, lambda x, ans: digamma_p.bind(x), dtypes="f")
-digamma_p: Primitive = _elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
-                         dtypes="f")
+complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvps=(_complex_abs_jvp,),
+                          reads=((0, ANS),), dtypes="c")
 
 
-def _polygamma_rule(g, ans, a, x):
-    return g * polygamma_p.bind(a + 1, x)  # no derivative in the order (None, as TensorFlow)
-
-
-polygamma_p: Primitive = Primitive(
-    "polygamma",
-    _polygamma_impl,
-    vjps=(None, _polygamma_rule),
-    jvp=lambda t, ans, a, x: None if t[1] is None else _polygamma_rule(t[1], ans, a, x),
-    vjp_reads=((), (0, 1)),
-    dtypes="f",
-)
-
-# --- rounding and predicates (no gradient: None, as TensorFlow) -------------------------------
-floor_p: Primitive = nondifferentiable("floor", np.floor, dtypes="f")
-ceil_p: Primitive = nondifferentiable("ceil", np.ceil, dtypes="f")
-round_p: Primitive = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
-is_nan_p: Primitive = nondifferentiable("is_nan", np.isnan, dtypes="f")
-is_finite_p: Primitive = nondifferentiable("is_finite", np.isfinite, dtypes="f")
-is_inf_p: Primitive = nondifferentiable("is_inf", np.isinf, dtypes="f")
-logical_not_p: Primitive = nondifferentiable("logical_not", np.logical_not, dtypes="b")
-
-# --- complex ------------------------------------------------------------------------------
-conj_p: Primitive = Primitive(
-    "conj",
-    np.conj,
-    vjps=(lambda g, ans, x: conj_p.bind(g),),
-    jvp=lambda t, ans, x: conj_p.bind(t[0]),
-    save_inputs=(),
-)
-
-
-# =================================================================================================
-# Public functions (TensorFlow's names and signatures)
-# =================================================================================================
 def abs(x: Any, name: Any = None) -> Tensor:
     """``|x|`` elementwise; the gradient is ``sign(x)``, so 0 at 0 (TensorFlow).
 
@@ -310,19 +167,7 @@ def abs(x: Any, name: Any = None) -> Tensor:
     return complex_abs_p.bind(x) if x.dtype.kind == "c" else abs_p.bind(x)
 
 
-def sign(x: Any, name: Any = None) -> Tensor:
-    """-1, 0 or 1 by the sign of ``x`` (nan stays nan); its gradient is zero everywhere.
-
-    For complex ``x``, ``x / |x|`` (0 at 0), differentiable, as TensorFlow computes it.
-
-    >>> import tapegrad as tg
-    >>> tg.sign(tg.constant([-2.0, 0.0, 3.0])).numpy().tolist()
-    [-1.0, 0.0, 1.0]
-    """
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
-    if x.dtype.kind == "c":
-        return _binary.div_no_nan_p.bind(x, _creation.cast(complex_abs_p.bind(x), x.dtype))
-    return sign_p.bind(x)
+square_p: Primitive = elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
 
 
 def square(x: Any, name: Any = None) -> Tensor:
@@ -335,6 +180,17 @@ def square(x: Any, name: Any = None) -> Tensor:
     return square_p.bind(x)
 
 
+# --- powers and roots ----------------------------------------------------------------------------
+sqrt_grad_p: Primitive = _fused_grad(  # y = sqrt(x): 0.5 * g / conj(y)
+    "sqrt_grad", _zero_where_no_gradient(lambda yc, g: (0.5 * g) / yc),
+    lambda gg, ans, y, g: -_conj(gg / y) * ans, d_dg=lambda gg, y: (gg / y) * 0.5,
+    reads_ans=True, dtypes="fc",
+)
+
+sqrt_p: Primitive = elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans",
+                                fused=sqrt_grad_p)
+
+
 def sqrt(x: Any, name: Any = None) -> Tensor:
     """Square root; the gradient at 0 is inf, and 0 where the incoming gradient is 0 (TF).
 
@@ -343,6 +199,16 @@ def sqrt(x: Any, name: Any = None) -> Tensor:
     np.float32(2.0)
     """
     return sqrt_p.bind(x)
+
+
+rsqrt_grad_p: Primitive = _fused_grad(  # y = rsqrt(x): -0.5 * g * conj(y)**3
+    "rsqrt_grad", _zero_where_no_gradient(lambda yc, g: -0.5 * (g * yc) * (yc * yc)),
+    lambda gg, ans, y, g: _conj(gg) * g * square_p.bind(_conj(y)) * -1.5,
+    d_dg=lambda gg, y: rsqrt_grad_p.bind(_conj(y), gg), dtypes="fc",
+)
+
+rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
+                      uses="ans", fused=rsqrt_grad_p)
 
 
 def rsqrt(x: Any, name: Any = None) -> Tensor:
@@ -355,6 +221,16 @@ def rsqrt(x: Any, name: Any = None) -> Tensor:
     return rsqrt_p.bind(x)
 
 
+reciprocal_grad_p: Primitive = _fused_grad(  # y = 1 / x: -g * conj(y)**2
+    "reciprocal_grad", _zero_where_no_gradient(lambda yc, g: -(yc * yc) * g),
+    lambda gg, ans, y, g: _conj(gg) * -2.0 * g * _conj(y),
+    d_dg=lambda gg, y: reciprocal_grad_p.bind(_conj(y), gg), dtypes="fc",
+)
+
+reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans",
+                           fused=reciprocal_grad_p)
+
+
 def reciprocal(x: Any, name: Any = None) -> Tensor:
     """``1 / x`` elementwise (floating or complex tensors).
 
@@ -363,6 +239,10 @@ def reciprocal(x: Any, name: Any = None) -> Tensor:
     np.float32(0.25)
     """
     return reciprocal_p.bind(x)
+
+
+# --- exponentials and logarithms -----------------------------------------------------------------
+exp_p: Primitive = elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
 
 
 def exp(x: Any, name: Any = None) -> Tensor:
@@ -375,6 +255,9 @@ def exp(x: Any, name: Any = None) -> Tensor:
     return exp_p.bind(x)
 
 
+expm1_p: Primitive = elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
+
+
 def expm1(x: Any, name: Any = None) -> Tensor:
     """``exp(x) - 1``, accurate for small ``x``.
 
@@ -383,6 +266,9 @@ def expm1(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return expm1_p.bind(x)
+
+
+log_p: Primitive = elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
 
 
 def log(x: Any, name: Any = None) -> Tensor:
@@ -395,6 +281,9 @@ def log(x: Any, name: Any = None) -> Tensor:
     return log_p.bind(x)
 
 
+log1p_p: Primitive = elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
+
+
 def log1p(x: Any, name: Any = None) -> Tensor:
     """``log(1 + x)``, accurate for small ``x``.
 
@@ -403,6 +292,14 @@ def log1p(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return log1p_p.bind(x)
+
+
+# --- trigonometric -------------------------------------------------------------------------------
+def _one_minus_square(x):
+    return 1 - square_p.bind(x)
+
+
+sin_p: Primitive = elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
 
 
 def sin(x: Any, name: Any = None) -> Tensor:
@@ -415,6 +312,9 @@ def sin(x: Any, name: Any = None) -> Tensor:
     return sin_p.bind(x)
 
 
+cos_p: Primitive = elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
+
+
 def cos(x: Any, name: Any = None) -> Tensor:
     """Cosine.
 
@@ -423,6 +323,9 @@ def cos(x: Any, name: Any = None) -> Tensor:
     1.0
     """
     return cos_p.bind(x)
+
+
+tan_p = elementwise("tan", np.tan, lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
 
 
 def tan(x: Any, name: Any = None) -> Tensor:
@@ -435,6 +338,11 @@ def tan(x: Any, name: Any = None) -> Tensor:
     return tan_p.bind(x)
 
 
+asin_p: Primitive = elementwise(
+    "asin", np.arcsin, lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
+)
+
+
 def asin(x: Any, name: Any = None) -> Tensor:
     """Inverse sine (nan outside [-1, 1]).
 
@@ -443,6 +351,11 @@ def asin(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return asin_p.bind(x)
+
+
+acos_p: Primitive = elementwise(
+    "acos", np.arccos, lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
+)
 
 
 def acos(x: Any, name: Any = None) -> Tensor:
@@ -455,6 +368,9 @@ def acos(x: Any, name: Any = None) -> Tensor:
     return acos_p.bind(x)
 
 
+atan_p = elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
+
+
 def atan(x: Any, name: Any = None) -> Tensor:
     """Inverse tangent.
 
@@ -463,6 +379,10 @@ def atan(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return atan_p.bind(x)
+
+
+# --- hyperbolic ----------------------------------------------------------------------------------
+sinh_p: Primitive = elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
 
 
 def sinh(x: Any, name: Any = None) -> Tensor:
@@ -475,6 +395,9 @@ def sinh(x: Any, name: Any = None) -> Tensor:
     return sinh_p.bind(x)
 
 
+cosh_p: Primitive = elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
+
+
 def cosh(x: Any, name: Any = None) -> Tensor:
     """Hyperbolic cosine.
 
@@ -483,6 +406,13 @@ def cosh(x: Any, name: Any = None) -> Tensor:
     1.0
     """
     return cosh_p.bind(x)
+
+
+tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y),
+                          lambda gg, ans, y, g: gg * (g * (y * -2)))
+
+tanh_p: Primitive = elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans",
+                                fused=tanh_grad_p)
 
 
 def tanh(x: Any, name: Any = None) -> Tensor:
@@ -495,6 +425,10 @@ def tanh(x: Any, name: Any = None) -> Tensor:
     return tanh_p.bind(x)
 
 
+asinh_p = elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
+                      uses="ans")
+
+
 def asinh(x: Any, name: Any = None) -> Tensor:
     """Inverse hyperbolic sine.
 
@@ -503,6 +437,10 @@ def asinh(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return asinh_p.bind(x)
+
+
+acosh_p = elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)),
+                      uses="ans")
 
 
 def acosh(x: Any, name: Any = None) -> Tensor:
@@ -515,6 +453,9 @@ def acosh(x: Any, name: Any = None) -> Tensor:
     return acosh_p.bind(x)
 
 
+atanh_p = elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
+
+
 def atanh(x: Any, name: Any = None) -> Tensor:
     """Inverse hyperbolic tangent (nan outside [-1, 1]).
 
@@ -523,6 +464,22 @@ def atanh(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return atanh_p.bind(x)
+
+
+# --- logistic (stable for logits of +-1000) ------------------------------------------------------
+def _sigmoid_impl(x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + np.exp(-x))
+    e = np.exp(-np.abs(x))  # exp of a non-positive number only: stable in both tails
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid_grad_p: Primitive = _fused_grad(
+    "sigmoid_grad", lambda y, g: g * (y * (1 - y)), lambda gg, ans, y, g: gg * (g * (1 - y * 2))
+)
+
+sigmoid_p: Primitive = elementwise("sigmoid", _sigmoid_impl, lambda x, ans: ans * (1 - ans),
+                                   uses="ans", fused=sigmoid_grad_p)
 
 
 def sigmoid(x: Any, name: Any = None) -> Tensor:
@@ -535,14 +492,11 @@ def sigmoid(x: Any, name: Any = None) -> Tensor:
     return sigmoid_p.bind(x)
 
 
-def log_sigmoid(x: Any, name: Any = None) -> Tensor:
-    """``log(sigmoid(x)) = -softplus(-x)``, computed stably; the gradient is ``sigmoid(-x)``.
+def _softplus_impl(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + e^x), stable
 
-    >>> import tapegrad as tg
-    >>> tg.math.log_sigmoid(tg.constant([-1000.0, 0.0])).numpy().tolist()
-    [-1000.0, -0.6931471824645996]
-    """
-    return log_sigmoid_p.bind(x)
+
+softplus_p = elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
 
 
 def softplus(features: Any, name: Any = None) -> Tensor:
@@ -555,6 +509,39 @@ def softplus(features: Any, name: Any = None) -> Tensor:
     return softplus_p.bind(features)
 
 
+def _log_sigmoid_impl(x):
+    return -_softplus_impl(-x)  # TensorFlow's definition (-0.0 at +inf included)
+
+
+log_sigmoid_p: Primitive = elementwise("log_sigmoid", _log_sigmoid_impl,
+                                       lambda x, ans: sigmoid_p.bind(-x), dtypes="f")
+
+
+def log_sigmoid(x: Any, name: Any = None) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, computed stably; the gradient is ``sigmoid(-x)``.
+
+    >>> import tapegrad as tg
+    >>> tg.math.log_sigmoid(tg.constant([-1000.0, 0.0])).numpy().tolist()
+    [-1000.0, -0.6931471824645996]
+    """
+    return log_sigmoid_p.bind(x)
+
+
+# --- special functions (SciPy) -------------------------------------------------------------------
+def _special(fn):
+    """A SciPy function that keeps the input's dtype (SciPy computes some in float64)."""
+    return lambda x: fn(x).astype(x.dtype, copy=False)
+
+
+_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
+
+
+erf_p: Primitive = elementwise(
+    "erf", _special(_sp.erf), lambda x, ans: _TWO_OVER_SQRT_PI * exp_p.bind(-square_p.bind(x)),
+    dtypes="f",
+)
+
+
 def erf(x: Any, name: Any = None) -> Tensor:
     """The error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt``.
 
@@ -563,6 +550,17 @@ def erf(x: Any, name: Any = None) -> Tensor:
     0.0
     """
     return erf_p.bind(x)
+
+
+def _nonpositive_integer(x):
+    return (x <= 0) & (x == np.floor(x))  # poles of the gamma function, and -inf
+
+
+def _lgamma_impl(x):
+    return np.where(x == -np.inf, np.inf, _sp.gammaln(x)).astype(x.dtype, copy=False)
+
+
+lgamma_p = elementwise("lgamma", _lgamma_impl, lambda x, ans: digamma_p.bind(x), dtypes="f")
 
 
 def lgamma(x: Any, name: Any = None) -> Tensor:
@@ -575,6 +573,15 @@ def lgamma(x: Any, name: Any = None) -> Tensor:
     return lgamma_p.bind(x)
 
 
+def _digamma_impl(x):
+    # TensorFlow (Eigen) gives nan at the poles 0, -1, ... and at -inf; SciPy gives +-inf.
+    return np.where(_nonpositive_integer(x), np.nan, _sp.digamma(x)).astype(x.dtype, copy=False)
+
+
+digamma_p: Primitive = elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
+                                   dtypes="f")
+
+
 def digamma(x: Any, name: Any = None) -> Tensor:
     """The derivative of ``lgamma``; nan at the poles (TensorFlow); gradient ``polygamma(1, x)``.
 
@@ -583,6 +590,30 @@ def digamma(x: Any, name: Any = None) -> Tensor:
     np.float32(-0.5772157)
     """
     return digamma_p.bind(x)
+
+
+def _polygamma_impl(a, x):
+    order = np.where((a >= 0) & (a == np.floor(a)), a, np.nan)  # TF: nan for other orders
+    with np.errstate(invalid="ignore"):
+        out = _sp.polygamma(np.nan_to_num(order, nan=1.0), x)
+    out = np.where(order == 0, _digamma_impl(x), out)
+    even = (order >= 2) & (np.fmod(order, 2) == 0)
+    out = np.where(np.isnan(order) | (even & _nonpositive_integer(x)), np.nan, out)
+    return out.astype(x.dtype, copy=False)
+
+
+def _polygamma_rule(g, ans, a, x):
+    return g * polygamma_p.bind(a + 1, x)  # no derivative in the order (None, as TensorFlow)
+
+
+polygamma_p: Primitive = Primitive(
+    "polygamma",
+    _polygamma_impl,
+    vjps=(None, _polygamma_rule),
+    jvps=(None, _polygamma_rule),
+    reads=((), (0, 1)),
+    dtypes="f",
+)
 
 
 def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
@@ -600,6 +631,10 @@ def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
     return polygamma_p.bind(a, x)
 
 
+# --- rounding and predicates (no gradient: None, as TensorFlow) ----------------------------------
+floor_p: Primitive = nondifferentiable("floor", np.floor, dtypes="f")
+
+
 def floor(x: Any, name: Any = None) -> Tensor:
     """Largest whole number ``<= x`` (floating tensors; no gradient).
 
@@ -610,6 +645,9 @@ def floor(x: Any, name: Any = None) -> Tensor:
     return floor_p.bind(x)
 
 
+ceil_p: Primitive = nondifferentiable("ceil", np.ceil, dtypes="f")
+
+
 def ceil(x: Any, name: Any = None) -> Tensor:
     """Smallest whole number ``>= x`` (floating tensors; no gradient).
 
@@ -618,6 +656,9 @@ def ceil(x: Any, name: Any = None) -> Tensor:
     [-1.0, 2.0]
     """
     return ceil_p.bind(x)
+
+
+round_p: Primitive = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
 
 
 def round(x: Any, name: Any = None) -> Tensor:
@@ -635,6 +676,9 @@ def round(x: Any, name: Any = None) -> Tensor:
     return round_p.bind(x)
 
 
+is_nan_p: Primitive = nondifferentiable("is_nan", np.isnan, dtypes="f")
+
+
 def is_nan(x: Any, name: Any = None) -> Tensor:
     """True where ``x`` is nan (floating tensors).
 
@@ -643,6 +687,9 @@ def is_nan(x: Any, name: Any = None) -> Tensor:
     [False, True]
     """
     return is_nan_p.bind(x)
+
+
+is_finite_p: Primitive = nondifferentiable("is_finite", np.isfinite, dtypes="f")
 
 
 def is_finite(x: Any, name: Any = None) -> Tensor:
@@ -655,6 +702,9 @@ def is_finite(x: Any, name: Any = None) -> Tensor:
     return is_finite_p.bind(x)
 
 
+is_inf_p: Primitive = nondifferentiable("is_inf", np.isinf, dtypes="f")
+
+
 def is_inf(x: Any, name: Any = None) -> Tensor:
     """True where ``x`` is +inf or -inf (floating tensors).
 
@@ -663,6 +713,9 @@ def is_inf(x: Any, name: Any = None) -> Tensor:
     [False, True]
     """
     return is_inf_p.bind(x)
+
+
+logical_not_p: Primitive = nondifferentiable("logical_not", np.logical_not, dtypes="b")
 
 
 def logical_not(x: Any, name: Any = None) -> Tensor:
@@ -674,13 +727,3 @@ def logical_not(x: Any, name: Any = None) -> Tensor:
     """
     return logical_not_p.bind(x)
 
-
-def conj(x: Any, name: Any = None) -> Tensor:
-    """Complex conjugate (identity on real tensors).
-
-    >>> import tapegrad as tg
-    >>> tg.math.conj(tg.constant(1.0)).numpy()
-    np.float32(1.0)
-    """
-    x = x if isinstance(x, Tensor) else convert_to_tensor(x)
-    return conj_p.bind(x) if x.dtype.kind == "c" else x

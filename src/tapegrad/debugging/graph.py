@@ -1,9 +1,11 @@
 """Looking at a tape: its computation as a Graphviz graph, and the memory it keeps.
 
-``GradientTape.graph()`` and ``GradientTape.memory_report()`` build these from
-the tape's entries (or, after a non-persistent tape was released because a
-gradient was missing, from the skeleton explain keeps). Nothing here runs
-while recording.
+``GradientTape.graph()`` builds the graph from the tape's record as explain reads
+it (:class:`.explain.TapeRecord`: the entries, or, after a non-persistent tape
+was released because a gradient was missing, the skeleton the evidence
+observers kept); ``GradientTape.memory_report()`` reads the entries' saved
+arrays. Both show the user's line of each op recorded in anomaly mode. Nothing
+here observes the engine or runs while recording.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import shutil
 import subprocess
 from typing import Any
 
-from . import nest
-from .explain import _Record, format_location
-from .tensor import Tensor, convert_to_tensor
+from .._core import nest
+from .._core.tensor import Tensor, convert_to_tensor
+from .explain import TapeRecord
+from .locations import format_location
 
 __all__ = ["TapeGraph", "MemoryReport", "tape_graph", "memory_report", "format_bytes"]
 
@@ -107,7 +110,7 @@ def _ids_of(value: Any) -> set:
 
 def tape_graph(tape: Any, target: Any = None, sources: Any = None) -> TapeGraph:
     """Build the :class:`TapeGraph` of ``tape`` (see ``GradientTape.graph``)."""
-    rec = _Record(tape)
+    rec = TapeRecord(tape)
     nodes = rec.nodes
     target_ids = _ids_of(target)
     if target is None and nodes:

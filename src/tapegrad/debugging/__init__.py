@@ -7,22 +7,30 @@ source in plain words, and says where the path broke::
         loss = model(x)
     print(tape.explain(loss, model.trainable_variables))
 
-The causes it recognises (``report.cause`` codes): ``integer_dtype`` (an
-integer or bool source), ``not_watched`` (a Tensor never passed to
-``tape.watch``, a Variable never read while recording, or a tape made with
-``watch_accessed_variables=False``), ``not_trainable``, ``rebound_variable``
-(``x = x + 1`` replaced a Variable with a Tensor), ``unused`` (watched, but the
-target does not use it), ``outside_tape`` (the target was computed outside the
-``with`` block), ``stop_recording`` (the path runs through ops inside
-``tape.stop_recording()``), ``numpy_roundtrip`` (a value left through
-``.numpy()``, ``np.asarray`` or ``float()`` and came back as a constant),
-``non_differentiable`` (the path goes through ``argmax``, a comparison,
-``round``, a cast to an integer dtype, ``stop_gradient``...),
-``target_not_float``, ``other_tape``, ``none_rule`` and ``released``.
-A rebinding by ``v += 1`` or ``v -= lr * g`` is always recognised; one by
-``x = x + 1`` looks like any other ``x + 1``, so explain suggests it, and names
-the Variable when the code ran inside :func:`detect_anomaly` (tracking every
-Variable operator would slow them all).
+The causes it recognises (``report.cause`` codes; the findings behind them, with
+their texts, are one table, ``tapegrad.debugging.reasons.REASONS``):
+
+* ``integer_dtype``: an integer or bool source;
+* ``target_not_float``: an integer or bool target;
+* ``released``: a non-persistent tape that ``gradient`` released;
+* ``rebound_variable``: ``x = x + 1`` replaced a Variable with a Tensor;
+* ``other_tape``: the source belongs to another tape;
+* ``not_watched``: a Tensor never passed to ``tape.watch``, a Variable never
+  read while recording, or a tape made with ``watch_accessed_variables=False``;
+* ``not_trainable``: a Variable made with ``trainable=False``;
+* ``numpy_roundtrip``: a value left through ``.numpy()``, ``np.asarray`` or
+  ``float()`` and came back as a constant;
+* ``stop_recording``: the path runs through ops inside ``tape.stop_recording()``;
+* ``outside_tape``: the target was computed outside the ``with`` block;
+* ``unused``: watched, but the target does not use it;
+* ``non_differentiable``: the path goes through ``argmax``, a comparison,
+  ``round``, a cast to an integer dtype, ``stop_gradient``...;
+* ``none_rule``: a gradient rule on the path returned None.
+
+The arithmetic of a Variable (``v + 1``, ``v - lr * g``, ``v * 2``, ``v / 2``)
+notes on its result which Variable it came from, so explain names the Variable
+that ``x = x + 1`` replaced; ``v += 1`` raises, as in TensorFlow.
+
 ``tape.gradient(..., unconnected_gradients="raise")`` raises ``ValueError``
 with the same explanation instead of returning None. explain works after
 ``gradient`` released a non-persistent tape, if a gradient was missing.
@@ -43,6 +51,17 @@ and ops without gradient dashed; ``.render("tape.svg")`` draws it when Graphviz
 show it inline. ``tape.memory_report()`` lists the bytes each recorded op keeps
 alive, largest first, and the total.
 
+**How it watches.** The engine emits events (``tapegrad._core.events``) and this
+package subscribes to them; nothing in the engine is patched. Always subscribed
+are ``tape_changed`` (when a tape starts, stops, pauses, resumes or is
+released: once per tape, never per op) and ``value_exported`` (a value read out
+as NumPy while a tape records): the evidence explain needs
+(``tapegrad.debugging.evidence``). The per-op events are subscribed only while
+they have work: ``op_recorded`` in anomaly mode or while a recording tape holds
+evidence to follow, ``op_finished`` in anomaly mode or while a tape is inside
+``stop_recording()``, ``rule_running`` in anomaly mode
+(``tapegrad.debugging.anomaly``). With no debugging active, an op pays nothing.
+
 **Mutating an array given to tapegrad.** A tensor never shares memory that the
 caller can still write: a writable NumPy array passed to ``tg.convert_to_tensor``
 or straight to an op is copied (as TensorFlow does), so writing to it afterwards
@@ -55,9 +74,10 @@ from __future__ import annotations
 
 import contextlib
 
-from ._core import explain as _explain
-from ._core.explain import Explanation, SourceReport
-from ._core.graph import MemoryReport, TapeGraph
+from . import evidence as _evidence
+from .anomaly import anomaly_enabled, set_anomaly
+from .explain import Explanation, SourceReport
+from .graph import MemoryReport, TapeGraph
 
 __all__ = [
     "enable_check_numerics",
@@ -87,7 +107,7 @@ def enable_check_numerics(stack_height_limit: int = 30, path_length_limit: int =
     check_numerics: `sqrt` produced 1 NaN of 1 values
     >>> tg.debugging.disable_check_numerics()
     """
-    _explain.set_anomaly(True)
+    set_anomaly(True)
 
 
 def disable_check_numerics() -> None:
@@ -98,7 +118,7 @@ def disable_check_numerics() -> None:
     >>> float(tg.constant(1.0) / 0.0)
     inf
     """
-    _explain.set_anomaly(False)
+    set_anomaly(False)
 
 
 @contextlib.contextmanager
@@ -118,58 +138,12 @@ def detect_anomaly(check_nan: bool = True):
     ...         print("gradient (VJP) of `sqrt`" in str(err))
     True
     """
-    previous = _explain.flags.anomaly
-    _explain.set_anomaly(bool(check_nan))
+    previous = anomaly_enabled()
+    set_anomaly(bool(check_nan))
     try:
         yield
     finally:
-        _explain.set_anomaly(previous)
+        set_anomaly(previous)
 
 
-# Why ops give no gradient, for explain (the engine knows no op by name).
-_COMPARISON = (
-    "it is a comparison: its bool result has no gradient",
-    "to learn through a threshold use a smooth surrogate (tg.sigmoid((x - t) / temperature)); "
-    "to mask, multiply by the mask computed from a stop_gradient-ed value and keep the path "
-    "through the masked values",
-)
-_INDICES = (
-    "it returns integer indices, which have no gradient",
-    "use a differentiable relaxation (tg.nn.softmax of the scores, or reduce_max for the value "
-    "itself) if you need a gradient",
-)
-_ROUNDING = (
-    "it is piecewise constant, so TensorFlow gives it no gradient (None)",
-    "for a straight-through estimator write x + tg.stop_gradient(tg.round(x) - x)",
-)
-_NO_GRADIENT = {
-    "equal": _COMPARISON,
-    "not_equal": _COMPARISON,
-    "less": _COMPARISON,
-    "less_equal": _COMPARISON,
-    "greater": _COMPARISON,
-    "greater_equal": _COMPARISON,
-    "logical_and": _COMPARISON,
-    "logical_or": _COMPARISON,
-    "logical_not": _COMPARISON,
-    "is_nan": _COMPARISON,
-    "is_finite": _COMPARISON,
-    "argmax": _INDICES,
-    "argmin": _INDICES,
-    "argsort": _INDICES,
-    "round": _ROUNDING,
-    "floor": _ROUNDING,
-    "ceil": _ROUNDING,
-    "floordiv": _ROUNDING,
-    "stop_gradient": (
-        "stop_gradient blocks the gradient on purpose",
-        "remove tg.stop_gradient from the path if the gradient should flow",
-    ),
-    "cast": (
-        "integer and bool tensors carry no gradient",
-        "keep the values in a float dtype (cast to float32/float64, not to an integer type)",
-    ),
-}
-_explain.NO_GRADIENT_REASONS.update(_NO_GRADIENT)
-_explain.install()
-
+_evidence.install()

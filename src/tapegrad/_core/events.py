@@ -1,0 +1,89 @@
+"""The engine's observer mechanism: what it tells the tools that watch it.
+
+Debugging (``tapegrad.debugging``), and anything else that needs to see the
+engine work, subscribes a callback to one of these events instead of
+patching engine classes. An event is a list of callbacks; the engine calls
+each one in order. With no subscriber an event costs one truth test at the
+place that emits it, and :data:`per_op` events also keep the engine on its
+fast path (``state.engine.active`` counts them).
+
+=================  =====================================================  ======================
+event              called as                                              emitted
+=================  =====================================================  ======================
+``op_recorded``    ``fn(tapes, prim, args, result, entry)``               after an op ran while a
+                                                                          tape records (``entry``
+                                                                          is None if no tape
+                                                                          kept it)
+``op_finished``    ``fn(prim, args, result)``                             after every op (per-op)
+``tape_changed``   ``fn(tape, what, data)``: ``what`` is ``"start"``,     when a tape starts,
+                   ``"stop"``, ``"pause"``, ``"resume"`` or ``"release"``  stops, pauses, resumes
+                   (``data``: the sources and the gradients found)        or frees its record
+``value_exported`` ``fn(tensor, how)``                                    ``.numpy()``, ``float()``
+                                                                          or ``np.asarray`` read a
+                                                                          tensor while a tape
+                                                                          records
+``rule_running``   ``fn(kind, subject, running)``: ``kind`` ``"vjp"``     around each derivative
+                   (``subject`` the tape entry) or ``"jvp"`` (the         rule the engine calls
+                   primitive); ``running`` True before, False after
+=================  =====================================================  ======================
+
+Callbacks run on the thread of the op; they must not raise unless they mean
+to stop the program there (anomaly mode raises ``FloatingPointError``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from .state import activate
+
+__all__ = ["Event", "op_recorded", "op_finished", "tape_changed", "value_exported",
+           "rule_running", "subscribe", "unsubscribe"]
+
+_lock = threading.Lock()
+
+
+class Event(list):
+    """The callbacks subscribed to one engine event (a list, so emptiness is one truth test)."""
+
+    __slots__ = ("name", "per_op")
+
+    def __init__(self, name: str, per_op: bool = False):
+        super().__init__()
+        self.name = name
+        self.per_op = per_op  # emitted from every op: keeps Primitive.bind off its fast path
+
+    def __repr__(self) -> str:
+        return f"<event {self.name}: {len(self)} subscriber(s)>"
+
+    def emit(self, *args) -> None:
+        for callback in tuple(self):
+            callback(*args)
+
+
+op_recorded = Event("op_recorded")
+op_finished = Event("op_finished", per_op=True)
+tape_changed = Event("tape_changed")
+value_exported = Event("value_exported")
+rule_running = Event("rule_running")
+
+
+def subscribe(event: Event, callback: Callable) -> None:
+    """Call ``callback`` on every ``event`` from now on (once, however often subscribed)."""
+    with _lock:
+        if callback in event:
+            return
+        event.append(callback)
+        if event.per_op:
+            activate(1)
+
+
+def unsubscribe(event: Event, callback: Callable) -> None:
+    """Stop calling ``callback``; unknown callbacks are ignored."""
+    with _lock:
+        if callback not in event:
+            return
+        event.remove(callback)
+        if event.per_op:
+            activate(-1)
