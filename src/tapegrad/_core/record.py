@@ -89,12 +89,21 @@ class TapeEntry:
         return sum(a.nbytes for a in arrays.values())
 
     def release(self) -> None:
-        """Forget the saved values once no tape needs them (the shapes stay)."""
+        """Forget the saved arrays once no tape needs them (the shapes stay)."""
         self.users -= 1
         if self.users <= 0:
-            self.inputs = tuple([t if t.__class__ is InputSpec else InputSpec(t.shape, t.dtype)
-                                 for t in self.inputs])
             self.ans = None
+            for t in self.inputs:  # most entries keep one array or none: look before rebuilding
+                if t.__class__ is Tensor and t._value.__class__ is np.ndarray:
+                    self.inputs = tuple([_spec(t) for t in self.inputs])
+                    break
+
+
+def _spec(t: Any) -> Any:
+    """A saved input as shape and dtype only (NumPy scalars and specs stay as they are)."""
+    if t.__class__ is Tensor and t._value.__class__ is np.ndarray:
+        return InputSpec(t._value.shape, t._value.dtype)
+    return t
 
 
 def snapshot(v: Tensor) -> Tensor:
