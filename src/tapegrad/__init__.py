@@ -62,6 +62,8 @@ from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_names
 from .tape import GradientTape
 
+from . import keras  # noqa: E402  (last: it is built on the names above)
+
 __version__ = "0.1.0"
 
 
@@ -115,6 +117,7 @@ __all__ = [
     "jvp",
     "checkpoint",
     "optimizers",
+    "keras",
     "Module",
     "bool",
     "complex64",
