@@ -14,7 +14,7 @@ import numpy as np
 import tapegrad as tg
 
 from . import losses as _losses
-from ._utils import get_from_module, np_dtype, shape_of, snake_case, to_tensor
+from ._utils import get_from_module, np_dtype, shape_of, snake_case, to_tensor, unique_name
 
 __all__ = [
     "Metric",
@@ -245,7 +245,7 @@ class _Confusion(Metric):
     """Confusion-matrix counts at thresholds: ``y_pred > threshold`` counts as positive."""
 
     def __init__(self, thresholds: Any, name: str | None, dtype: Any):
-        super().__init__(dtype=dtype, name=name)
+        super().__init__(dtype=dtype, name=name or unique_name(snake_case(type(self).__name__)))
         self._single = thresholds is None or np.ndim(thresholds) == 0
         default = 0.5 if thresholds is None else thresholds
         self.thresholds = np.atleast_1d(np.asarray(default, np.float64))
