@@ -208,7 +208,7 @@ class EarlyStopping(Callback):
 
     def _better(self, value: float, reference: float) -> bool:
         if self.mode == "min":
-            return value - self.min_delta < reference
+            return value + self.min_delta < reference
         return value - self.min_delta > reference
 
     def on_train_begin(self, logs=None):
@@ -244,7 +244,7 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
-        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
+        if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
                 print(
                     f"Restoring model weights from the end of the best epoch: "
