@@ -416,3 +416,20 @@ def test_progbar_format():
     line = out.getvalue().strip()
     assert line.startswith("4/4 " + "\u2501" * 20)
     assert line.endswith("- accuracy: 0.5000 - loss: 0.2500")
+
+
+def test_freezing_layers_and_models():
+    model = _mlp(keras)
+    assert len(model.trainable_weights) == 6 and len(model.non_trainable_weights) == 2
+    model.layers[0].trainable = False
+    assert len(model.trainable_weights) == 4
+    assert [tuple(w.shape) for w in model.non_trainable_weights][:2] == [(5, 8), (8,)]
+    model.trainable = False
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 8
+    assert not model.layers[1].trainable  # a frozen BatchNormalization normalizes with its
+    bn = model.layers[1]                  # moving statistics even when training=True
+    before = bn.moving_mean.numpy().copy()
+    model(X, training=True)
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), before)
+    model.trainable = True
+    assert len(model.trainable_weights) == 6

@@ -136,7 +136,8 @@ class Progbar:
             remaining = per_step * ((self.target or current) - current)
             parts.append(f"{remaining:.0f}s {per_step * 1e3:.0f}ms/step")
         line = " ".join(parts)
-        for key in sorted(values or {}):
+        values = values or {}
+        for key in sorted(values):
             line += f" - {key}: {_format_value(float(values[key]))}"
         if self._tty:
             self.file.write("\r" + line + ("\n" if finalize else ""))

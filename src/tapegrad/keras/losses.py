@@ -97,10 +97,8 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> tg.Tensor:
     y_true, y_pred = _pair(y_true, y_pred, "huber")
     error = y_pred - y_true
     abs_error = tg.abs(error)
-    delta = tg.cast(delta, error.dtype)
-    values = tg.where(
-        abs_error <= delta, 0.5 * tg.square(error), delta * abs_error - 0.5 * tg.square(delta)
-    )
+    d = tg.cast(delta, error.dtype)
+    values = tg.where(abs_error <= d, 0.5 * tg.square(error), d * abs_error - 0.5 * tg.square(d))
     return tg.reduce_mean(values, axis=-1)
 
 

@@ -77,7 +77,7 @@ class Metric:
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError
 
-    def result(self) -> tg.Tensor:
+    def result(self) -> Any:
         raise NotImplementedError
 
     def __call__(self, *args: Any, **kwargs: Any) -> tg.Tensor:
@@ -150,7 +150,10 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name or fn.__name__, dtype=dtype)
         self._fn, self._fn_kwargs = fn, kwargs
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    # Keras's signature (y_true, y_pred) differs from Mean's (values):
+    def update_state(  # type: ignore[override]
+        self, y_true: Any, y_pred: Any, sample_weight: Any = None
+    ) -> None:
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
 

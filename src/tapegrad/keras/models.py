@@ -118,7 +118,7 @@ class Model(Trainer, Layer):
             **{k: v for k, v in kwargs.items() if k == "dtype"},
         )
         Trainer.__init__(self)
-        self._functional = None
+        self._functional: Any = None
         if inputs is not None or outputs is not None:
             self._init_functional(inputs, outputs)
 

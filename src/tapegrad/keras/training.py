@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -138,6 +138,15 @@ def _length(data: Any) -> int:
 
 class Trainer:
     """The training loop of ``keras.Model`` (Keras 3's methods and arguments)."""
+
+    if TYPE_CHECKING:  # provided by Layer, the other base of keras.Model
+        name: str
+        built: bool
+        weights: list
+        losses: list
+        trainable_weights: list
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
     def __init__(self):
         self.optimizer: Any = None
@@ -367,7 +376,7 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         user = list(callbacks or [])
         history = next((c for c in user if isinstance(c, History)), None) or History()
-        defaults = [history] if history not in user else []
+        defaults: list = [history] if history not in user else []
         if verbose and not any(isinstance(c, ProgbarLogger) for c in user):
             defaults.append(ProgbarLogger(verbose=verbose))
         cbs = CallbackList(user + defaults, model=self, epochs=epochs, steps=steps, verbose=verbose)

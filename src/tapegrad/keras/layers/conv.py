@@ -46,7 +46,7 @@ class _Conv(Layer):
 
     def __init__(
         self,
-        filters: int,
+        filters: int | None,
         kernel_size: Any,
         strides: Any = 1,
         padding: str = "valid",
@@ -106,7 +106,7 @@ class _Conv(Layer):
         return (*self.kernel_size, in_channels, self.filters)
 
     def _bias_size(self, in_channels: int) -> int:
-        return self.filters
+        return int(self.filters or 0)
 
     def build(self, input_shape):
         axis = self._channel_axis()
@@ -192,7 +192,7 @@ class Conv2DTranspose(_Conv):
 
     def __init__(
         self,
-        filters: int,
+        filters: int | None,
         kernel_size: Any,
         strides: Any = 1,
         padding: str = "valid",

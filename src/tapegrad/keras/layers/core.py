@@ -11,7 +11,7 @@ import tapegrad as tg
 
 from .. import activations as _activations
 from .. import initializers, regularizers
-from .._utils import shape_of
+from .._utils import np_dtype, shape_of
 from .layer import InputSpec, Layer
 
 __all__ = [
@@ -300,7 +300,7 @@ class Embedding(Layer):
         return inputs if isinstance(inputs, tg.Tensor) else tg.constant(np.asarray(inputs))
 
     def call(self, inputs):
-        if inputs.dtype.kind not in "iu":
+        if np_dtype(inputs.dtype).kind not in "iu":
             inputs = tg.cast(inputs, tg.int32)
         ids = inputs.numpy()
         if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):

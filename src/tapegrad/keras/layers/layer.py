@@ -62,7 +62,8 @@ class KerasTensor:
         self.shape = tuple(shape)
         self.dtype = np_dtype(dtype)
         self.name = name
-        self.node = node  # (layer, args, kwargs) that produced it; None for an Input
+        self.node = node  # the layer call that produced it; None for an Input
+        self.input_layer: Any = None  # the InputLayer of a keras.Input
 
     @property
     def ndim(self) -> int:
@@ -88,6 +89,9 @@ class KerasVariable(tg.Variable):
     """A Variable that also carries Keras's ``path``, ``constraint`` and ``regularizer``."""
 
     __slots__ = ("constraint", "regularizer", "path")
+    constraint: Any
+    regularizer: Any
+    path: str
 
 
 class InputSpec:
@@ -275,27 +279,45 @@ class Layer(tg.Module):
         return variable
 
     @property
-    def weights(self) -> list:
-        """Own trainable, then own non-trainable weights, then each sublayer's (Keras order)."""
+    def trainable(self) -> bool:
+        """Whether the optimizer updates this layer's weights; setting it sets every sublayer's
+        (a frozen BatchNormalization also runs in inference mode), as in Keras."""
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.__dict__["_trainable"] = bool(value)
+        for layer in self.__dict__.get("_layers", []):
+            layer.trainable = value
+
+    def _weights_and_flags(self) -> list:
+        """``(weight, trainable)`` in Keras's order: own trainable, own non-trainable, then
+        each sublayer's; a weight trains only when its layer does."""
         found, seen = [], set()
-        for w in self._trainable_variables + self._non_trainable_variables:
-            if id(w) not in seen:
-                seen.add(id(w))
-                found.append(w)
-        for layer in self._layers:
-            for w in layer.weights:
+
+        def visit(layer: Layer) -> None:
+            for w in layer._trainable_variables + layer._non_trainable_variables:
                 if id(w) not in seen:
                     seen.add(id(w))
-                    found.append(w)
+                    found.append((w, bool(w.trainable) and layer.trainable))
+            for sub in layer._layers:
+                visit(sub)
+
+        visit(self)
         return found
 
     @property
+    def weights(self) -> list:
+        """Own trainable, then own non-trainable weights, then each sublayer's (Keras order)."""
+        return [w for w, _ in self._weights_and_flags()]
+
+    @property
     def trainable_weights(self) -> list:
-        return [v for v in self.weights if v.trainable] if self.trainable else []
+        return [w for w, t in self._weights_and_flags() if t]
 
     @property
     def non_trainable_weights(self) -> list:
-        return [v for v in self.weights if not v.trainable] if self.trainable else self.weights
+        return [w for w, t in self._weights_and_flags() if not t]
 
     @property
     def variables(self) -> list:  # type: ignore[override]
