@@ -93,6 +93,11 @@ class KerasVariable(tg.Variable):
     regularizer: Any
     path: str
 
+    @property
+    def name(self) -> str:
+        """Keras 3's variable name: ``"kernel"`` (no ``":0"``; the layer is in ``path``)."""
+        return self._name.split(":")[0]
+
 
 class InputSpec:
     """What a layer accepts: a rank (``ndim``/``min_ndim``) and fixed sizes on some ``axes``."""
