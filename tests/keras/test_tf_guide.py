@@ -60,7 +60,7 @@ def test_hessian_of_a_keras_model_matches_tensorflow():
     pairs = [(real, tf_real), (tf.keras, tf)]
     made = [(K.layers.Dense(8, activation="relu"), K.layers.Dense(6, activation="relu"))
             for K, _ in pairs]
-    for (K, lib), (layer1, layer2) in zip(pairs, made):
+    for (_, lib), (layer1, layer2) in zip(pairs, made):
         xt = lib.constant(x)
         layer2(layer1(xt))
         if lib is tf:
