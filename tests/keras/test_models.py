@@ -433,3 +433,9 @@ def test_freezing_layers_and_models():
     np.testing.assert_array_equal(bn.moving_mean.numpy(), before)
     model.trainable = True
     assert len(model.trainable_weights) == 6
+
+
+def test_embedding_ids_out_of_range():
+    layer = keras.layers.Embedding(3, 2)
+    with pytest.raises(IndexError, match=r"Layer 'embedding.*input_dim=3.*remap"):
+        layer(np.array([[0, 5]]))

@@ -302,14 +302,14 @@ class Embedding(Layer):
     def call(self, inputs):
         if np_dtype(inputs.dtype).kind not in "iu":
             inputs = tg.cast(inputs, tg.int32)
-        ids = inputs.numpy()
-        if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
-            raise ValueError(
-                f"Layer '{self.name}' (Embedding): ids must be in [0, {self.input_dim}), got "
-                f"values from {ids.min()} to {ids.max()} (input shape {shape_of(inputs)}). "
-                "Raise input_dim or remap the ids."
-            )
-        return tg.nn.embedding_lookup(self.embeddings, inputs)
+        try:
+            return tg.nn.embedding_lookup(self.embeddings, inputs)
+        except IndexError as err:
+            raise type(err)(
+                f"Layer '{self.name}' (Embedding): {err} The layer has input_dim="
+                f"{self.input_dim} (input shape {shape_of(inputs)}); raise input_dim or remap "
+                "the ids."
+            ) from err
 
     def compute_mask(self, inputs, mask=None):
         return None if not self.mask_zero else tg.not_equal(inputs, 0)
