@@ -439,3 +439,29 @@ def test_embedding_ids_out_of_range():
     layer = keras.layers.Embedding(3, 2)
     with pytest.raises(IndexError, match=r"Layer 'embedding.*input_dim=3.*remap"):
         layer(np.array([[0, 5]]))
+
+
+@pytest.mark.skipif(not hasattr(tg, "function"), reason="needs tapegrad.function")
+def test_fit_compiled_equals_fit_eager():
+    def run(run_eagerly):
+        tg.random.set_seed(3)
+        model = keras.Sequential([keras.Input(shape=(4, 4, 1)),
+                                  keras.layers.Conv2D(3, 3, padding="same", activation="relu"),
+                                  keras.layers.BatchNormalization(),
+                                  keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+                                  keras.layers.Dense(3)])
+        model.compile(optimizer=keras.optimizers.Adam(0.01),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"], run_eagerly=run_eagerly)
+        history = model.fit(X[:, :16].reshape(-1, 4, 4, 1)[:36], Y[:36], batch_size=8,
+                            epochs=3, shuffle=False, verbose=0)
+        return model, history.history
+
+    compiled, h_c = run(False)
+    eager, h_e = run(True)
+    assert "train" in compiled._steps  # the step went through tapegrad.function
+    assert compiled._steps["train"][1].experimental_get_tracing_count() >= 1
+    for key in h_e:
+        np.testing.assert_allclose(h_c[key], h_e[key], rtol=1e-5, err_msg=key)
+    for a, b in zip(compiled.get_weights(), eager.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

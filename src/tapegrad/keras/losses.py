@@ -183,7 +183,22 @@ def sparse_categorical_crossentropy(
     logits = (
         y_pred if from_logits else tg.math.log(tg.clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
     )
-    values = tg.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    n = pred_shape[-1]
+    if not isinstance(y_true, tg.Tensor):  # arrays are checked here; the op path stays traceable
+        bad = np.asarray(y_true)[(np.asarray(y_true) < 0) | (np.asarray(y_true) >= n)]
+        if ignore_class is not None:
+            bad = bad[bad != ignore_class]
+        if bad.size:
+            raise ValueError(
+                f"sparse_categorical_crossentropy: received a label value of {bad.flat[0]} "
+                f"outside the valid range [0, {n}) for y_pred of shape {pred_shape}."
+            )
+    # One-hot labels as an elementwise comparison (the labels stay a traced tensor input, so a
+    # compiled training step reads each batch's labels); same value and gradient as
+    # sparse_softmax_cross_entropy_with_logits: logsumexp(z) - z[label], softmax - one_hot.
+    one_hot = tg.cast(tg.equal(tg.expand_dims(labels, -1), tg.range(n, dtype=tg.int64)),
+                      logits.dtype)
+    values = tg.nn.softmax_cross_entropy_with_logits(labels=one_hot, logits=logits)
     if valid is not None:
         values = values * tg.cast(valid, values.dtype)
     return values

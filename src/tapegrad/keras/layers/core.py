@@ -287,6 +287,10 @@ class Embedding(Layer):
             embeddings_initializer=self.embeddings_initializer,
         )
 
+    # The ids reach embedding_lookup as a static parameter that a trace would freeze, so fit
+    # runs models holding an Embedding eagerly.
+    _compilable = False
+
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(
             shape=(self.input_dim, self.output_dim),

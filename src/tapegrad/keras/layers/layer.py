@@ -150,6 +150,8 @@ class Layer(tg.Module):
     ((2, 3), 1)
     """
 
+    _compilable = True  # fit may run a model of such layers through tapegrad.function
+
     def __init__(
         self,
         *,
