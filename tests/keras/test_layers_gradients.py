@@ -104,3 +104,15 @@ def test_functional_model_gradients():
     merged = keras.layers.Concatenate(dtype="float64")([a, b])
     out = keras.layers.Dense(1, dtype="float64")(merged)
     check_layer(keras.Model(inputs, out), _x(2, 3), order=1)
+
+
+@pytest.mark.skipif(not hasattr(tg.nn, "conv2d_transpose"), reason="needs tg.nn.conv2d_transpose")
+def test_conv2d_transpose_gradients():
+    layer = keras.layers.Conv2DTranspose(2, 3, strides=2, padding="same", dtype="float64")
+    check_layer(layer, _x(1, 3, 3, 2))
+
+
+@pytest.mark.skipif(not hasattr(tg.nn, "depthwise_conv2d"), reason="needs tg.nn.depthwise_conv2d")
+def test_depthwise_conv2d_gradients():
+    layer = keras.layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", dtype="float64")
+    check_layer(layer, _x(1, 4, 4, 2))
