@@ -157,7 +157,9 @@ def test_initializer_statistics_match_keras(name):
     theirs = real.initializers.get(name)(shape).numpy()
     assert ours.dtype == np.float32
     np.testing.assert_allclose(ours.std(), theirs.std(), rtol=0.03)
-    np.testing.assert_allclose(np.abs(ours).max(), np.abs(theirs).max(), rtol=0.1)
+    q = 0.99  # a high quantile (stable over 60000 draws) sees the truncation and the limits
+    np.testing.assert_allclose(np.quantile(np.abs(ours), q), np.quantile(np.abs(theirs), q),
+                               rtol=0.05)
     np.testing.assert_allclose(ours.mean(), 0.0, atol=0.01)
 
 

@@ -13,7 +13,7 @@ optimizers (whose formulas differ from ``tg.optimizers``'). Layers work inside a
 >>> x = np.ones((3, 4), np.float32)
 >>> with tf.GradientTape() as tape:
 ...     loss = tf.reduce_sum(layer(x) ** 2)
->>> [g.shape for g in tape.gradient(loss, layer.trainable_variables)]
+>>> [tuple(g.shape) for g in tape.gradient(loss, layer.trainable_variables)]
 [(4, 2), (2,)]
 """
 

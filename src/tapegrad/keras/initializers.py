@@ -332,7 +332,7 @@ def get(identifier: Any) -> Any:
 
     >>> from tapegrad import keras
     >>> init = keras.initializers.get("he_normal")
-    >>> type(init).__name__, init((3, 2)).shape
+    >>> type(init).__name__, tuple(init((3, 2)).shape)
     ('HeNormal', (3, 2))
     """
     if identifier is None:

@@ -102,7 +102,7 @@ class Model(Trainer, Layer):
     >>> inputs = keras.Input(shape=(4,))
     >>> hidden = keras.layers.Dense(8, activation="relu")(inputs)
     >>> model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
-    >>> model(np.ones((2, 4), np.float32)).shape, len(model.trainable_weights)
+    >>> tuple(model(np.ones((2, 4), np.float32)).shape), len(model.trainable_weights)
     ((2, 1), 4)
     """
 
@@ -235,7 +235,7 @@ class Sequential(Model):
     >>> from tapegrad import keras
     >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3),
     ...                           keras.layers.Dense(1)])
-    >>> model(np.ones((2, 4), np.float32)).shape, model.count_params()
+    >>> tuple(model(np.ones((2, 4), np.float32)).shape), model.count_params()
     ((2, 1), 19)
     """
 

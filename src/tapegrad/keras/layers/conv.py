@@ -142,7 +142,7 @@ class Conv1D(_Conv):
 
     >>> import numpy as np
     >>> from tapegrad import keras
-    >>> keras.layers.Conv1D(4, 3)(np.ones((2, 10, 1), np.float32)).shape
+    >>> tuple(keras.layers.Conv1D(4, 3)(np.ones((2, 10, 1), np.float32)).shape)
     (2, 8, 4)
     """
 
@@ -169,7 +169,7 @@ class Conv2D(_Conv):
     >>> import numpy as np
     >>> from tapegrad import keras
     >>> layer = keras.layers.Conv2D(8, 3, padding="same", activation="relu")
-    >>> layer(np.ones((2, 8, 8, 1), np.float32)).shape, layer.kernel.shape
+    >>> tuple(layer(np.ones((2, 8, 8, 1), np.float32)).shape), tuple(layer.kernel.shape)
     ((2, 8, 8, 8), (3, 3, 1, 8))
     """
 
@@ -339,7 +339,7 @@ class MaxPooling2D(_Pool):
 
     >>> import numpy as np
     >>> from tapegrad import keras
-    >>> keras.layers.MaxPooling2D()(np.ones((1, 4, 4, 3), np.float32)).shape
+    >>> tuple(keras.layers.MaxPooling2D()(np.ones((1, 4, 4, 3), np.float32)).shape)
     (1, 2, 2, 3)
     """
 

@@ -42,7 +42,7 @@ class Dense(Layer):
     >>> import numpy as np
     >>> from tapegrad import keras
     >>> layer = keras.layers.Dense(2, activation="relu")
-    >>> layer(np.ones((4, 3), np.float32)).shape, layer.kernel.shape
+    >>> tuple(layer(np.ones((4, 3), np.float32)).shape), tuple(layer.kernel.shape)
     ((4, 2), (3, 2))
     """
 
@@ -260,7 +260,7 @@ class Embedding(Layer):
 
     >>> from tapegrad import keras
     >>> layer = keras.layers.Embedding(10, 3)
-    >>> layer([[1, 2], [3, 4]]).shape
+    >>> tuple(layer([[1, 2], [3, 4]]).shape)
     (2, 2, 3)
     """
 

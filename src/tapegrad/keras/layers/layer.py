@@ -146,7 +146,7 @@ class Layer(tg.Module):
     ...     def call(self, x):
     ...         return x * self.w
     >>> layer = Scale()
-    >>> layer(np.ones((2, 3), np.float32)).shape, len(layer.trainable_weights)
+    >>> tuple(layer(np.ones((2, 3), np.float32)).shape), len(layer.trainable_weights)
     ((2, 3), 1)
     """
 

@@ -101,7 +101,7 @@ class Concatenate(Layer):
 
     >>> import numpy as np
     >>> from tapegrad import keras
-    >>> keras.layers.Concatenate()([np.ones((2, 3)), np.zeros((2, 1))]).shape
+    >>> tuple(keras.layers.Concatenate()([np.ones((2, 3)), np.zeros((2, 1))]).shape)
     (2, 4)
     """
 

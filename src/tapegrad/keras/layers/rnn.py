@@ -146,7 +146,7 @@ class SimpleRNN(_RNN):
 
     >>> import numpy as np
     >>> from tapegrad import keras
-    >>> keras.layers.SimpleRNN(4)(np.ones((2, 5, 3), np.float32)).shape
+    >>> tuple(keras.layers.SimpleRNN(4)(np.ones((2, 5, 3), np.float32)).shape)
     (2, 4)
     """
 
@@ -165,7 +165,7 @@ class LSTM(_RNN):
 
     >>> import numpy as np
     >>> from tapegrad import keras
-    >>> keras.layers.LSTM(4, return_sequences=True)(np.ones((2, 5, 3), np.float32)).shape
+    >>> tuple(keras.layers.LSTM(4, return_sequences=True)(np.ones((2, 5, 3), np.float32)).shape)
     (2, 5, 4)
     """
 
@@ -218,7 +218,7 @@ class GRU(_RNN):
 
     >>> import numpy as np
     >>> from tapegrad import keras
-    >>> keras.layers.GRU(4)(np.ones((2, 5, 3), np.float32)).shape
+    >>> tuple(keras.layers.GRU(4)(np.ones((2, 5, 3), np.float32)).shape)
     (2, 4)
     """
 
