@@ -466,3 +466,13 @@ def test_fit_compiled_equals_fit_eager():
         np.testing.assert_allclose(h_c[key], h_e[key], rtol=1e-5, err_msg=key)
     for a, b in zip(compiled.get_weights(), eager.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_verbose_2_prints_one_line_per_epoch(capsys):
+    model = _mlp(keras, reg=False)
+    _compile(keras, model)
+    model.fit(X, Y, batch_size=20, epochs=2, verbose=2)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert lines[1].startswith("2/2 - ") and "ms/step - accuracy: " in lines[1]
+    assert "\u2501" not in lines[1]

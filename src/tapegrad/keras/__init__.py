@@ -25,12 +25,12 @@ from . import (
     layers,
     losses,
     metrics,
+    models,
     optimizers,
     regularizers,
+    utils,
 )
 from .models import Input, InputLayer, Model, Sequential
-
-models = __import__(f"{__name__}.models", fromlist=["Model"])
 
 __all__ = [
     "Input",
@@ -47,4 +47,5 @@ __all__ = [
     "models",
     "optimizers",
     "regularizers",
+    "utils",
 ]

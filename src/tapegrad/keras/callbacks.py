@@ -112,7 +112,9 @@ class Progbar:
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         now = time.perf_counter()
-        if self.verbose != 1 or (not finalize and (not self._tty or now - self._last_draw < 0.1)):
+        if not self.verbose or (
+            not finalize and (self.verbose != 1 or not self._tty or now - self._last_draw < 0.1)
+        ):
             return
         self._last_draw = now
         elapsed = now - self._start
@@ -136,6 +138,8 @@ class Progbar:
             remaining = per_step * ((self.target or current) - current)
             parts.append(f"{remaining:.0f}s {per_step * 1e3:.0f}ms/step")
         line = " ".join(parts)
+        if self.verbose == 2:  # one line per epoch, no bar: "45/45 - 1s - 20ms/step - ..."
+            line = " - ".join([f"{current}/{self.target}", *parts[-1].split(" ", 1)])
         values = values or {}
         for key in sorted(values):
             line += f" - {key}: {_format_value(float(values[key]))}"
@@ -159,7 +163,7 @@ class ProgbarLogger(Callback):
         out = self.file or sys.stdout
         if self.verbose:
             out.write(f"Epoch {epoch + 1}/{self.params.get('epochs', 1)}\n")
-        self._bar = Progbar(self.params.get("steps"), verbose=1, file=self.file)
+        self._bar = Progbar(self.params.get("steps"), verbose=self.verbose, file=self.file)
 
     def on_train_batch_end(self, batch, logs=None):
         if self.verbose == 1 and self._bar is not None:
