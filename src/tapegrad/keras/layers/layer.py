@@ -96,7 +96,7 @@ class KerasVariable(tg.Variable):
     @property
     def name(self) -> str:
         """Keras 3's variable name: ``"kernel"`` (no ``":0"``; the layer is in ``path``)."""
-        return self._name.split(":")[0]
+        return super().name.split(":")[0]
 
 
 class InputSpec:
