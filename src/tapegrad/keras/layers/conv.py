@@ -8,7 +8,7 @@ import tapegrad as tg
 
 from .. import activations as _activations
 from .. import initializers, regularizers
-from .._utils import normalize_data_format, normalize_padding, normalize_tuple
+from .._utils import normalize_data_format, normalize_padding, normalize_tuple, np_dtype
 from .layer import InputSpec, Layer
 
 __all__ = [
@@ -130,6 +130,8 @@ class _Conv(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={axis: channels})
 
     def call(self, inputs):
+        if np_dtype(inputs.dtype).kind != "f":  # integer inputs compute in the kernel's dtype
+            inputs = tg.cast(inputs, self.kernel.dtype)
         x = _channels_last(inputs, self.data_format)
         y = self._convolve(x)
         if self.bias is not None:

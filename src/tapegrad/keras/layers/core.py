@@ -103,6 +103,8 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
     def call(self, inputs):
+        if np_dtype(inputs.dtype).kind != "f":  # integer inputs compute in the kernel's dtype
+            inputs = tg.cast(inputs, self.kernel.dtype)
         if inputs.ndim == 2:
             x = tg.matmul(inputs, self.kernel)
         else:
