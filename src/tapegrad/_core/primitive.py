@@ -52,6 +52,7 @@ class Primitive:
         "differentiable",
         "batchable",
         "sparse_vjp",
+        "constant_output",
     )
 
     def __init__(
@@ -70,6 +71,7 @@ class Primitive:
         differentiable: bool = True,
         batchable: bool = True,
         sparse_vjp: bool = False,
+        constant_output: bool = False,
         register: bool = True,
         save_inputs: Sequence[int] | None = None,
         vjp_reads: Sequence[Sequence[int]] | None = None,
@@ -87,6 +89,9 @@ class Primitive:
         self.differentiable = differentiable and (vjps is not None or vjp is not None)
         self.batchable = batchable
         self.sparse_vjp = sparse_vjp
+        # A new constant to every tape, as TensorFlow's unrecorded StopGradient: recorded (for
+        # explanations), but its output is no source of gradients unless a tape watches it.
+        self.constant_output = constant_output and not self.differentiable
         if reads is None and (save_inputs is not None or vjp_reads is not None or save_ans):
             reads = _legacy_reads(save_inputs, vjp_reads, save_ans, self.vjps)  # (until migrated)
         self.reads, self.joint_reads = self._declared_reads(reads)
