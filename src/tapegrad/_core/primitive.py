@@ -73,9 +73,6 @@ class Primitive:
         sparse_vjp: bool = False,
         constant_output: bool = False,
         register: bool = True,
-        save_inputs: Sequence[int] | None = None,
-        vjp_reads: Sequence[Sequence[int]] | None = None,
-        save_ans: bool = False,
     ):
         self.name = name
         self.impl = impl
@@ -92,8 +89,6 @@ class Primitive:
         # A new constant to every tape, as TensorFlow's unrecorded StopGradient: recorded (for
         # explanations), but its output is no source of gradients unless a tape watches it.
         self.constant_output = constant_output and not self.differentiable
-        if reads is None and (save_inputs is not None or vjp_reads is not None or save_ans):
-            reads = _legacy_reads(save_inputs, vjp_reads, save_ans, self.vjps)  # (until migrated)
         self.reads, self.joint_reads = self._declared_reads(reads)
         if register:
             if name in REGISTRY:
@@ -271,11 +266,3 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     extra = f" with {shown}" if shown else ""
     return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
 
-
-def _legacy_reads(save_inputs: Any, vjp_reads: Any, save_ans: bool, vjps: Any) -> Any:
-    """The older three-way declaration (save_inputs, vjp_reads, save_ans) as ``reads``."""
-    ans = (ANS,) if save_ans else ()
-    if vjp_reads is not None:
-        return tuple(tuple(r) + ans for r in vjp_reads)
-    flat = tuple(save_inputs if save_inputs is not None else (INPUTS,)) + ans
-    return flat if vjps is None else tuple(flat for _ in vjps)

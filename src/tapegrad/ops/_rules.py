@@ -147,7 +147,7 @@ def elementwise(
 ) -> Primitive:
     """A unary elementwise op from its derivative.
 
-    ``derivative(x, ans)`` returns ``f'(x)`` as a tensor; ``uses`` says which of
+    ``derivative(x, ans, **params)`` returns ``f'(x)`` as a tensor; ``uses`` says which of
     ``x`` and ``ans`` it reads (``"x"``, ``"ans"`` or ``"x,ans"``), so the tape
     keeps only those. ``fused(ans, g)``, if given (``uses`` then names ``ans``),
     computes ``g * conj(f')`` in one op for the dtypes it takes (TensorFlow's
@@ -155,21 +155,22 @@ def elementwise(
     where ``g`` is 0. The JVP is then the fused op's VJP in ``g`` (its transpose), as
     TensorFlow's forward mode computes it.
     """
-    save_x = "x" in uses.split(",")
-    save_ans = "ans" in uses.split(",")
+    reads_x = "x" in uses.split(",")
+    reads_ans = "ans" in uses.split(",")
     fused_kinds = fused.dtypes if fused is not None else None  # fused ops declare their dtypes
 
-    def vjp(g, ans, x):
+    def vjp(g, ans, x, **params):
         if fused_kinds is not None and ans.dtype.kind in fused_kinds:
             return fused.bind(ans, g)
-        return g * conj(derivative(x, ans))  # complex: g * conj(f'(x)), TensorFlow's convention
+        # complex: g * conj(f'(x)), TensorFlow's convention
+        return g * conj(derivative(x, ans, **params))
 
-    def jvp(t, ans, x):
+    def jvp(t, ans, x, **params):
         if fused_kinds is not None and ans.dtype.kind in fused_kinds:
             return fused.vjps[1](t, None, ans, None)
-        return t * derivative(x, ans)
+        return t * derivative(x, ans, **params)
 
-    reads = ((0,) if save_x else ()) + ((ANS,) if save_ans else ())
+    reads = ((0,) if reads_x else ()) + ((ANS,) if reads_ans else ())
     return Primitive(name, fn, vjps=(vjp,), jvps=(jvp,), reads=(reads,), dtypes=dtypes)
 
 

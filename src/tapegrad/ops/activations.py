@@ -70,8 +70,8 @@ slope_mask_p: Primitive = Primitive(
     "slope_mask",
     _slope_mask_impl,
     vjps=(lambda g, ans, x, **params: _zeros_like(g),),
-    jvp=lambda t, ans, x, **params: _zeros_like(t[0]),
-    save_inputs=(),
+    jvps=(lambda t, ans, x, **params: _zeros_like(t),),
+    reads=((),),
 )
 
 
@@ -204,11 +204,10 @@ def _leaky_relu_slope(x, alpha):
     return _slope(x, 0, np.inf, 1, alpha)
 
 
-leaky_relu_p: Primitive = Primitive(
+leaky_relu_p: Primitive = elementwise(
     "leaky_relu",
     _leaky_relu_impl,
-    vjps=(lambda g, ans, x, alpha: g * _leaky_relu_slope(x, alpha),),
-    jvp=lambda t, ans, x, alpha: t[0] * _leaky_relu_slope(x, alpha),
+    lambda x, ans, alpha: _leaky_relu_slope(x, alpha),
     dtypes="f",
 )
 
@@ -284,11 +283,10 @@ def _gelu_derivative(x, approximate):
     return normal_cdf_p.bind(x) + x * _normal_pdf(x)
 
 
-gelu_p: Primitive = Primitive(
+gelu_p: Primitive = elementwise(
     "gelu",
     _gelu_impl,
-    vjps=(lambda g, ans, x, approximate: g * _gelu_derivative(x, approximate),),
-    jvp=lambda t, ans, x, approximate: t[0] * _gelu_derivative(x, approximate),
+    lambda x, ans, approximate: _gelu_derivative(x, approximate),
     dtypes="f",
 )
 
