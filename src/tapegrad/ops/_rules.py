@@ -120,20 +120,41 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> int:
     return a - ndim if a >= 0 else a
 
 
-def normalize_axes(axis: Any, ndim: int, op: str) -> tuple:
-    """TensorFlow's ``axis`` (None, int, list, tensor) as a sorted tuple of negative axes."""
+def normalize_axes(axis: Any, ndim: int, op: str, *, shape: Any = None,
+                   bools: bool = False) -> tuple:
+    """TensorFlow's ``axis`` (None, an int, a list or tensor of ints) as a sorted tuple of
+    distinct negative axes; None means every axis.
+
+    ``shape``, if given, is named in the error for an axis out of range; ``bools`` accepts
+    True/False as axes 1/0 (as TensorFlow's moments does).
+    """
     if axis is None:
         return tuple(range(-ndim, 0))
     if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
-    if isinstance(axis, np.ndarray):
+        axis = axis.numpy()
+    if isinstance(axis, (np.ndarray, np.generic)):
+        if axis.dtype.kind not in ("iub" if bools else "iu"):
+            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
         axis = axis.tolist()
-    if isinstance(axis, (list, tuple)):
-        axes = tuple(sorted({normalize_axis(a, ndim, op) for a in axis}))
-        if len(axes) != len(axis):
-            raise ValueError(f"{op}: axis {list(axis)} names the same axis twice.")
-        return axes
-    return (normalize_axis(axis, ndim, op),)
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    negative = []
+    for a in items:
+        if not isinstance(a, (int, np.integer)) or (isinstance(a, bool) and not bools):
+            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
+        if not -ndim <= a < ndim:
+            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
+            where = "" if shape is None else f"shape {tuple(shape)}; "
+            raise ValueError(
+                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
+                f"({where}valid axes: {valid})."
+            )
+        negative.append(int(a) - ndim if a >= 0 else int(a))
+    if len(set(negative)) != len(negative):
+        raise ValueError(
+            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
+            f"(tensor of rank {ndim})."
+        )
+    return tuple(sorted(negative))
 
 
 def elementwise(

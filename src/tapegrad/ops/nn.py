@@ -523,7 +523,7 @@ def moments(
     t = _float_features(x, "moments")
     if axes is None:
         raise ValueError("moments: axes must be given (an int or a list of ints).")
-    ax = normalize_axes(axes, t.ndim, "moments")
+    ax = normalize_axes(axes, t.ndim, "moments", shape=t.shape, bools=True)  # bools as TF
     y = cast(t, np.float32) if t.dtype == np.float16 else t
     count = np.asarray(np.prod([y.shape[a] for a in ax], dtype=np.int64), dtype=y.dtype)
     mean = reduce_sum_p.bind(y, axis=ax, keepdims=True) / count
