@@ -93,7 +93,9 @@ def conj(t: Tensor) -> Tensor:
 
     Complex cotangents use the conjugate of the partial derivatives, as TensorFlow.
     """
-    return conj_p.bind(t) if t.dtype.kind == "c" else t
+    # (a Tensor's dtype read off its value: this runs in every complex-aware rule)
+    kind = t._value.dtype.kind if t.__class__ is Tensor else t.dtype.kind
+    return conj_p.bind(t) if kind == "c" else t
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:
@@ -168,7 +170,7 @@ def elementwise(
 ) -> Primitive:
     """A unary elementwise op from its derivative.
 
-    ``derivative(x, ans, **params)`` returns ``f'(x)`` as a tensor; ``uses`` says which of
+    ``derivative(x, ans)`` returns ``f'(x)`` as a tensor; ``uses`` says which of
     ``x`` and ``ans`` it reads (``"x"``, ``"ans"`` or ``"x,ans"``), so the tape
     keeps only those. ``fused(ans, g)``, if given (``uses`` then names ``ans``),
     computes ``g * conj(f')`` in one op for the dtypes it takes (TensorFlow's
@@ -180,16 +182,15 @@ def elementwise(
     reads_ans = "ans" in uses.split(",")
     fused_kinds = fused.dtypes if fused is not None else None  # fused ops declare their dtypes
 
-    def vjp(g, ans, x, **params):
+    def vjp(g, ans, x):
         if fused_kinds is not None and ans.dtype.kind in fused_kinds:
             return fused.bind(ans, g)
-        # complex: g * conj(f'(x)), TensorFlow's convention
-        return g * conj(derivative(x, ans, **params))
+        return g * conj(derivative(x, ans))  # complex: g * conj(f'(x)), TensorFlow's convention
 
-    def jvp(t, ans, x, **params):
+    def jvp(t, ans, x):
         if fused_kinds is not None and ans.dtype.kind in fused_kinds:
             return fused.vjps[1](t, None, ans, None)
-        return t * derivative(x, ans, **params)
+        return t * derivative(x, ans)
 
     reads = ((0,) if reads_x else ()) + ((ANS,) if reads_ans else ())
     return Primitive(name, fn, vjps=(vjp,), jvps=(jvp,), reads=(reads,), dtypes=dtypes)

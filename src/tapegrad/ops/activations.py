@@ -204,10 +204,12 @@ def _leaky_relu_slope(x, alpha):
     return _slope(x, 0, np.inf, 1, alpha)
 
 
-leaky_relu_p: Primitive = elementwise(
+leaky_relu_p: Primitive = Primitive(
     "leaky_relu",
     _leaky_relu_impl,
-    lambda x, ans, alpha: _leaky_relu_slope(x, alpha),
+    vjps=(lambda g, ans, x, alpha: g * _leaky_relu_slope(x, alpha),),
+    jvps=(lambda t, ans, x, alpha: t * _leaky_relu_slope(x, alpha),),
+    reads=((0,),),
     dtypes="f",
 )
 
@@ -283,10 +285,12 @@ def _gelu_derivative(x, approximate):
     return normal_cdf_p.bind(x) + x * _normal_pdf(x)
 
 
-gelu_p: Primitive = elementwise(
+gelu_p: Primitive = Primitive(
     "gelu",
     _gelu_impl,
-    lambda x, ans, approximate: _gelu_derivative(x, approximate),
+    vjps=(lambda g, ans, x, approximate: g * _gelu_derivative(x, approximate),),
+    jvps=(lambda t, ans, x, approximate: t * _gelu_derivative(x, approximate),),
+    reads=((0,),),
     dtypes="f",
 )
 
