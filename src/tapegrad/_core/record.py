@@ -165,8 +165,7 @@ def _saved(prim: Any, ids: tuple, tapes: list) -> tuple:
     return _NOTHING if saved is None else saved
 
 
-def _merged(a: tuple, b: tuple) -> tuple:
-    """Two inputs' declarations together: what either reads."""
+def _merged(a: tuple, b: tuple) -> tuple:  # two inputs' declarations: what either reads
     positions = None if a[0] is None or b[0] is None else a[0] + b[0]
     return positions, a[1] or b[1]
 

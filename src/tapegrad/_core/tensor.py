@@ -108,14 +108,10 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 
 def _python_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
-    """A Python value (number, nested lists) as an array, with TensorFlow's dtype rules.
-
-    NumPy builds the exact array first (Python floats are doubles), which is then rounded
-    once, to ``dtype`` if given: going through float32 first would give
-    ``constant([0.1], dtype=float64)`` float32's 0.1. Without ``dtype``, TensorFlow's
-    inference: ints become int32 (int64 if they need it), floats float32 unless the first
-    value is a NumPy float16 or float64 (scalar or array), which sets the dtype.
-    """
+    """A Python value (numbers, nested lists) as an array of ``dtype`` or TensorFlow's dtype."""
+    # NumPy builds the exact array (Python floats are doubles), rounded once to ``dtype``:
+    # through float32 first, constant([0.1], dtype=float64) would hold float32's 0.1.
+    # Without ``dtype``: ints int32 (int64 if needed), floats as _float_dtype says.
     try:
         array = np.asarray(value)
     except ValueError:
@@ -143,10 +139,8 @@ def _python_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
         with np.errstate(over="ignore"):  # (astype copies: nothing is shared)
             out = array.astype(_float_dtype(value))
         if out.dtype != array.dtype and np.isinf(out).any() and np.isfinite(array).all():
-            raise ValueError(
-                f"Cannot convert {_short(value)} to a tensor: a value is out of the range of "
-                f"{out.dtype} (the default for Python floats). Give dtype=tapegrad.float64."
-            )
+            raise ValueError(f"Cannot convert {_short(value)} to a tensor: a value is out of "
+                             f"the range of {out.dtype}. Give dtype=tapegrad.float64.")
     elif kind in "iu":
         small = array.size == 0 or (array.min() >= _INT32.min and array.max() <= _INT32.max)
         out = array.astype(int32 if small else int64)
@@ -156,11 +150,8 @@ def _python_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
 
 
 def _float_dtype(value: Any) -> np.dtype:
-    """TensorFlow's float dtype for a sequence: set by its first value (float32 by default).
-
-    A NumPy float16 or float64 first (a scalar, or the first element of an array) keeps its
-    dtype, so ``constant([np.array([1.1])])`` is float64 as in TensorFlow.
-    """
+    """TensorFlow's float dtype for a sequence: float32, unless its first value is NumPy's."""
+    # a NumPy float16/float64 first (scalar or array) sets it: constant([np.array([1.1])])
     first = value
     while isinstance(first, (list, tuple)) and first:
         first = first[0]
