@@ -165,3 +165,16 @@ def test_explain_still_names_stop_gradient():
     with tg.GradientTape() as tape:
         loss = tg.reduce_sum(tg.stop_gradient(w) * 2.0)
     assert "goes through stop_gradient" in str(tape.explain(loss, w))
+
+
+def test_explain_says_why_stop_gradient_output_has_no_gradient():
+    x = tg.constant([1.0, 2.0])
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tg.stop_gradient(x)
+        z = tg.reduce_sum(y * x)
+    e = tape.explain(z, [y, x])
+    assert e.causes == ["not_watched"]
+    assert "output of stop_gradient" in str(e) and "tape.watch(y)" in str(e)
+    with pytest.raises(ValueError, match="output of stop_gradient"):
+        tape.gradient(z, y, unconnected_gradients="raise")
