@@ -282,9 +282,12 @@ def _solve_jvp_a(t, ans, a, b, adjoint):
     return solve_p.bind(a, -_mm(_adj(t) if adjoint else t, ans), adjoint=adjoint)
 
 
-solve_p = Primitive("solve", _solve_impl, vjp=_solve_vjp, reads=(0, ANS), dtypes="fc",
-                    jvps=(_solve_jvp_a, lambda t, ans, a, b, adjoint: solve_p.bind(
-                        a, t, adjoint=adjoint)))
+def _solve_jvp_b(t, ans, a, b, adjoint):
+    return solve_p.bind(a, t, adjoint=adjoint)
+
+
+solve_p: Primitive = Primitive("solve", _solve_impl, vjp=_solve_vjp,
+                               jvps=(_solve_jvp_a, _solve_jvp_b), reads=(0, ANS), dtypes="fc")
 
 
 def _rhs_arg(matrix: Tensor, rhs: Any, op: str) -> Tensor:
