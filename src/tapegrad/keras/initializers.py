@@ -238,52 +238,53 @@ class VarianceScaling(Initializer):
         }
 
 
-def _preset(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
+class _Preset(VarianceScaling):
+    """A VarianceScaling with fixed ``scale``, ``mode`` and ``distribution``."""
+
+    preset: tuple = (1.0, "fan_in", "truncated_normal")
+
     def __init__(self, seed: int | None = None):
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+        scale, mode, distribution = self.preset
+        super().__init__(scale, mode, distribution, seed)
 
     def get_config(self):
         return {"seed": self.seed}
 
-    return type(
-        name,
-        (VarianceScaling,),
-        {"__init__": __init__, "get_config": get_config, "__doc__": doc, "__module__": __name__},
-    )
+
+class GlorotUniform(_Preset):
+    """Uniform in ``+-sqrt(6 / (fan_in + fan_out))`` (Dense's default kernel)."""
+
+    preset = (1.0, "fan_avg", "uniform")
 
 
-GlorotUniform = _preset(
-    "GlorotUniform",
-    1.0,
-    "fan_avg",
-    "uniform",
-    "Uniform in ``+-sqrt(6 / (fan_in + fan_out))`` (Dense's default kernel).",
-)
-GlorotNormal = _preset(
-    "GlorotNormal",
-    1.0,
-    "fan_avg",
-    "truncated_normal",
-    "Truncated normal, stddev ``sqrt(2 / (fan_in + fan_out))``.",
-)
-HeNormal = _preset(
-    "HeNormal",
-    2.0,
-    "fan_in",
-    "truncated_normal",
-    "Truncated normal, stddev ``sqrt(2 / fan_in)`` (for ReLU layers).",
-)
-HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in ``+-sqrt(6 / fan_in)``.")
-LecunNormal = _preset(
-    "LecunNormal",
-    1.0,
-    "fan_in",
-    "truncated_normal",
-    "Truncated normal, stddev ``sqrt(1 / fan_in)``.",
-)
-LecunUniform = _preset(
-    "LecunUniform", 1.0, "fan_in", "uniform", "Uniform in ``+-sqrt(3 / fan_in)``."
-)
+class GlorotNormal(_Preset):
+    """Truncated normal, stddev ``sqrt(2 / (fan_in + fan_out))``."""
+
+    preset = (1.0, "fan_avg", "truncated_normal")
+
+
+class HeNormal(_Preset):
+    """Truncated normal, stddev ``sqrt(2 / fan_in)`` (for ReLU layers)."""
+
+    preset = (2.0, "fan_in", "truncated_normal")
+
+
+class HeUniform(_Preset):
+    """Uniform in ``+-sqrt(6 / fan_in)``."""
+
+    preset = (2.0, "fan_in", "uniform")
+
+
+class LecunNormal(_Preset):
+    """Truncated normal, stddev ``sqrt(1 / fan_in)``."""
+
+    preset = (1.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_Preset):
+    """Uniform in ``+-sqrt(3 / fan_in)``."""
+
+    preset = (1.0, "fan_in", "uniform")
 
 
 class Orthogonal(Initializer):

@@ -196,8 +196,9 @@ def sparse_categorical_crossentropy(
     # One-hot labels as an elementwise comparison (the labels stay a traced tensor input, so a
     # compiled training step reads each batch's labels); same value and gradient as
     # sparse_softmax_cross_entropy_with_logits: logsumexp(z) - z[label], softmax - one_hot.
-    one_hot = tg.cast(tg.equal(tg.expand_dims(labels, -1), tg.range(n, dtype=tg.int64)),
-                      logits.dtype)
+    one_hot = tg.cast(
+        tg.equal(tg.expand_dims(labels, -1), tg.range(n, dtype=tg.int64)), logits.dtype
+    )
     values = tg.nn.softmax_cross_entropy_with_logits(labels=one_hot, logits=logits)
     if valid is not None:
         values = values * tg.cast(valid, values.dtype)
@@ -295,86 +296,138 @@ class LossFunctionWrapper(Loss):
         return {**super().get_config(), **self._fn_kwargs}
 
 
-def _loss_class(name: str, fn: Callable, default_name: str, doc: str, **defaults: Any) -> type:
-    def __init__(
-        self,
-        *args: Any,
-        reduction: str | None = "sum_over_batch_size",
-        name: str = default_name,
-        dtype: Any = None,
-        **kwargs: Any,
-    ):
-        params = dict(defaults)
-        params.update(zip(list(defaults), args))
-        unknown = set(kwargs) - set(defaults)
-        if unknown:
-            raise TypeError(f"{type(self).__name__}: unexpected arguments {sorted(unknown)}.")
-        params.update(kwargs)
-        LossFunctionWrapper.__init__(
-            self, fn, reduction=reduction, name=name, dtype=dtype, **params
-        )
-        for key, value in params.items():
-            setattr(self, key, value)
-
-    return type(
-        name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
-    )
-
-
-MeanSquaredError = _loss_class(
-    "MeanSquaredError",
-    mean_squared_error,
-    "mean_squared_error",
+class MeanSquaredError(LossFunctionWrapper):
     """Mean of squared errors.
 
     >>> from tapegrad import keras
     >>> float(keras.losses.MeanSquaredError()([[0.0, 1.0]], [[1.0, 1.0]]))
     0.5
-    """,
-)
-MeanAbsoluteError = _loss_class(
-    "MeanAbsoluteError", mean_absolute_error, "mean_absolute_error", "Mean of absolute errors."
-)
-Huber = _loss_class("Huber", huber, "huber_loss", "Huber loss with threshold ``delta``.", delta=1.0)
-BinaryCrossentropy = _loss_class(
-    "BinaryCrossentropy",
-    binary_crossentropy,
-    "binary_crossentropy",
-    "Binary cross entropy of probabilities (or logits with ``from_logits=True``).",
-    from_logits=False,
-    label_smoothing=0.0,
-    axis=-1,
-)
-CategoricalCrossentropy = _loss_class(
-    "CategoricalCrossentropy",
-    categorical_crossentropy,
-    "categorical_crossentropy",
-    "Cross entropy of one-hot labels.",
-    from_logits=False,
-    label_smoothing=0.0,
-    axis=-1,
-)
-SparseCategoricalCrossentropy = _loss_class(
-    "SparseCategoricalCrossentropy",
-    sparse_categorical_crossentropy,
-    "sparse_categorical_crossentropy",
+    """
+
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_squared_error",
+        dtype: Any = None,
+    ):
+        super().__init__(mean_squared_error, reduction=reduction, name=name, dtype=dtype)
+
+
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean of absolute errors."""
+
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_absolute_error",
+        dtype: Any = None,
+    ):
+        super().__init__(mean_absolute_error, reduction=reduction, name=name, dtype=dtype)
+
+
+class Huber(LossFunctionWrapper):
+    """Huber loss: quadratic up to ``delta``, linear beyond."""
+
+    def __init__(
+        self,
+        delta: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "huber_loss",
+        dtype: Any = None,
+    ):
+        super().__init__(huber, reduction=reduction, name=name, dtype=dtype, delta=delta)
+        self.delta = delta
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Binary cross entropy of probabilities (or logits with ``from_logits=True``)."""
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "binary_crossentropy",
+        dtype: Any = None,
+    ):
+        super().__init__(
+            binary_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross entropy of one-hot labels."""
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "categorical_crossentropy",
+        dtype: Any = None,
+    ):
+        super().__init__(
+            categorical_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Cross entropy of integer labels.
 
     >>> from tapegrad import keras
     >>> loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     >>> round(float(loss([0, 1], [[2.0, 0.0], [0.0, 2.0]])), 4)
     0.1269
-    """,
-    from_logits=False,
-    ignore_class=None,
-    axis=-1,
-)
-KLDivergence = _loss_class(
-    "KLDivergence",
-    kl_divergence,
-    "kl_divergence",
-    "Kullback-Leibler divergence of y_pred from y_true.",
-)
+    """
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "sparse_categorical_crossentropy",
+        dtype: Any = None,
+    ):
+        super().__init__(
+            sparse_categorical_crossentropy,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            axis=axis,
+        )
+        self.from_logits, self.ignore_class, self.axis = from_logits, ignore_class, axis
+
+
+class KLDivergence(LossFunctionWrapper):
+    """Kullback-Leibler divergence of y_pred from y_true."""
+
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "kl_divergence",
+        dtype: Any = None,
+    ):
+        super().__init__(kl_divergence, reduction=reduction, name=name, dtype=dtype)
+
 
 _TABLE: dict = {
     "mean_squared_error": mean_squared_error,

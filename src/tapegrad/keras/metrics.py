@@ -192,56 +192,53 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> tg.Tensor:
     return tg.cast(tg.equal(tg.cast(y_true, predicted.dtype), predicted), tg.float32)
 
 
-def _wrapper(name: str, fn: Callable, default: str, doc: str, **defaults: Any) -> type:
-    def __init__(self, name: str = default, dtype: Any = None, **kwargs: Any):
-        params = {**defaults, **kwargs}
-        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **params)
-        for key, value in params.items():
-            setattr(self, key, value)
+class Accuracy(MeanMetricWrapper):
+    """How often ``y_pred`` equals ``y_true``."""
 
-    return type(
-        name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__}
-    )
+    def __init__(self, name: str = "accuracy", dtype: Any = None):
+        super().__init__(accuracy, name=name, dtype=dtype)
 
 
-Accuracy = _wrapper("Accuracy", accuracy, "accuracy", "How often ``y_pred`` equals ``y_true``.")
-BinaryAccuracy = _wrapper(
-    "BinaryAccuracy",
-    binary_accuracy,
-    "binary_accuracy",
-    "How often ``y_pred > threshold`` matches binary labels.",
-    threshold=0.5,
-)
-CategoricalAccuracy = _wrapper(
-    "CategoricalAccuracy",
-    categorical_accuracy,
-    "categorical_accuracy",
-    "How often the argmaxes agree (one-hot).",
-)
-SparseCategoricalAccuracy = _wrapper(
-    "SparseCategoricalAccuracy",
-    sparse_categorical_accuracy,
-    "sparse_categorical_accuracy",
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` matches binary labels."""
+
+    def __init__(self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5):
+        super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
+        self.threshold = threshold
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often the argmaxes of one-hot labels and predictions agree."""
+
+    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None):
+        super().__init__(categorical_accuracy, name=name, dtype=dtype)
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often ``argmax(y_pred)`` equals the integer label.
 
     >>> from tapegrad import keras
     >>> m = keras.metrics.SparseCategoricalAccuracy()
     >>> float(m([0, 1], [[0.9, 0.1], [0.8, 0.2]]))
     0.5
-    """,
-)
-MeanSquaredError = _wrapper(
-    "MeanSquaredError",
-    _losses.mean_squared_error,
-    "mean_squared_error",
-    "The mean of squared errors.",
-)
-MeanAbsoluteError = _wrapper(
-    "MeanAbsoluteError",
-    _losses.mean_absolute_error,
-    "mean_absolute_error",
-    "The mean of absolute errors.",
-)
+    """
+
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None):
+        super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
+
+
+class MeanSquaredError(MeanMetricWrapper):
+    """The mean of squared errors."""
+
+    def __init__(self, name: str = "mean_squared_error", dtype: Any = None):
+        super().__init__(_losses.mean_squared_error, name=name, dtype=dtype)
+
+
+class MeanAbsoluteError(MeanMetricWrapper):
+    """The mean of absolute errors."""
+
+    def __init__(self, name: str = "mean_absolute_error", dtype: Any = None):
+        super().__init__(_losses.mean_absolute_error, name=name, dtype=dtype)
 
 
 class _Confusion(Metric):

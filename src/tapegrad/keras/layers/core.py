@@ -36,8 +36,10 @@ class Dense(Layer):
         units: the output size.
         activation: a name (``"relu"``), a callable or None.
         use_bias: add a bias vector.
-        kernel_initializer, bias_initializer: ``"glorot_uniform"`` and ``"zeros"`` by default.
-        kernel_regularizer, bias_regularizer: penalties added to ``losses``.
+        kernel_initializer: ``"glorot_uniform"`` by default.
+        bias_initializer: ``"zeros"`` by default.
+        kernel_regularizer: a penalty on the kernel, added to ``losses``.
+        bias_regularizer: a penalty on the bias, added to ``losses``.
 
     >>> import numpy as np
     >>> from tapegrad import keras
