@@ -476,3 +476,24 @@ def test_verbose_2_prints_one_line_per_epoch(capsys):
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
     assert lines[1].startswith("2/2 - ") and "ms/step - accuracy: " in lines[1]
     assert "\u2501" not in lines[1]
+
+
+def test_fit_refuses_generators_clearly():
+    model = _mlp(keras)
+    _compile(keras, model)
+    with pytest.raises(TypeError, match="generators are not supported"):
+        model.fit((row for row in X), verbose=0)
+
+
+def test_on_batch_methods():
+    model = _mlp(keras, reg=False)
+    _compile(keras, model)
+    first = model.train_on_batch(X, Y, return_dict=True)
+    for _ in range(20):
+        last = model.train_on_batch(X, Y, return_dict=True)
+    assert set(first) == {"loss", "accuracy"} and last["loss"] < first["loss"]
+    loss, accuracy = model.test_on_batch(X, Y)
+    np.testing.assert_allclose([loss, accuracy], model.evaluate(X, Y, batch_size=40, verbose=0),
+                               rtol=1e-5)
+    np.testing.assert_allclose(model.predict_on_batch(X), model.predict(X, verbose=0),
+                               rtol=1e-5, atol=1e-6)

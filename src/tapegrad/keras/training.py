@@ -123,6 +123,13 @@ def _take(data: Any, rows: np.ndarray) -> Any:
 
 
 def _length(data: Any) -> int:
+    for a in flatten(data):
+        if a is not None and not isinstance(a, (tg.Tensor, np.ndarray, list, tuple, int, float)):
+            raise TypeError(
+                f"Expected NumPy arrays or tensors (or lists or dicts of them) as data, got "
+                f"{type(a).__name__}. Datasets and generators are not supported: pass arrays, "
+                "or loop over batches with train_on_batch."
+            )
     sizes = {
         int(shape_of(np.asarray(a) if not isinstance(a, tg.Tensor) else a)[0])
         for a in flatten(data)
