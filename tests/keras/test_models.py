@@ -497,3 +497,22 @@ def test_on_batch_methods():
                                rtol=1e-5)
     np.testing.assert_allclose(model.predict_on_batch(X), model.predict(X, verbose=0),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_subclassed_model_build_and_summary():
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.first, self.second = keras.layers.Dense(4), keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.second(self.first(x))
+
+    net = Net()
+    with pytest.raises(ValueError, match="not yet been built"):
+        net.summary()
+    net.build((None, 3))
+    assert [tuple(w.shape) for w in net.weights] == [(3, 4), (4,), (4, 2), (2,)]
+    lines = []
+    net.summary(print_fn=lines.append)
+    assert any("(None, 4)" in line for line in lines) and "Total params: 26" in "\n".join(lines)

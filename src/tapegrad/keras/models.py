@@ -211,7 +211,22 @@ class Model(Trainer, Layer):
         **kwargs: Any,
     ) -> None:
         """Print the layers, their output shapes and parameter counts (Keras's table)."""
+        if not self.built:
+            raise ValueError(
+                f"Model {self.name!r} has not yet been built: call build(input_shape) or call "
+                "the model on a batch of data before summary()."
+            )
         print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Create the weights of a subclassed model by calling it once on zeros of
+        ``input_shape`` (batch ``None`` is taken as 1)."""
+        self.built = True
+        if self._functional is None and input_shape is not None:
+            self(Layer._symbolic_like(input_shape))
+
+    def _maybe_build(self, inputs: Any) -> None:
+        self.built = True  # the sublayers build themselves during the first call
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by index in ``layers``."""
@@ -291,6 +306,9 @@ class Sequential(Model):
 
     def _convert(self, inputs: Any) -> Any:
         return Layer._convert(self, inputs)
+
+    def _maybe_build(self, inputs: Any) -> None:
+        Layer._maybe_build(self, inputs)  # build() runs the layers on a symbolic input
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         x = inputs
