@@ -214,6 +214,8 @@ def test_load_weights_of_another_architecture_changes_nothing(tmp_path):
         wider.load_weights(path)
     for a, b in zip(before, wider.get_weights()):
         np.testing.assert_array_equal(a, b)
+    with pytest.raises(NotImplementedError, match="save_weights"):
+        model.save(os.fspath(tmp_path / "model.keras"))
     deeper = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(3)])
     with pytest.raises(ValueError, match="missing from the file|not in the model"):
         deeper.load_weights(path)

@@ -228,6 +228,19 @@ class Model(Trainer, Layer):
     def _maybe_build(self, inputs: Any) -> None:
         self.built = True  # the sublayers build themselves during the first call
 
+    def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Whole-model files (``.keras``: architecture, weights, optimizer) are not supported.
+
+        Raises:
+            NotImplementedError: always; use ``save_weights``/``load_weights`` with the code
+                that builds the model.
+        """
+        raise NotImplementedError(
+            f"Model.save({filepath!r}): saving the whole model (a .keras file) is not supported; "
+            "use model.save_weights(path) and, after building the same model, "
+            "model.load_weights(path)."
+        )
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by index in ``layers``."""
         if index is not None:
