@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import events
+from .backend import numpy_dtype, to_numpy
 from .engine_ops import ops
 from .state import engine
 
@@ -157,7 +158,7 @@ def _short(value: Any) -> str:
 
 def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     """Cast to ``dtype``, refusing casts that would silently change values."""
-    src = array.dtype
+    src = numpy_dtype(array)
     if src == dtype:
         return array
     if dtype.kind in "iub" and src.kind in "fc":
@@ -227,6 +228,9 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
             return dtype.type(value)
         except OverflowError as err:
             raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
+    if hasattr(value, "__array_namespace__") or hasattr(value, "dask"):  # Dask, CuPy, ...: kept
+        return value if dtype is None or numpy_dtype(value) == dtype else _cast_checked(
+            value, dtype, value)
     if value is None:
         raise TypeError(
             "Cannot convert None to a tensor. A None often comes from a gradient of an "
@@ -355,7 +359,8 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
-        return self._value.dtype
+        d = self._value.dtype
+        return d if isinstance(d, np.dtype) else numpy_dtype(self._value)
 
     @property
     def ndim(self) -> int:
@@ -378,6 +383,7 @@ class Tensor:
         value = self._value
         if engine.active and events.value_exported:  # values leaving a tape (debugging)
             events.value_exported.emit(self, ".numpy()")
+        value = to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
@@ -385,7 +391,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if engine.active and events.value_exported:
             events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
-        array = np.array(self._value, dtype=dtype, copy=True)
+        array = np.array(to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
     def get_shape(self) -> tuple:
@@ -475,6 +481,8 @@ def _rebuild_tensor(array: np.ndarray) -> Tensor:
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
+    if not isinstance(value, (np.ndarray, np.generic)):
+        return repr(value)  # (a Dask array shows its graph, computing nothing)
     if value.ndim == 0:
         text = str(value[()])
     else:

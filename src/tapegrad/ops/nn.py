@@ -19,6 +19,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import namespace
 from ._rules import normalize_axes, normalize_axis
 from .activations import (
     _float_features,
@@ -48,14 +49,31 @@ __all__ = [
 def _shifted(x, axis):
     """``x`` minus its maximum along ``axis``; ``initial`` lets an empty axis through."""
     # ufunc reductions: the same as np.max/np.sum without their Python wrappers
+    if not isinstance(x, np.ndarray):
+        return x - _foreign_max(x, axis)
     return x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
+
+
+def _foreign_max(x, axis):
+    """The maximum along ``axis`` in ``x``'s own library (-inf for an empty axis)."""
+    xp = namespace(x)
+    if x.shape[axis] == 0:
+        return xp.full_like(xp.sum(x, axis=axis, keepdims=True), -xp.inf)
+    return xp.max(x, axis=axis, keepdims=True)
+
+
+def _sum(x, axis, keepdims=True):
+    if isinstance(x, np.ndarray):
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return namespace(x).sum(x, axis=axis, keepdims=keepdims)
 
 
 def _log_softmax_impl(x, axis):
     shifted = _shifted(x, axis)
     if not shifted.size:
         return shifted  # nothing to normalise (and the log of an empty axis's sum would warn)
-    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+    xp = namespace(shifted)
+    return shifted - xp.log(_sum(xp.exp(shifted), axis))
 
 
 def _log_softmax_vjp(g, ans, x, axis):
@@ -81,8 +99,9 @@ log_softmax_p: Primitive = Primitive(
 
 
 def _softmax_impl(x, axis):
-    e = np.exp(_shifted(x, axis))
-    return e / np.add.reduce(e, axis=axis, keepdims=True)
+    shifted = _shifted(x, axis)
+    e = namespace(shifted).exp(shifted)
+    return e / _sum(e, axis)
 
 
 def _softmax_vjp(g, ans, x, axis):
@@ -160,7 +179,7 @@ def _expand_loss_cotangent(g: Tensor, axis: int) -> Tensor:
 
 
 def _softmax_xent_impl(logits, labels, axis):
-    return -np.add.reduce(labels * _log_softmax_impl(logits, axis), axis=axis)
+    return -_sum(labels * _log_softmax_impl(logits, axis), axis, keepdims=False)
 
 
 def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):

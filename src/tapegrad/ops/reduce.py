@@ -30,6 +30,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._namespace import dtype_for, namespace, numpy_dtype
 from ._rules import lead, nondifferentiable
 from .arithmetic import equal_p, minimum_p, where_p
 from .casting import cast, real_part
@@ -282,6 +283,8 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 
 # --- reduce_logsumexp --------------------------------------------------------------------------
 def _logsumexp_impl(x, axis, keepdims):
+    if not isinstance(x, (np.ndarray, np.generic)):
+        return _foreign_logsumexp(x, axis, keepdims)
     acc = _accumulator(x.dtype)
     xs = x.astype(acc, copy=False)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -291,6 +294,21 @@ def _logsumexp_impl(x, axis, keepdims):
     if not keepdims:
         out = np.squeeze(out, axis=axis)
     return out.astype(x.dtype, copy=False)
+
+
+def _foreign_logsumexp(x, axis, keepdims):
+    """``_logsumexp_impl`` in ``x``'s own library (Dask, CuPy, ...)."""
+    xp = namespace(x)
+    xs = xp.astype(x, dtype_for(xp, _accumulator(numpy_dtype(x))))
+    if any(x.shape[a] == 0 for a in axis):
+        raw_max = xp.full_like(xp.sum(xs, axis=axis, keepdims=True), -xp.inf)
+    else:
+        raw_max = xp.max(xs, axis=axis, keepdims=True)
+    shift = xp.where(xp.isfinite(raw_max), raw_max, xp.zeros_like(raw_max))
+    out = xp.log(xp.sum(xp.exp(xs - shift), axis=axis, keepdims=True)) + shift
+    if not keepdims:
+        out = xp.squeeze(out, axis=axis)
+    return xp.astype(out, x.dtype)
 
 
 def _softmax_weights(x, ans, axis, keepdims):

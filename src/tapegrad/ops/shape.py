@@ -21,6 +21,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._namespace import dtype_for, namespace, numpy_dtype, scatter_add
 from ._rules import lead, linear, normalize_axis
 from .casting import conj_p, identity_p
 
@@ -330,6 +331,9 @@ def _sum_to_shape_impl(x, shape, batch_ndim):
     axes = tuple(range(batch_ndim, base)) + tuple(
         base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
     )
+    if not isinstance(x, (np.ndarray, np.generic)):  # (Dask, CuPy, ...: their namespace's sum)
+        xp = namespace(x)
+        return xp.reshape(xp.sum(x, axis=axes, keepdims=True) if axes else x, shape)
     out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
     return out.reshape(shape)
 
@@ -449,6 +453,10 @@ def _prefix(k: int) -> tuple:
 
 
 def _sum_impl(x, axis, keepdims):
+    if not isinstance(x, (np.ndarray, np.generic)):
+        xp = namespace(x)
+        acc = dtype_for(xp, _accumulator(numpy_dtype(x)))
+        return xp.astype(xp.sum(x, axis=axis, keepdims=keepdims, dtype=acc), x.dtype)
     out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
     return out.astype(x.dtype, copy=False)
 
@@ -600,6 +608,8 @@ take_rows_p: Primitive = linear("take_rows", _take_rows_impl, vjps=(_take_rows_v
 
 def _scatter_rows_impl(values, indices, shape):
     k = values.ndim - (indices.ndim + len(shape) - 1)
+    if k == 0 and indices.ndim == 1 and not isinstance(values, np.ndarray):
+        return scatter_add("scatter_rows", tuple(shape), indices, values)  # (Dask, CuPy, ...)
     out = np.zeros(values.shape[:k] + tuple(shape), dtype=values.dtype)
     np.add.at(out, (slice(None),) * k + (indices,), values)
     return out

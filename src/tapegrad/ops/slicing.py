@@ -16,6 +16,7 @@ import numpy as np
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._namespace import namespace
 from ._rules import lead, linear, normalize_axis
 from .shape import _unchanged, reduce_sum_p, reshape_p
 
@@ -36,7 +37,8 @@ strided_slice_p: Primitive = linear("strided_slice", _slice_impl, vjps=(_slice_v
 
 
 def _slice_grad_impl(g, idx, shape):
-    out = np.zeros(g.shape[: g.ndim - len(shape)] + tuple(shape), dtype=g.dtype)
+    xp = namespace(g)  # (Dask: a lazy write into lazy zeros)
+    out = xp.zeros(g.shape[: g.ndim - len(shape)] + tuple(shape), dtype=g.dtype)
     out[(Ellipsis,) + idx] = g
     return out
 
