@@ -10,12 +10,8 @@ from typing import Any
 import numpy as np
 
 _NUMPY = frozenset([np.ndarray, *np.sctypeDict.values()])  # arrays and NumPy scalar types
-_PLAIN = (np.ndarray, np.generic, bool, int, float, complex)
+PLAIN = (np.ndarray, np.generic, bool, int, float, complex)  # values NumPy computes on
 _DTYPES: dict = {}  # a library's own dtype objects (array-api-strict) -> NumPy's
-
-
-def is_numpy(x: Any) -> bool:
-    return isinstance(x, _PLAIN)
 
 
 def namespace(x: Any, *more: Any) -> Any:
@@ -25,7 +21,7 @@ def namespace(x: Any, *more: Any) -> Any:
     import array_api_compat  # (optional: only other libraries' arrays need it)
 
     found = {xp.__name__: xp for xp in (array_api_compat.array_namespace(a) for a in (x, *more)
-                                        if a is not None and not isinstance(a, _PLAIN))}
+                                        if a is not None and not isinstance(a, PLAIN))}
     if len(found) > 1:
         raise TypeError(f"Cannot compute on arrays of {' and '.join(sorted(found))} in one op: "
                         "move them to one library first (e.g. dask_array.compute()).")
@@ -34,7 +30,7 @@ def namespace(x: Any, *more: Any) -> Any:
 
 def to_numpy(x: Any) -> Any:
     """``x`` in host memory as NumPy: Dask computes, CuPy copies from the device."""
-    if isinstance(x, _PLAIN):
+    if isinstance(x, PLAIN):
         return x
     if hasattr(x, "dask") or hasattr(x, "get"):  # Dask .compute(), CuPy .get()
         return np.asarray(x.compute() if hasattr(x, "dask") else x.get())

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .backend import is_numpy
+from .backend import PLAIN
 from .record import after_op
 from .state import engine
 from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
@@ -33,7 +33,7 @@ REGISTRY: dict[str, Primitive] = {}
 ANS = "ans"  # in ``reads``: the rule reads the op's output
 INPUTS = "inputs"  # in a joint rule's ``reads``: it reads every input (variadic ops)
 _BAD_ARGUMENTS = (ValueError, IndexError, np.linalg.LinAlgError)  # NumPy's errors on bad arguments
-_FAILURES = (*_BAD_ARGUMENTS, TypeError, AttributeError, AssertionError)  # (+ other libraries')
+_FAILURES = (*_BAD_ARGUMENTS, TypeError, AttributeError, AssertionError, NotImplementedError)
 
 
 class Primitive:
@@ -261,12 +261,12 @@ class Primitive:
 
 def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
     """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
-    if isinstance(err, ValueError) and str(err).startswith(prim.name + ":"):
+    if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
-    foreign = [a._value for a in args if not is_numpy(a._value)]
+    foreign = [type(a._value).__module__ for a in args if not isinstance(a._value, PLAIN)]
     if foreign:  # another array library refused: say so (and which)
-        return NotImplementedError(f"{prim.name}: not implemented for {type(foreign[0]).__module__}"
-                                   f" arrays ({err!r}). Convert the input with .numpy() first.")
+        return NotImplementedError(f"{prim.name}: not implemented for {foreign[0].split('.')[0]} "
+                                   f"arrays ({err!r}). Convert the input with .numpy() first.")
     if not isinstance(err, _BAD_ARGUMENTS):
         raise  # NumPy's own TypeError (or other), unchanged
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)

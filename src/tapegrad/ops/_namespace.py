@@ -12,19 +12,23 @@ from typing import Any
 
 import numpy as np
 
-from .._core.backend import is_numpy, namespace, numpy_dtype, to_numpy
+from .._core.backend import PLAIN, namespace, numpy_dtype, to_numpy
 
 __all__ = ["namespace", "is_numpy", "library", "special", "scatter_add", "dtype_for",
            "unsupported", "to_numpy", "numpy_only", "numpy_dtype"]
 
-_PLAIN = (np.ndarray, np.generic, bool, int, float, complex)
+
+
+def is_numpy(x: Any) -> bool:
+    """True for NumPy arrays and scalars (and Python numbers)."""
+    return isinstance(x, PLAIN)
 
 
 def _is(kind: str, x: Any) -> bool:
     """``array_api_compat.is_dask_array(x)`` (kind "dask"), ``is_cupy_array`` ..."""
     import array_api_compat
 
-    return not isinstance(x, _PLAIN) and getattr(array_api_compat, f"is_{kind}_array")(x)
+    return not isinstance(x, PLAIN) and getattr(array_api_compat, f"is_{kind}_array")(x)
 
 
 def library(x: Any) -> str:
@@ -92,5 +96,5 @@ def unsupported(op: str, x: Any, why: str = "") -> NotImplementedError:
 def numpy_only(op: str, *arrays: Any) -> None:
     """Raise :func:`unsupported` unless every array is NumPy (ops with no foreign form)."""
     for a in arrays:
-        if not isinstance(a, _PLAIN) and a is not None:
+        if not isinstance(a, PLAIN) and a is not None:
             raise unsupported(op, a)

@@ -22,6 +22,7 @@ from ._matrix import (
     _safe_reciprocal,
     _via_float32,
 )
+from ._namespace import numpy_only
 from ._rules import conj as _conj
 from .linalg import _axes_list, _cols, _diag_mat, _diag_vec, _join_cols, _mm
 from .reduce import reduce_max, reduce_sum
@@ -47,6 +48,7 @@ Qr = namedtuple("Qr", ["q", "r"])
 # eigh
 # ---------------------------------------------------------------------------------
 def _eigh_impl(x):
+    numpy_only("eigh", x)
     e, v = np.linalg.eigh(x)
     return e.astype(x.dtype), v  # TensorFlow: complex input gives complex eigenvalues
 

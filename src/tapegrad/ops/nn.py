@@ -19,7 +19,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import namespace
+from ._namespace import dtype_for, namespace, numpy_dtype
 from ._rules import normalize_axes, normalize_axis
 from .activations import (
     _float_features,
@@ -315,11 +315,19 @@ def softmax_cross_entropy_with_logits(
     return softmax_xent_p.bind(x, z, axis=a)
 
 
-def _one_hot(labels: np.ndarray, depth: int, dtype: np.dtype) -> np.ndarray:
-    return (labels[..., None] == np.arange(depth)).astype(dtype)
+def _one_hot(labels: Any, depth: int, dtype: np.dtype) -> Any:
+    xp = namespace(labels)
+    return xp.astype(labels[..., None] == xp.arange(depth), dtype_for(xp, dtype))
 
 
 def _sparse_xent_impl(logits, labels):
+    if not (isinstance(logits, np.ndarray) and isinstance(labels, np.ndarray)):
+        # Other libraries: a one-hot product (lazy for Dask); a label out of range, which
+        # only NumPy labels can be checked for up front, gives NaN (TensorFlow on a GPU).
+        xp = namespace(logits, labels)
+        hot = _one_hot(labels, logits.shape[-1], numpy_dtype(logits))
+        loss = -xp.sum(_log_softmax_impl(logits, -1) * hot, axis=-1)
+        return xp.where(xp.sum(hot, axis=-1) > 0, loss, xp.full_like(loss, xp.nan))
     picked = np.take_along_axis(_log_softmax_impl(logits, -1), labels[..., None], axis=-1)
     return -picked[..., 0]
 
@@ -386,8 +394,10 @@ def sparse_softmax_cross_entropy_with_logits(
             f"{op}: labels shape {z.shape} must equal logits shape {x.shape} without its last "
             f"dimension, i.e. {x.shape[:-1]}."
         )
-    values = np.asarray(z._value, dtype=np.int64)
     depth = x.shape[-1]
+    if not isinstance(z._value, (np.ndarray, np.generic)):  # kept lazy: no range check here
+        return sparse_xent_p.bind(x, labels=z._value)
+    values = np.asarray(z._value, dtype=np.int64)
     if values.size and (values.min() < 0 or values.max() >= depth):
         bad = values[(values < 0) | (values >= depth)].ravel()[0]
         raise IndexOutOfRangeError(

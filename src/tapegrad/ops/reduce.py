@@ -30,7 +30,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
-from ._namespace import dtype_for, namespace, numpy_dtype
+from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only
 from ._rules import lead, nondifferentiable
 from .arithmetic import equal_p, minimum_p, where_p
 from .casting import cast, real_part
@@ -598,7 +598,14 @@ def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
 
 # --- argmax, argmin (no gradient) --------------------------------------------------------------
 def _arg_impl(fn, nan_as):
+    name = fn.__name__
+
     def impl(x, axis, output_type):
+        if not isinstance(x, (np.ndarray, np.generic)):  # Dask, CuPy, ...: the standard's argmax
+            xp = namespace(x)
+            if numpy_dtype(x).kind == "f":
+                x = xp.where(xp.isnan(x), xp.full_like(x, nan_as), x)
+            return xp.astype(getattr(xp, name)(x, axis=axis), dtype_for(xp, output_type))
         if x.dtype.kind == "f":  # TensorFlow skips NaN (index 0 when nothing else is there)
             x = np.where(np.isnan(x), nan_as, x)
         return np.asarray(fn(x, axis=axis)).astype(output_type)
@@ -677,6 +684,7 @@ TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
 def _top_k_impl(x, k, index_type):
+    numpy_only("top_k", x)
     n = x.shape[-1]
     # A stable ascending sort of the reversed row, read backwards, is descending with ties
     # in increasing index order (TensorFlow's order); NaN counts as the largest value.

@@ -80,7 +80,19 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
 
 
 def _reshape_impl(x, shape):
-    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
+    try:
+        return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
+    except (AttributeError, NotImplementedError):  # (the standard has no method; Dask may
+        return _reshape_other(x, shape)  # refuse its chunks)
+
+
+def _reshape_other(x, shape):
+    if hasattr(x, "rechunk"):  # Dask: whole trailing axes, then the leading axis as well
+        try:
+            return x.rechunk({i: -1 for i in range(1, x.ndim)}).reshape(shape)
+        except NotImplementedError:
+            return x.rechunk(-1).reshape(shape)
+    return namespace(x).reshape(x, shape)
 
 
 def _reshape_vjp(g, ans, x, shape):

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor
+from ._namespace import numpy_only
 from ._rules import linear, nondifferentiable, normalize_axis
 from .index import _params
 
@@ -83,6 +84,7 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = 
     [3.0, 2.0, 1.0]
     """
     x, a = _sort_args(values, axis, direction, "sort")
+    numpy_only("sort", x._value)  # (the order is computed here, eagerly)
     perm = _sort_order(x._value, a, direction == "DESCENDING")
     inverse = np.empty_like(perm)
     np.put_along_axis(inverse, perm, np.broadcast_to(
@@ -94,7 +96,8 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = 
 
 argsort_p: Primitive = nondifferentiable(
     "argsort",
-    lambda x, axis, descending: _sort_order(x, axis, descending).astype(np.int32),
+    lambda x, axis, descending: _sort_order(numpy_only("argsort", x) or x, axis,
+                                            descending).astype(np.int32),
     dtypes="fiu",
 )
 
