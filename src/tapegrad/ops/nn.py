@@ -26,6 +26,7 @@ from .activations import (
 )
 from .arithmetic import add_p, where_p
 from .casting import cast
+from .creation import ones_like
 from .index import IndexOutOfRangeError
 from .random import uniform
 from .reduce import reduce_sum_p
@@ -583,7 +584,10 @@ def moments(
         raise ValueError("moments: axes must be given (an int or a list of ints).")
     ax = normalize_axes(axes, t.ndim, "moments")
     y = cast(t, np.float32) if t.dtype == np.float16 else t
-    count = np.asarray(np.prod([y.shape[a] for a in ax], dtype=np.int64), dtype=y.dtype)
+    if any(y.shape[a] != y.shape[a] for a in ax):  # NaN: a Dask length known only later
+        count = reduce_sum_p.bind(ones_like(y), axis=ax, keepdims=True)
+    else:
+        count = np.asarray(np.prod([y.shape[a] for a in ax], dtype=np.int64), dtype=y.dtype)
     mean = reduce_sum_p.bind(y, axis=ax, keepdims=True) / count
     variance = reduce_sum_p.bind(square_p.bind(y - mean), axis=ax, keepdims=True) / count
     if not keepdims:

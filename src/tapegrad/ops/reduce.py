@@ -34,6 +34,7 @@ from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only
 from ._rules import lead, nondifferentiable
 from .arithmetic import equal_p, minimum_p, where_p
 from .casting import cast, real_part
+from .creation import ones_like
 from .cumulative import cumprod, cumprod_p, cumsum  # noqa: F401  (public names, re-exported)
 from .index import getitem_grad_p, getitem_p
 from .segments import segment_sum, unsorted_segment_sum  # noqa: F401  (re-exported)
@@ -83,8 +84,13 @@ def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
 
 
 def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
-    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     total = reduce_sum_p.bind(x, axis=axes, keepdims=keepdims)
+    if any(x.shape[a] != x.shape[a] for a in axes):  # NaN: a Dask length known only later
+        if x.dtype.kind not in "fc":
+            raise ValueError(f"reduce_mean: the integer mean over axes {axes} of unknown length "
+                             f"(shape {x.shape}) is not supported; call compute_chunk_sizes().")
+        return total / reduce_sum_p.bind(ones_like(x), axis=axes, keepdims=keepdims)
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     if x.dtype.kind in "iu":  # no gradient for integers: a plain value is enough
         return Tensor._wrap(_trunc_divide(total._value, max(count, 1)))
     if count == 0:

@@ -285,6 +285,9 @@ def _align(t: Tensor, k: int, inner: tuple, rank: int) -> Tensor:
 
 
 def _broadcast_to_impl(x, shape):
+    if any(d != d for d in shape):  # NaN: Dask's unknown lengths (after a boolean mask)
+        raise ValueError(f"broadcast_to: the target shape {shape} has lengths not known yet "
+                         "(NaN); call compute_chunk_sizes() on the Dask array first.")
     return np.broadcast_to(x, shape)
 
 
@@ -344,6 +347,8 @@ def _sum_to_shape_impl(x, shape, batch_ndim):
         base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
     )
     if not isinstance(x, (np.ndarray, np.generic)):  # (Dask, CuPy, ...: their namespace's sum)
+        if not axes and x.ndim == len(shape):
+            return x  # the same shape, but for unknown (NaN) Dask lengths that compare unequal
         xp = namespace(x)
         return xp.reshape(xp.sum(x, axis=axes, keepdims=True) if axes else x, shape)
     out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
