@@ -31,6 +31,8 @@ REQUIRED: dict[str, str] = {
     "real": "real(x): real part of a complex tensor (recorded)",
     "scatter_rows": "scatter_rows(values, indices, dense_shape): IndexedSlices to dense",
     "pack": "pack(values): a tensor from a nested list holding tensors (recorded)",
+    "to_numpy": "to_numpy(array): any library's array in host memory (Dask computes)",
+    "numpy_dtype": "numpy_dtype(array): NumPy's dtype of any library's array",
 }
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from .backend import PLAIN
 from .record import after_op
 from .state import engine
 from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
@@ -263,7 +262,8 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
     if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
-    foreign = [type(a._value).__module__ for a in args if not isinstance(a._value, PLAIN)]
+    foreign = [type(a._value).__module__ for a in args
+               if not isinstance(a._value, (np.ndarray, np.generic))]
     if foreign:  # another array library refused: say so (and which)
         return NotImplementedError(f"{prim.name}: not implemented for {foreign[0].split('.')[0]} "
                                    f"arrays ({err!r}). Convert the input with .numpy() first.")

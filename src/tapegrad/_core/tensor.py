@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import events
-from .backend import numpy_dtype, to_numpy
 from .engine_ops import ops
 from .state import engine
 
@@ -73,6 +72,7 @@ SCALAR_KIND = {
 KIND_NAMES = {"f": "floating", "c": "complex", "i": "signed integer", "u": "unsigned integer",
               "b": "bool"}
 
+PLAIN = (np.ndarray, np.generic, bool, int, float, complex)  # values NumPy computes on
 _INT32 = np.iinfo(np.int32)
 _INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max)
 # ``count.__next__`` is a single C call, atomic under the GIL: ids stay unique across threads.
@@ -158,7 +158,7 @@ def _short(value: Any) -> str:
 
 def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     """Cast to ``dtype``, refusing casts that would silently change values."""
-    src = numpy_dtype(array)
+    src = array.dtype if isinstance(array, PLAIN) else ops.numpy_dtype(array)
     if src == dtype:
         return array
     if dtype.kind in "iub" and src.kind in "fc":
@@ -229,7 +229,7 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
         except OverflowError as err:
             raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
     if hasattr(value, "__array_namespace__") or hasattr(value, "dask"):  # Dask, CuPy, ...: kept
-        return value if dtype is None or numpy_dtype(value) == dtype else _cast_checked(
+        return value if dtype is None or ops.numpy_dtype(value) == dtype else _cast_checked(
             value, dtype, value)
     if value is None:
         raise TypeError(
@@ -360,7 +360,7 @@ class Tensor:
     @property
     def dtype(self) -> np.dtype:
         d = self._value.dtype
-        return d if isinstance(d, np.dtype) else numpy_dtype(self._value)
+        return d if isinstance(d, np.dtype) else ops.numpy_dtype(self._value)
 
     @property
     def ndim(self) -> int:
@@ -383,7 +383,7 @@ class Tensor:
         value = self._value
         if engine.active and events.value_exported:  # values leaving a tape (debugging)
             events.value_exported.emit(self, ".numpy()")
-        value = to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
+        value = ops.to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
@@ -391,7 +391,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if engine.active and events.value_exported:
             events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
-        array = np.array(to_numpy(self._value), dtype=dtype, copy=True)
+        array = np.array(ops.to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
     def get_shape(self) -> tuple:

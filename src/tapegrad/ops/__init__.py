@@ -13,6 +13,7 @@ from .._core.tensor import Tensor as _Tensor
 from .._core.tensor import convert_to_tensor
 from . import (
     _helpers,
+    _namespace,
     _operators,
     binary,
     casting,
@@ -67,5 +68,7 @@ engine_ops.provide(
     real=casting.real_part,
     scatter_rows=shape.scatter_rows,
     pack=_pack,
+    to_numpy=_namespace.to_numpy,
+    numpy_dtype=_namespace.numpy_dtype,
 )
 _operators.install()

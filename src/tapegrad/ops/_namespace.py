@@ -1,9 +1,12 @@
-"""What op bodies need beyond the array API standard, once for every array library.
+"""The one namespace lookup, and what op bodies need beyond the array API standard.
 
-``namespace(x, ...)`` (from the engine) gives the library computing an op: ``numpy``
-itself for NumPy values, else the array API namespace of Dask, CuPy or any other
-library. Here: special functions, scatter-add, dtype objects, and the error of an
-op that has no formulation for a library (``unsupported``).
+``namespace(x, ...)`` is the ``numpy`` module for NumPy values (one class check: the
+fast path, so per-op overhead does not change) and the Python array API namespace
+(``array-api-compat``) of any other array: Dask, CuPy, array-api-strict. NumPy 2
+spells the standard's names, so one op body serves every library. The rest is what
+the standard lacks, each said once: special functions, scatter-add, dtype objects,
+bringing a value to host memory, and the error of an op that has no formulation for
+a library (``unsupported``).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .._core.backend import PLAIN, namespace, numpy_dtype, to_numpy
-
 __all__ = ["namespace", "is_numpy", "library", "special", "scatter_add", "dtype_for",
            "unsupported", "to_numpy", "numpy_only", "numpy_dtype"]
 
+_NUMPY = frozenset([np.ndarray, *np.sctypeDict.values()])  # arrays and NumPy scalar types
+PLAIN = (np.ndarray, np.generic, bool, int, float, complex)  # values NumPy computes on
+_DTYPES: dict = {}  # a library's own dtype objects (array-api-strict's) -> NumPy's
 
 
 def is_numpy(x: Any) -> bool:
@@ -24,11 +28,31 @@ def is_numpy(x: Any) -> bool:
     return isinstance(x, PLAIN)
 
 
+def namespace(x: Any, *more: Any) -> Any:
+    """The namespace computing on ``x`` and ``more``.
+
+    NumPy values and Python numbers beside another library's array follow that
+    library; arrays of two other libraries (Dask and CuPy) in one op are refused.
+    """
+    if x.__class__ in _NUMPY and (not more or all(m.__class__ in _NUMPY for m in more)):
+        return np
+    import array_api_compat  # (optional: only other libraries' arrays need it)
+
+    found = {xp.__name__: xp for xp in (array_api_compat.array_namespace(a) for a in (x, *more)
+                                        if a is not None and not isinstance(a, PLAIN))}
+    if len(found) > 1:
+        raise TypeError(f"Cannot compute on arrays of {' and '.join(sorted(found))} in one op: "
+                        "move them to one library first (e.g. dask_array.compute()).")
+    return next(iter(found.values()), np)
+
+
 def _is(kind: str, x: Any) -> bool:
-    """``array_api_compat.is_dask_array(x)`` (kind "dask"), ``is_cupy_array`` ..."""
+    """``array_api_compat.is_dask_array(x)`` for kind "dask", ``is_cupy_array`` ..."""
+    if isinstance(x, PLAIN):
+        return False
     import array_api_compat
 
-    return not isinstance(x, PLAIN) and getattr(array_api_compat, f"is_{kind}_array")(x)
+    return getattr(array_api_compat, f"is_{kind}_array")(x)
 
 
 def library(x: Any) -> str:
@@ -36,9 +60,29 @@ def library(x: Any) -> str:
     return "numpy" if is_numpy(x) else type(x).__module__.split(".")[0]
 
 
+def to_numpy(x: Any) -> Any:
+    """``x`` in host memory as NumPy: Dask computes, CuPy copies from the device."""
+    if isinstance(x, PLAIN):
+        return x
+    if _is("dask", x):
+        return np.asarray(x.compute())
+    return x.get() if _is("cupy", x) else np.from_dlpack(x)
+
+
+def numpy_dtype(x: Any) -> np.dtype:
+    """NumPy's dtype of the array ``x`` (array-api-strict has dtype objects of its own)."""
+    d = x.dtype
+    if isinstance(d, np.dtype):
+        return d
+    if d not in _DTYPES:
+        xp = namespace(x)
+        _DTYPES.update({getattr(xp, n): np.dtype(n) for n in np.sctypeDict if hasattr(xp, n)})
+    return _DTYPES[d]
+
+
 def dtype_for(xp: Any, dtype: Any) -> Any:
-    """The dtype object ``xp`` takes for a NumPy dtype (the same object but for
-    libraries with dtypes of their own, such as array-api-strict)."""
+    """The dtype object ``xp`` takes for a NumPy dtype (the same one, but for libraries
+    with dtype objects of their own, such as array-api-strict)."""
     if xp is np:
         return dtype
     return getattr(xp, np.dtype(dtype).name)
@@ -94,7 +138,7 @@ def unsupported(op: str, x: Any, why: str = "") -> NotImplementedError:
 
 
 def numpy_only(op: str, *arrays: Any) -> None:
-    """Raise :func:`unsupported` unless every array is NumPy (ops with no foreign form)."""
+    """Raise :func:`unsupported` unless every array is NumPy (ops with no other form yet)."""
     for a in arrays:
-        if not isinstance(a, PLAIN) and a is not None:
+        if a is not None and not isinstance(a, PLAIN):
             raise unsupported(op, a)
