@@ -28,7 +28,11 @@ def make(backend: str):
     if backend == "strict":
         import array_api_strict as xs
 
-        return (lambda x: xs.asarray(np.asarray(x))), (lambda a: isinstance(a, xs.Array))
+        # A device other than the CPU: like a GPU library's arrays, they refuse to become
+        # NumPy arrays implicitly, so an op body that calls NumPy on them fails loudly.
+        device = xs.Device("device1")
+        return ((lambda x: xs.asarray(np.asarray(x), device=device)),
+                (lambda a: isinstance(a, type(xs.asarray(0.0))) and a.device == device))
     if backend == "cupy":
         import cupy
 

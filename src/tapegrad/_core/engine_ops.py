@@ -18,7 +18,7 @@ REQUIRED: dict[str, str] = {
     "multiply": "multiply(a, b)",
     "reduce_sum": "reduce_sum(x, axis): axis None sums everything",
     "sum_to_shape": "sum_to_shape(x, shape, batch_ndim): undo broadcasting of an input",
-    "zeros": "zeros(shape, dtype): a new zero tensor",
+    "zeros": "zeros(shape, dtype, like=None): a new zero tensor (in the array library of like)",
     "zeros_like": "zeros_like(x)",
     "ones_like": "ones_like(x): the seed of a gradient",
     "stack": "stack(tensors): along a new axis 0",

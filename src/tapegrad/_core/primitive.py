@@ -31,8 +31,10 @@ REGISTRY: dict[str, Primitive] = {}
 
 ANS = "ans"  # in ``reads``: the rule reads the op's output
 INPUTS = "inputs"  # in a joint rule's ``reads``: it reads every input (variadic ops)
+_NUMPY_VALUES = (np.ndarray, np.generic)
 _BAD_ARGUMENTS = (ValueError, IndexError, np.linalg.LinAlgError)  # NumPy's errors on bad arguments
-_FAILURES = (*_BAD_ARGUMENTS, TypeError, AttributeError, AssertionError, NotImplementedError)
+_FAILURES = (*_BAD_ARGUMENTS, TypeError, AttributeError, AssertionError, NotImplementedError,
+             RuntimeError)  # (and how other array libraries refuse)
 
 
 class Primitive:
@@ -155,7 +157,8 @@ class Primitive:
             if self.same_dtype and (x.__class__ is not y.__class__ or x.__class__ is np.ndarray):
                 # (two NumPy scalars of one class share their dtype: nothing to compare)
                 if x.dtype != y.dtype:
-                    self._dtype_mismatch(args)
+                    a, b = args = self._dtype_mismatch(args)
+                    x, y = a._value, b._value
             if kinds is not None and (SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
                 self._dtype_unsupported(a)
             try:
@@ -200,8 +203,9 @@ class Primitive:
             dtype = args[0]._value.dtype
             for a in args:
                 if a._value.dtype != dtype:
-                    self._dtype_mismatch(args)
-        if self.dtypes is not None and args and args[0]._value.dtype.kind not in self.dtypes:
+                    args = self._dtype_mismatch(args)
+                    break
+        if self.dtypes is not None and args and args[0].dtype.kind not in self.dtypes:
             self._dtype_unsupported(args[0])
         try:
             return self.impl(*[a._value for a in args], **params)
@@ -214,11 +218,11 @@ class Primitive:
         A caller's writable NumPy array is copied (``to_array``): the result must not change
         when the caller writes the array after the call.
         """
-        dtype = None
+        dtype = like = None
         if self.same_dtype:
             for a in args:
                 if isinstance(a, Tensor):
-                    dtype = a._value.dtype
+                    dtype, like = a.dtype, a._value
                     break
             if dtype is None:  # no tensor: the first NumPy value, if any, sets the dtype
                 for a in args:
@@ -236,14 +240,18 @@ class Primitive:
                 elif hasattr(a, "_as_dense_tensor"):  # IndexedSlices: densify, differentiably
                     converted.append(a._as_dense_tensor())
                 else:
-                    converted.append(Tensor._wrap(to_array(a, dtype)))
+                    converted.append(Tensor._wrap(_beside(to_array(a, dtype), like)))
             except (TypeError, ValueError) as err:
                 raise prefixed(err, f"{self.name}: argument {i}") from None
             if dtype is None and self.same_dtype:
-                dtype = converted[-1]._value.dtype
+                dtype = converted[-1].dtype
         return tuple(converted)
 
-    def _dtype_mismatch(self, args: tuple):
+    def _dtype_mismatch(self, args: tuple) -> tuple:
+        like = next((a._value for a in args if not isinstance(a._value.dtype, np.dtype)), None)
+        if like is not None and len({a.dtype for a in args}) == 1:  # NumPy values beside a
+            return tuple(a if a._value is like else Tensor._wrap(_beside(a._value, like))
+                         for a in args)  # library with dtypes of its own: move them there
         described = ", ".join(f"{a.dtype.name} {a.shape}" for a in args)
         raise TypeError(
             f"{self.name}: all inputs must have the same dtype, got {described}. tapegrad does "
@@ -251,6 +259,8 @@ class Primitive:
         )
 
     def _dtype_unsupported(self, x: Tensor):
+        if x.dtype.kind in (self.dtypes or ""):
+            return  # (a library with dtype objects of its own: SCALAR_KIND said "?")
         wanted = " or ".join(KIND_NAMES[k] for k in self.dtypes or "")
         raise TypeError(
             f"{self.name}: expected a {wanted} tensor, got dtype {x.dtype.name} (shape {x.shape}). "
@@ -258,12 +268,20 @@ class Primitive:
         )
 
 
+def _beside(array: Any, like: Any) -> Any:
+    """A NumPy value moved to ``like``'s library where that library has dtype objects of its
+    own (array-api-strict takes no NumPy values); else unchanged."""
+    if like is None or isinstance(like.dtype, np.dtype) or not isinstance(array, _NUMPY_VALUES):
+        return array
+    value = array.item() if array.ndim == 0 else array
+    return like.__array_namespace__().asarray(value, dtype=like.dtype, device=like.device)
+
+
 def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
     """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
     if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
-    foreign = [type(a._value).__module__ for a in args
-               if not isinstance(a._value, (np.ndarray, np.generic))]
+    foreign = [type(a._value).__module__ for a in args if not isinstance(a._value, _NUMPY_VALUES)]
     if foreign:  # another array library refused: say so (and which)
         return NotImplementedError(f"{prim.name}: not implemented for {foreign[0].split('.')[0]} "
                                    f"arrays ({err!r}). Convert the input with .numpy() first.")

@@ -138,6 +138,8 @@ def _grad_id(a: Tensor) -> int | None:
     """The id under which ``a`` can receive a gradient (None for integer and bool tensors)."""
     value = a._value
     kind = SCALAR_KIND.get(value.__class__) or value.dtype.kind
+    if kind == "?":  # a library with dtype objects of its own
+        kind = a.dtype.kind
     return a._id if kind in "fc" else None
 
 
@@ -191,7 +193,7 @@ def _make_entry(prim: Any, args: tuple, result: Any, params: dict, tapes: list) 
     ans: Any
     if prim.multiple_results:
         out_ids = tuple([r._id for r in result])
-        meta = tuple([(r._value.shape, r._value.dtype) for r in result])
+        meta = tuple([(r._value.shape, r.dtype) for r in result])
         ans = tuple([freeze(r) for r in result]) if keep_ans else None
     else:
         value = result._value

@@ -63,6 +63,7 @@ DTYPES = {
 }
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
+# "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
 SCALAR_KIND = {
     t: np.dtype(t).kind
     for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
@@ -229,6 +230,8 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
         except OverflowError as err:
             raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
     if hasattr(value, "__array_namespace__") or hasattr(value, "dask"):  # Dask, CuPy, ...: kept
+        if not isinstance(value.dtype, np.dtype):
+            SCALAR_KIND.setdefault(value.__class__, "?")
         return value if dtype is None or ops.numpy_dtype(value) == dtype else _cast_checked(
             value, dtype, value)
     if value is None:

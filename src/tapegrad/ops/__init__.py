@@ -37,8 +37,14 @@ __all__ = [
 ]
 
 
-def _zeros(dims, dtype):
-    return _Tensor._wrap(np.zeros(dims, dtype))
+def _zeros(dims, dtype, like=None):
+    """Zeros of ``dims``, in the array library of the tensor (or IndexedSlices) ``like``."""
+    like = getattr(like, "values", like)
+    if like is None or _namespace.is_numpy(like._value):
+        return _Tensor._wrap(np.zeros(dims, dtype))
+    xp = _namespace.namespace(like._value)
+    return _Tensor._wrap(xp.zeros(dims, dtype=_namespace.dtype_for(xp, dtype),
+                                  device=_namespace.device_of(like._value)))
 
 
 def _reshape(x, dims):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["namespace", "is_numpy", "library", "special", "scatter_add", "dtype_for",
-           "unsupported", "to_numpy", "numpy_only", "numpy_dtype"]
+           "unsupported", "to_numpy", "numpy_only", "numpy_dtype", "ufunc", "device_of"]
 
 _NUMPY = frozenset([np.ndarray, *np.sctypeDict.values()])  # arrays and NumPy scalar types
 PLAIN = (np.ndarray, np.generic, bool, int, float, complex)  # values NumPy computes on
@@ -44,6 +44,39 @@ def namespace(x: Any, *more: Any) -> Any:
         raise TypeError(f"Cannot compute on arrays of {' and '.join(sorted(found))} in one op: "
                         "move them to one library first (e.g. dask_array.compute()).")
     return next(iter(found.values()), np)
+
+
+# NumPy's names that the array API standard spells differently
+_STANDARD_NAMES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+                   "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+                   "arctan2": "atan2", "power": "pow", "conjugate": "conj",
+                   "invert": "bitwise_invert", "amax": "max", "amin": "min"}
+
+
+def ufunc(np_fn: Any) -> Any:
+    """``np_fn`` on NumPy values, and the standard's function of that name on other arrays.
+
+    The check is one class lookup per input; Dask and CuPy would take ``np_fn`` too (NumPy's
+    dispatch protocols), but libraries without them (array-api-strict) need the namespace.
+    """
+    name = _STANDARD_NAMES.get(np_fn.__name__, np_fn.__name__)
+
+    def impl(x: Any, *rest: Any, **params: Any) -> Any:
+        if x.__class__ in _NUMPY and (not rest or rest[0].__class__ in _NUMPY):
+            return np_fn(x, *rest, **params)
+        return getattr(namespace(x, *rest), name)(x, *rest, **params)
+
+    impl.__name__ = impl.__qualname__ = name
+    return impl
+
+
+def device_of(x: Any) -> Any:
+    """The device of ``x`` (for allocations beside it: "cpu" for NumPy)."""
+    if isinstance(x, PLAIN):
+        return "cpu"
+    import array_api_compat
+
+    return array_api_compat.device(x)
 
 
 def _is(kind: str, x: Any) -> bool:

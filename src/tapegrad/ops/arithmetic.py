@@ -22,6 +22,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import namespace, ufunc
 from ._rules import conj as _conj
 from ._rules import linear, nondifferentiable
 from .casting import cast
@@ -53,7 +54,8 @@ __all__ = [
 
 # --- where ------------------------------------------------------------------------------------
 def _where_impl(x, y, condition):
-    return np.where(condition, x, y)
+    xp = namespace(x, y, condition)
+    return xp.where(condition, x, y)
 
 
 where_p: Primitive = Primitive(
@@ -259,7 +261,7 @@ def truediv(x: Any, y: Any, name: Any = None) -> Tensor:
 
 
 # --- comparisons and logic (no gradient) --------------------------------------------------------
-equal_p: Primitive = nondifferentiable("equal", np.equal)
+equal_p: Primitive = nondifferentiable("equal", ufunc(np.equal))
 
 
 def equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -272,7 +274,7 @@ def equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return equal_p.bind(x, y)
 
 
-not_equal_p: Primitive = nondifferentiable("not_equal", np.not_equal)
+not_equal_p: Primitive = nondifferentiable("not_equal", ufunc(np.not_equal))
 
 
 def not_equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -285,7 +287,7 @@ def not_equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return not_equal_p.bind(x, y)
 
 
-less_p: Primitive = nondifferentiable("less", np.less, dtypes="fiu")
+less_p: Primitive = nondifferentiable("less", ufunc(np.less), dtypes="fiu")
 
 
 def less(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -298,7 +300,7 @@ def less(x: Any, y: Any, name: Any = None) -> Tensor:
     return less_p.bind(x, y)
 
 
-less_equal_p: Primitive = nondifferentiable("less_equal", np.less_equal, dtypes="fiu")
+less_equal_p: Primitive = nondifferentiable("less_equal", ufunc(np.less_equal), dtypes="fiu")
 
 
 def less_equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -311,7 +313,7 @@ def less_equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return less_equal_p.bind(x, y)
 
 
-greater_p: Primitive = nondifferentiable("greater", np.greater, dtypes="fiu")
+greater_p: Primitive = nondifferentiable("greater", ufunc(np.greater), dtypes="fiu")
 
 
 def greater(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -324,7 +326,8 @@ def greater(x: Any, y: Any, name: Any = None) -> Tensor:
     return greater_p.bind(x, y)
 
 
-greater_equal_p: Primitive = nondifferentiable("greater_equal", np.greater_equal, dtypes="fiu")
+greater_equal_p: Primitive = nondifferentiable("greater_equal", ufunc(np.greater_equal),
+                                               dtypes="fiu")
 
 
 def greater_equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -337,7 +340,7 @@ def greater_equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return greater_equal_p.bind(x, y)
 
 
-logical_and_p: Primitive = nondifferentiable("logical_and", np.logical_and, dtypes="b")
+logical_and_p: Primitive = nondifferentiable("logical_and", ufunc(np.logical_and), dtypes="b")
 
 
 def logical_and(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -350,7 +353,7 @@ def logical_and(x: Any, y: Any, name: Any = None) -> Tensor:
     return logical_and_p.bind(x, y)
 
 
-logical_or_p: Primitive = nondifferentiable("logical_or", np.logical_or, dtypes="b")
+logical_or_p: Primitive = nondifferentiable("logical_or", ufunc(np.logical_or), dtypes="b")
 
 
 def logical_or(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -363,7 +366,7 @@ def logical_or(x: Any, y: Any, name: Any = None) -> Tensor:
     return logical_or_p.bind(x, y)
 
 
-logical_xor_p: Primitive = nondifferentiable("logical_xor", np.logical_xor, dtypes="b")
+logical_xor_p: Primitive = nondifferentiable("logical_xor", ufunc(np.logical_xor), dtypes="b")
 
 
 def logical_xor(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -390,7 +393,7 @@ def _extremum(name, fn, x_wins):
                      dtypes="fiu")
 
 
-maximum_p: Primitive = _extremum("maximum", np.maximum, greater_equal_p)
+maximum_p: Primitive = _extremum("maximum", ufunc(np.maximum), greater_equal_p)
 
 
 def maximum(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -403,7 +406,7 @@ def maximum(x: Any, y: Any, name: Any = None) -> Tensor:
     return maximum_p.bind(x, y)
 
 
-minimum_p: Primitive = _extremum("minimum", np.minimum, less_equal_p)
+minimum_p: Primitive = _extremum("minimum", ufunc(np.minimum), less_equal_p)
 
 
 def minimum(x: Any, y: Any, name: Any = None) -> Tensor:

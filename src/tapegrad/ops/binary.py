@@ -18,6 +18,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
+from ._namespace import ufunc
 from ._rules import conj as _conj
 from ._rules import nondifferentiable
 from .arithmetic import (  # noqa: F401  (re-exported: the elementwise family in one place)
@@ -297,7 +298,7 @@ def xdivy(x: Any, y: Any, name: Any = None) -> Tensor:
 
 
 # --- bitwise ops on integer tensors: only the operators & | ^ ~ use them (as TensorFlow's do) ---
-bitwise_and_p: Primitive = nondifferentiable("bitwise_and", np.bitwise_and, dtypes="iu")
-bitwise_or_p: Primitive = nondifferentiable("bitwise_or", np.bitwise_or, dtypes="iu")
-bitwise_xor_p: Primitive = nondifferentiable("bitwise_xor", np.bitwise_xor, dtypes="iu")
-invert_p: Primitive = nondifferentiable("invert", np.invert, dtypes="iu")
+bitwise_and_p: Primitive = nondifferentiable("bitwise_and", ufunc(np.bitwise_and), dtypes="iu")
+bitwise_or_p: Primitive = nondifferentiable("bitwise_or", ufunc(np.bitwise_or), dtypes="iu")
+bitwise_xor_p: Primitive = nondifferentiable("bitwise_xor", ufunc(np.bitwise_xor), dtypes="iu")
+invert_p: Primitive = nondifferentiable("invert", ufunc(np.invert), dtypes="iu")

@@ -32,7 +32,7 @@ from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
 from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only
 from ._rules import lead, nondifferentiable
-from .arithmetic import equal_p, minimum_p, where_p
+from .arithmetic import equal_p, greater_equal_p, minimum_p, where_p
 from .casting import cast, real_part
 from .creation import ones_like
 from .cumulative import cumprod, cumprod_p, cumsum  # noqa: F401  (public names, re-exported)
@@ -539,7 +539,7 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
     axes = _reduction_axes(axis, x, "l2_normalize")
     square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
     eps = np.asarray(epsilon, dtype=square_sum.dtype)
-    above = np.greater_equal(square_sum._value, eps)  # TensorFlow's maximum: ties go to x
+    above = greater_equal_p.bind(square_sum, eps)._value  # TensorFlow's maximum: ties go to x
     clipped = where_p.bind(square_sum, eps, condition=above)
     inv_norm = 1.0 / sqrt_p.bind(clipped)
     return x * (cast(inv_norm, x.dtype) if x.dtype.kind == "c" else inv_norm)

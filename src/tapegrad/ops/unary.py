@@ -25,6 +25,7 @@ import scipy.special as _sp
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import ufunc
 from ._rules import conj as _conj
 from ._rules import elementwise, nondifferentiable
 from .arithmetic import div_no_nan_p
@@ -119,7 +120,7 @@ def _sign_vjp(g, ans, x):
     return zeros_like(g)  # TensorFlow: zeros, even where g is inf or nan
 
 
-sign_p = Primitive("sign", np.sign, vjps=(_sign_vjp,), jvps=(None,),  # TF: no tangent (None)
+sign_p = Primitive("sign", ufunc(np.sign), vjps=(_sign_vjp,), jvps=(None,),  # TF: no tangent (None)
                    reads=((),), dtypes="fi")
 
 
@@ -138,7 +139,7 @@ def sign(x: Any, name: Any = None) -> Tensor:
     return sign_p.bind(x)
 
 
-abs_p: Primitive = elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
+abs_p: Primitive = elementwise("abs", ufunc(np.abs), lambda x, ans: sign_p.bind(x), dtypes="fi")
 
 
 def _complex_abs_vjp(g, ans, x):  # TensorFlow: g * x / |x|, and 0 at 0
@@ -149,7 +150,8 @@ def _complex_abs_jvp(t, ans, x):
     return div_no_nan_p.bind(cast(_conj(x) * t, ans.dtype), ans)
 
 
-complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvps=(_complex_abs_jvp,),
+complex_abs_p = Primitive("complex_abs", ufunc(np.abs), vjps=(_complex_abs_vjp,),
+                          jvps=(_complex_abs_jvp,),
                           reads=((0, ANS),), dtypes="c")
 
 
@@ -167,7 +169,7 @@ def abs(x: Any, name: Any = None) -> Tensor:
     return complex_abs_p.bind(x) if x.dtype.kind == "c" else abs_p.bind(x)
 
 
-square_p: Primitive = elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
+square_p: Primitive = elementwise("square", ufunc(np.square), lambda x, ans: x * 2, dtypes="fciu")
 
 
 def square(x: Any, name: Any = None) -> Tensor:
@@ -187,7 +189,7 @@ sqrt_grad_p: Primitive = _fused_grad(  # y = sqrt(x): 0.5 * g / conj(y)
     reads_ans=True, dtypes="fc",
 )
 
-sqrt_p: Primitive = elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans",
+sqrt_p: Primitive = elementwise("sqrt", ufunc(np.sqrt), lambda x, ans: 0.5 / ans, uses="ans",
                                 fused=sqrt_grad_p)
 
 
@@ -227,7 +229,13 @@ reciprocal_grad_p: Primitive = _fused_grad(  # y = 1 / x: -g * conj(y)**2
     d_dg=lambda gg, y: reciprocal_grad_p.bind(_conj(y), gg), dtypes="fc",
 )
 
-reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans",
+def _reciprocal_impl(x):
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.reciprocal(x)
+    return 1 / x  # (the array API standard has no reciprocal)
+
+
+reciprocal_p = elementwise("reciprocal", _reciprocal_impl, lambda x, ans: -(ans * ans), uses="ans",
                            fused=reciprocal_grad_p)
 
 
@@ -242,7 +250,7 @@ def reciprocal(x: Any, name: Any = None) -> Tensor:
 
 
 # --- exponentials and logarithms -----------------------------------------------------------------
-exp_p: Primitive = elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
+exp_p: Primitive = elementwise("exp", ufunc(np.exp), lambda x, ans: ans, uses="ans")
 
 
 def exp(x: Any, name: Any = None) -> Tensor:
@@ -255,7 +263,7 @@ def exp(x: Any, name: Any = None) -> Tensor:
     return exp_p.bind(x)
 
 
-expm1_p: Primitive = elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
+expm1_p: Primitive = elementwise("expm1", ufunc(np.expm1), lambda x, ans: exp_p.bind(x))
 
 
 def expm1(x: Any, name: Any = None) -> Tensor:
@@ -268,7 +276,7 @@ def expm1(x: Any, name: Any = None) -> Tensor:
     return expm1_p.bind(x)
 
 
-log_p: Primitive = elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
+log_p: Primitive = elementwise("log", ufunc(np.log), lambda x, ans: reciprocal_p.bind(x))
 
 
 def log(x: Any, name: Any = None) -> Tensor:
@@ -281,7 +289,7 @@ def log(x: Any, name: Any = None) -> Tensor:
     return log_p.bind(x)
 
 
-log1p_p: Primitive = elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
+log1p_p: Primitive = elementwise("log1p", ufunc(np.log1p), lambda x, ans: reciprocal_p.bind(1 + x))
 
 
 def log1p(x: Any, name: Any = None) -> Tensor:
@@ -299,7 +307,7 @@ def _one_minus_square(x):
     return 1 - square_p.bind(x)
 
 
-sin_p: Primitive = elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
+sin_p: Primitive = elementwise("sin", ufunc(np.sin), lambda x, ans: cos_p.bind(x))
 
 
 def sin(x: Any, name: Any = None) -> Tensor:
@@ -312,7 +320,7 @@ def sin(x: Any, name: Any = None) -> Tensor:
     return sin_p.bind(x)
 
 
-cos_p: Primitive = elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
+cos_p: Primitive = elementwise("cos", ufunc(np.cos), lambda x, ans: -sin_p.bind(x))
 
 
 def cos(x: Any, name: Any = None) -> Tensor:
@@ -325,7 +333,8 @@ def cos(x: Any, name: Any = None) -> Tensor:
     return cos_p.bind(x)
 
 
-tan_p = elementwise("tan", np.tan, lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
+tan_p = elementwise("tan", ufunc(np.tan),
+                    lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
 
 
 def tan(x: Any, name: Any = None) -> Tensor:
@@ -339,7 +348,7 @@ def tan(x: Any, name: Any = None) -> Tensor:
 
 
 asin_p: Primitive = elementwise(
-    "asin", np.arcsin, lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
+    "asin", ufunc(np.arcsin), lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
 )
 
 
@@ -354,7 +363,7 @@ def asin(x: Any, name: Any = None) -> Tensor:
 
 
 acos_p: Primitive = elementwise(
-    "acos", np.arccos, lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
+    "acos", ufunc(np.arccos), lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
 )
 
 
@@ -368,7 +377,8 @@ def acos(x: Any, name: Any = None) -> Tensor:
     return acos_p.bind(x)
 
 
-atan_p = elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
+atan_p = elementwise("atan", ufunc(np.arctan),
+                     lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
 
 
 def atan(x: Any, name: Any = None) -> Tensor:
@@ -382,7 +392,7 @@ def atan(x: Any, name: Any = None) -> Tensor:
 
 
 # --- hyperbolic ----------------------------------------------------------------------------------
-sinh_p: Primitive = elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
+sinh_p: Primitive = elementwise("sinh", ufunc(np.sinh), lambda x, ans: cosh_p.bind(x))
 
 
 def sinh(x: Any, name: Any = None) -> Tensor:
@@ -395,7 +405,7 @@ def sinh(x: Any, name: Any = None) -> Tensor:
     return sinh_p.bind(x)
 
 
-cosh_p: Primitive = elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
+cosh_p: Primitive = elementwise("cosh", ufunc(np.cosh), lambda x, ans: sinh_p.bind(x))
 
 
 def cosh(x: Any, name: Any = None) -> Tensor:
@@ -411,7 +421,7 @@ def cosh(x: Any, name: Any = None) -> Tensor:
 tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y),
                           lambda gg, ans, y, g: gg * (g * (y * -2)))
 
-tanh_p: Primitive = elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans",
+tanh_p: Primitive = elementwise("tanh", ufunc(np.tanh), lambda x, ans: 1 - ans * ans, uses="ans",
                                 fused=tanh_grad_p)
 
 
@@ -425,8 +435,8 @@ def tanh(x: Any, name: Any = None) -> Tensor:
     return tanh_p.bind(x)
 
 
-asinh_p = elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
-                      uses="ans")
+asinh_p = elementwise("asinh", ufunc(np.arcsinh),
+                      lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)), uses="ans")
 
 
 def asinh(x: Any, name: Any = None) -> Tensor:
@@ -439,8 +449,8 @@ def asinh(x: Any, name: Any = None) -> Tensor:
     return asinh_p.bind(x)
 
 
-acosh_p = elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)),
-                      uses="ans")
+acosh_p = elementwise("acosh", ufunc(np.arccosh),
+                      lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)), uses="ans")
 
 
 def acosh(x: Any, name: Any = None) -> Tensor:
@@ -453,7 +463,8 @@ def acosh(x: Any, name: Any = None) -> Tensor:
     return acosh_p.bind(x)
 
 
-atanh_p = elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
+atanh_p = elementwise("atanh", ufunc(np.arctanh),
+                      lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
 
 
 def atanh(x: Any, name: Any = None) -> Tensor:
@@ -632,7 +643,7 @@ def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
 
 
 # --- rounding and predicates (no gradient: None, as TensorFlow) ----------------------------------
-floor_p: Primitive = nondifferentiable("floor", np.floor, dtypes="f")
+floor_p: Primitive = nondifferentiable("floor", ufunc(np.floor), dtypes="f")
 
 
 def floor(x: Any, name: Any = None) -> Tensor:
@@ -645,7 +656,7 @@ def floor(x: Any, name: Any = None) -> Tensor:
     return floor_p.bind(x)
 
 
-ceil_p: Primitive = nondifferentiable("ceil", np.ceil, dtypes="f")
+ceil_p: Primitive = nondifferentiable("ceil", ufunc(np.ceil), dtypes="f")
 
 
 def ceil(x: Any, name: Any = None) -> Tensor:
@@ -658,7 +669,8 @@ def ceil(x: Any, name: Any = None) -> Tensor:
     return ceil_p.bind(x)
 
 
-round_p: Primitive = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
+# half to even, as TensorFlow
+round_p: Primitive = nondifferentiable("round", ufunc(np.round), dtypes="f")
 
 
 def round(x: Any, name: Any = None) -> Tensor:
@@ -676,7 +688,7 @@ def round(x: Any, name: Any = None) -> Tensor:
     return round_p.bind(x)
 
 
-is_nan_p: Primitive = nondifferentiable("is_nan", np.isnan, dtypes="f")
+is_nan_p: Primitive = nondifferentiable("is_nan", ufunc(np.isnan), dtypes="f")
 
 
 def is_nan(x: Any, name: Any = None) -> Tensor:
@@ -689,7 +701,7 @@ def is_nan(x: Any, name: Any = None) -> Tensor:
     return is_nan_p.bind(x)
 
 
-is_finite_p: Primitive = nondifferentiable("is_finite", np.isfinite, dtypes="f")
+is_finite_p: Primitive = nondifferentiable("is_finite", ufunc(np.isfinite), dtypes="f")
 
 
 def is_finite(x: Any, name: Any = None) -> Tensor:
@@ -702,7 +714,7 @@ def is_finite(x: Any, name: Any = None) -> Tensor:
     return is_finite_p.bind(x)
 
 
-is_inf_p: Primitive = nondifferentiable("is_inf", np.isinf, dtypes="f")
+is_inf_p: Primitive = nondifferentiable("is_inf", ufunc(np.isinf), dtypes="f")
 
 
 def is_inf(x: Any, name: Any = None) -> Tensor:
@@ -715,7 +727,7 @@ def is_inf(x: Any, name: Any = None) -> Tensor:
     return is_inf_p.bind(x)
 
 
-logical_not_p: Primitive = nondifferentiable("logical_not", np.logical_not, dtypes="b")
+logical_not_p: Primitive = nondifferentiable("logical_not", ufunc(np.logical_not), dtypes="b")
 
 
 def logical_not(x: Any, name: Any = None) -> Tensor:
