@@ -55,11 +55,12 @@ __all__ = [
 # matmul, matvec
 # ---------------------------------------------------------------------------------
 def _matmul_impl(a, b, ta=False, tb=False):
+    xp = namespace(a, b)
     if ta:
-        a = a.swapaxes(-1, -2)
+        a = xp.matrix_transpose(a) if xp is not np else a.swapaxes(-1, -2)
     if tb:
-        b = b.swapaxes(-1, -2)
-    return np.matmul(a, b)
+        b = xp.matrix_transpose(b) if xp is not np else b.swapaxes(-1, -2)
+    return xp.matmul(a, b)
 
 
 def _matmul_vjp_a(g, ans, a, b, ta=False, tb=False):

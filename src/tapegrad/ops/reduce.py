@@ -30,7 +30,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
-from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only
+from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only, unsupported
 from ._rules import lead, nondifferentiable
 from .arithmetic import equal_p, greater_equal_p, minimum_p, where_p
 from .casting import cast, real_part
@@ -124,6 +124,10 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 # --- reduce_max, reduce_min --------------------------------------------------------------------
 def _extremum_impl(fn, fill):
     def impl(x, axis, keepdims):
+        if not isinstance(x, (np.ndarray, np.generic)):  # other libraries: the standard's max
+            if x.size == 0:
+                raise unsupported(fn.__name__, x, "an empty reduction there")
+            return getattr(namespace(x), fn.__name__)(x, axis=axis, keepdims=keepdims)
         if x.size == 0:  # TensorFlow returns the reduction's identity (-inf/+inf, int limits)
             initial = fill(x.dtype)
             return fn(x, axis=axis, keepdims=keepdims, initial=initial)
@@ -218,6 +222,10 @@ def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
 
 # --- reduce_prod -------------------------------------------------------------------------------
 def _prod_impl(x, axis, keepdims):
+    if not isinstance(x, (np.ndarray, np.generic)):
+        xp = namespace(x)
+        acc = dtype_for(xp, _accumulator(numpy_dtype(x)))
+        return xp.astype(xp.prod(x, axis=axis, keepdims=keepdims, dtype=acc), x.dtype)
     out = np.prod(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
     return out.astype(x.dtype, copy=False)
 

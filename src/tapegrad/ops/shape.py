@@ -184,7 +184,10 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
 
 # --- transpose --------------------------------------------------------------------
 def _transpose_impl(x, perm):
-    return x.transpose(perm)
+    try:
+        return x.transpose(perm)  # (the array method: NumPy, Dask, CuPy)
+    except (AttributeError, TypeError):
+        return namespace(x).permute_dims(x, perm)
 
 
 def _shifted(perm: Sequence[int], k: int) -> tuple:
@@ -241,7 +244,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
 
 
 def _swap_last(x):
-    return x.swapaxes(-1, -2)
+    return x.swapaxes(-1, -2) if hasattr(x, "swapaxes") else namespace(x).matrix_transpose(x)
 
 
 matrix_transpose_p: Primitive = linear(
@@ -285,10 +288,12 @@ def _align(t: Tensor, k: int, inner: tuple, rank: int) -> Tensor:
 
 
 def _broadcast_to_impl(x, shape):
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.broadcast_to(x, shape)
     if any(d != d for d in shape):  # NaN: Dask's unknown lengths (after a boolean mask)
         raise ValueError(f"broadcast_to: the target shape {shape} has lengths not known yet "
                          "(NaN); call compute_chunk_sizes() on the Dask array first.")
-    return np.broadcast_to(x, shape)
+    return namespace(x).broadcast_to(x, shape)
 
 
 def _broadcast_to_vjp(g, ans, x, shape):
@@ -529,7 +534,7 @@ def _same_dtype_list(values: Sequence[Any], op: str) -> list:
 
 
 def _stack_impl(*xs, axis):
-    return np.stack(xs, axis=axis)
+    return namespace(*xs).stack(xs, axis=axis)
 
 
 stack_p: Primitive = linear("stack", _stack_impl, vjp=lambda g, ans, *xs, axis: unstack_p.bind(
@@ -646,7 +651,7 @@ def scatter_rows(values: Tensor, indices: np.ndarray, shape: tuple) -> Tensor:
 
 # --- concat / split -------------------------------------------------------------------------
 def _concat_impl(*xs, axis):
-    return np.concatenate(xs, axis=axis)
+    return namespace(*xs).concat(xs, axis=axis)
 
 
 def _concat_vjp(g, ans, *xs, axis):

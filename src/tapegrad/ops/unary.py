@@ -25,7 +25,7 @@ import scipy.special as _sp
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import ufunc
+from ._namespace import namespace, numpy_dtype, ufunc
 from ._rules import conj as _conj
 from ._rules import elementwise, nondifferentiable
 from .arithmetic import div_no_nan_p
@@ -108,6 +108,10 @@ def _zero_where_no_gradient(formula):
     """``formula(conj(y), g)``, and 0 where ``g == 0`` (TensorFlow's kernels: no 0 * inf)."""
 
     def impl(y, g):
+        if not isinstance(y, (np.ndarray, np.generic)):  # other libraries
+            xp = namespace(y, g)
+            y_conj = xp.conj(y) if numpy_dtype(y).kind == "c" else y
+            return xp.where(g == 0, xp.zeros_like(g), formula(y_conj, g))
         y_conj = np.conj(y) if y.dtype.kind == "c" else y
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.where(g == 0, 0, formula(y_conj, g))
@@ -479,6 +483,12 @@ def atanh(x: Any, name: Any = None) -> Tensor:
 
 # --- logistic (stable for logits of +-1000) ------------------------------------------------------
 def _sigmoid_impl(x):
+    if not isinstance(x, (np.ndarray, np.generic)):  # other libraries
+        xp = namespace(x)
+        if numpy_dtype(x).kind == "c":
+            return 1 / (1 + xp.exp(-x))
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
     if x.dtype.kind == "c":
         return 1 / (1 + np.exp(-x))
     e = np.exp(-np.abs(x))  # exp of a non-positive number only: stable in both tails
@@ -504,7 +514,8 @@ def sigmoid(x: Any, name: Any = None) -> Tensor:
 
 
 def _softplus_impl(x):
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + e^x), stable
+    xp = namespace(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # log(1 + e^x), stable
 
 
 softplus_p = elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
