@@ -22,7 +22,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import namespace, ufunc
+from ._namespace import device_of, namespace, numpy_dtype, ufunc
 from ._rules import conj as _conj
 from ._rules import linear, nondifferentiable
 from .casting import cast
@@ -55,6 +55,8 @@ __all__ = [
 # --- where ------------------------------------------------------------------------------------
 def _where_impl(x, y, condition):
     xp = namespace(x, y, condition)
+    if xp is not np and isinstance(condition, np.ndarray):  # a NumPy mask beside other arrays
+        condition = xp.asarray(condition, device=device_of(x if hasattr(x, "device") else y))
     return xp.where(condition, x, y)
 
 
@@ -454,11 +456,12 @@ def _sqdiff_dx(g, x, y):
 
 
 def _sqdiff_impl(x, y):
-    if x.dtype.kind == "i" and x.dtype.itemsize < 4:
+    dtype = numpy_dtype(x)
+    if dtype.kind == "i" and dtype.itemsize < 4:
         raise TypeError(f"squared_difference: integer tensors must be int32 or int64 (as "
-                        f"TensorFlow), got {x.dtype.name}.")
+                        f"TensorFlow), got {dtype.name}.")
     d = x - y
-    return d * np.conj(d) if d.dtype.kind == "c" else np.square(d)
+    return d * namespace(d).conj(d) if dtype.kind == "c" else namespace(d).square(d)
 
 
 squared_difference_p: Primitive = Primitive(
@@ -483,7 +486,8 @@ def squared_difference(x: Any, y: Any, name: Any = None) -> Tensor:
 
 def zero_where(cond: Any, value: Any) -> Any:
     """``value`` with zeros where ``cond`` holds (arrays: the safe ops' forward functions)."""
-    return np.where(cond, np.zeros_like(value), value)
+    xp = namespace(cond, value)
+    return xp.where(cond, xp.zeros_like(value), value)
 
 
 def _div_no_nan_impl(x, y):

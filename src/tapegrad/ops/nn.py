@@ -192,7 +192,7 @@ def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):
 def _xent_grad_impl(g, logits, labels, axis):
     shape = list(g.shape)
     shape.insert(len(shape) + axis + 1, 1)  # the class axis back, counted from the right
-    return g.reshape(shape) * (_softmax_impl(logits, axis) - labels)
+    return namespace(g).reshape(g, tuple(shape)) * (_softmax_impl(logits, axis) - labels)
 
 
 def _xent_grad_vjp_g(gg, ans, g, logits, labels, axis):
@@ -409,7 +409,8 @@ def sparse_softmax_cross_entropy_with_logits(
 
 
 def _sigmoid_xent_impl(logits, labels):
-    return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+    xp = namespace(logits, labels)
+    return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
 
 
 def _sigmoid_xent_vjp_logits(g, ans, logits, labels):

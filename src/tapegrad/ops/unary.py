@@ -213,7 +213,8 @@ rsqrt_grad_p: Primitive = _fused_grad(  # y = rsqrt(x): -0.5 * g * conj(y)**3
     d_dg=lambda gg, y: rsqrt_grad_p.bind(_conj(y), gg), dtypes="fc",
 )
 
-rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
+rsqrt_p = elementwise("rsqrt", lambda x: 1 / namespace(x).sqrt(x),
+                      lambda x, ans: -0.5 * (ans * ans * ans),
                       uses="ans", fused=rsqrt_grad_p)
 
 
