@@ -281,12 +281,14 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
     if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
-    foreign = [type(a._value).__module__ for a in args if not isinstance(a._value, _NUMPY_VALUES)]
-    if foreign:  # another array library refused: say so (and which)
-        return NotImplementedError(f"{prim.name}: not implemented for {foreign[0].split('.')[0]} "
-                                   f"arrays ({err!r}). Convert the input with .numpy() first.")
     if not isinstance(err, _BAD_ARGUMENTS):
-        raise  # NumPy's own TypeError (or other), unchanged
+        foreign = [type(a._value).__module__ for a in args
+                   if not isinstance(a._value, _NUMPY_VALUES)]
+        if not foreign:
+            raise  # NumPy's own TypeError (or other), unchanged
+        return NotImplementedError(  # another array library refused: say so (and which)
+            f"{prim.name}: not implemented for {foreign[0].split('.')[0]} arrays ({err!r}). "
+            "Convert the input with .numpy() first.")
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
     shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
     extra = f" with {shown}" if shown else ""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["namespace", "is_numpy", "library", "special", "scatter_add", "dtype_for",
-           "unsupported", "to_numpy", "numpy_only", "numpy_dtype", "ufunc", "device_of"]
+           "unsupported", "to_numpy", "numpy_only", "numpy_dtype", "ufunc", "device_of", "take"]
 
 _NUMPY = frozenset([np.ndarray, *np.sctypeDict.values()])  # arrays and NumPy scalar types
 PLAIN = (np.ndarray, np.generic, bool, int, float, complex)  # values NumPy computes on
@@ -68,6 +68,20 @@ def ufunc(np_fn: Any) -> Any:
 
     impl.__name__ = impl.__qualname__ = name
     return impl
+
+
+def take(op: str, x: Any, idx: tuple) -> Any:
+    """``x[idx]`` with NumPy index arrays in ``idx`` moved to ``x``'s library first; an index
+    that library cannot take (several arrays, masks, on Dask or array-api-strict) is refused."""
+    if isinstance(x, PLAIN):
+        return x[idx]
+    xp = namespace(x)
+    moved = tuple(xp.asarray(i, device=device_of(x)) if isinstance(i, np.ndarray) else i
+                  for i in idx)
+    try:
+        return x[moved]
+    except (IndexError, ValueError, TypeError, NotImplementedError) as err:
+        raise unsupported(op, x, f"{type(err).__name__}: {err}") from err
 
 
 def device_of(x: Any) -> Any:
@@ -149,13 +163,13 @@ def scatter_add(op: str, shape: tuple, indices: Any, updates: Any) -> Any:
     if _is("cupy", updates):
         import cupyx  # type: ignore[import-not-found]
 
-        out = xp.zeros(shape, dtype=updates.dtype)
+        out = xp.zeros(shape, dtype=updates.dtype, device=device_of(updates))
         cupyx.scatter_add(out, indices, updates)
         return out
     if len(indices.shape) != 1 or len(shape) < 1:
         raise unsupported(op, updates, "scatter-add there takes 1-d row indices")
-    indices = xp.asarray(indices)
-    rows = xp.arange(shape[0], dtype=indices.dtype)
+    indices = xp.asarray(indices, device=device_of(updates))
+    rows = xp.arange(shape[0], dtype=indices.dtype, device=device_of(updates))
     onehot = xp.astype(rows[:, None] == indices[None, :], updates.dtype)
     flat = xp.reshape(updates, (updates.shape[0], -1))
     return xp.reshape(xp.matmul(onehot, flat), shape)

@@ -108,6 +108,7 @@ def eigh(tensor: Any, name: Any = None):
 # svd
 # ---------------------------------------------------------------------------------
 def _svd_impl(x, full_matrices):
+    numpy_only("svd", x)  # (LAPACK on whole matrices)
     u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
     return s, u, _np_adj(vh)
 
@@ -194,6 +195,7 @@ svd_full_p = Primitive("svd_full", _svd_impl, vjp=_svd_vjp, save_inputs=(), save
 
 
 def _svd_values_impl(x):
+    numpy_only("svd_values", x)  # (LAPACK on whole matrices)
     return np.linalg.svd(x, compute_uv=False)
 
 
@@ -248,6 +250,7 @@ def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True, name:
 # qr
 # ---------------------------------------------------------------------------------
 def _qr_impl(x, full_matrices):
+    numpy_only("qr", x)  # (LAPACK on whole matrices)
     mode = "complete" if full_matrices else "reduced"
     return _via_float32(lambda a: tuple(np.linalg.qr(a, mode=mode)), x)
 

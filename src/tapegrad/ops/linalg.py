@@ -33,7 +33,7 @@ from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import (
     _const,
 )
-from ._namespace import namespace
+from ._namespace import device_of, namespace
 from ._rules import add_tangents as _plus
 from ._rules import conj as _conj
 from ._rules import lead
@@ -214,9 +214,9 @@ def _diag_impl(d, k, shape):
     rows, cols = shape
     if not isinstance(d, (np.ndarray, np.generic)):  # (no writes: one-hot placement matrices)
         xp = namespace(d)
-        i = xp.arange(d.shape[-1])
-        place_rows = xp.astype(xp.arange(rows)[:, None] == (i + max(-k, 0))[None, :], d.dtype)
-        place_cols = xp.astype((i + max(k, 0))[:, None] == xp.arange(cols)[None, :], d.dtype)
+        i, r, c = (xp.arange(n, device=device_of(d)) for n in (d.shape[-1], rows, cols))
+        place_rows = xp.astype(r[:, None] == (i + max(-k, 0))[None, :], d.dtype)
+        place_cols = xp.astype((i + max(k, 0))[:, None] == c[None, :], d.dtype)
         return xp.matmul(place_rows * d[..., None, :], place_cols)
     out = np.zeros(d.shape[:-1] + (rows, cols), dtype=d.dtype)
     i = np.arange(d.shape[-1])

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import dtype_for, namespace, numpy_dtype
+from ._namespace import device_of, dtype_for, namespace, numpy_dtype
 from ._rules import normalize_axes, normalize_axis
 from .activations import (
     _float_features,
@@ -318,7 +318,8 @@ def softmax_cross_entropy_with_logits(
 
 def _one_hot(labels: Any, depth: int, dtype: np.dtype) -> Any:
     xp = namespace(labels)
-    return xp.astype(labels[..., None] == xp.arange(depth), dtype_for(xp, dtype))
+    classes = xp.arange(depth, device=device_of(labels))
+    return xp.astype(labels[..., None] == classes, dtype_for(xp, dtype))
 
 
 def _sparse_xent_impl(logits, labels):

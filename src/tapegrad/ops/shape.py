@@ -21,7 +21,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
-from ._namespace import dtype_for, namespace, numpy_dtype, scatter_add
+from ._namespace import dtype_for, namespace, numpy_dtype, scatter_add, take
 from ._rules import lead, linear, normalize_axis
 from .casting import conj_p, identity_p
 
@@ -612,7 +612,7 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> lis
 
 # --- rows: what the transpose of a sparse concat takes --------------------------------------
 def _take_rows_impl(x, rows, lead_ndim=0):
-    return x[(slice(None),) * lead_ndim + (rows,)]
+    return take("take_rows", x, (slice(None),) * lead_ndim + (rows,))
 
 
 def _take_rows_vjp(g, ans, x, rows, lead_ndim=0):
