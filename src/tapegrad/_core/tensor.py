@@ -64,7 +64,7 @@ DTYPES = {
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
 # "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
-SCALAR_KIND = {
+SCALAR_KIND: dict[Any, str] = {
     t: np.dtype(t).kind
     for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
               np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
@@ -159,7 +159,7 @@ def _short(value: Any) -> str:
 
 def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     """Cast to ``dtype``, refusing casts that would silently change values."""
-    src = array.dtype if isinstance(array, PLAIN) else ops.numpy_dtype(array)
+    src = array.dtype if isinstance(array, (np.ndarray, np.generic)) else ops.numpy_dtype(array)
     if src == dtype:
         return array
     if dtype.kind in "iub" and src.kind in "fc":
@@ -484,7 +484,7 @@ def _rebuild_tensor(array: np.ndarray) -> Tensor:
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
-    if not isinstance(value, (np.ndarray, np.generic)):
+    if type(value).__module__.split(".")[0] != "numpy":
         return repr(value)  # (a Dask array shows its graph, computing nothing)
     if value.ndim == 0:
         text = str(value[()])

@@ -73,7 +73,7 @@ def ufunc(np_fn: Any) -> Any:
 def take(op: str, x: Any, idx: tuple) -> Any:
     """``x[idx]`` with NumPy index arrays in ``idx`` moved to ``x``'s library first; an index
     that library cannot take (several arrays, masks, on Dask or array-api-strict) is refused."""
-    if isinstance(x, PLAIN):
+    if is_numpy(x):
         return x[idx]
     xp = namespace(x)
     moved = tuple(xp.asarray(i, device=device_of(x)) if isinstance(i, np.ndarray) else i

@@ -24,7 +24,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
-from ._namespace import device_of, namespace, scatter_add, take, unsupported
+from ._namespace import device_of, is_numpy, namespace, scatter_add, take, unsupported
 from ._rules import lead, nondifferentiable, normalize_axis
 from .arithmetic import where, where_p
 from .shape import broadcast_to_p, reduce_sum_p, reshape_p, transpose_p
@@ -85,8 +85,7 @@ def _indexed_ndim(ndim: int, idx: tuple) -> int:
 
 def _take(x: Any, idx: tuple, lead_ndim: int) -> Any:
     """``x[idx]`` below ``lead_ndim`` untouched leading axes, which stay in front."""
-    if not isinstance(x, (np.ndarray, np.generic)) and any(
-            isinstance(i, np.ndarray) for i in idx):
+    if not is_numpy(x) and any(isinstance(i, np.ndarray) for i in idx):
         if lead_ndim:
             raise unsupported("getitem", x, "array indices under batch axes")
         return take("getitem", x, idx)
@@ -113,7 +112,7 @@ def _foreign_scatter(g: Any, idx: tuple, shape: tuple, lead_ndim: int) -> Any:
 
 def _scatter(g: Any, idx: tuple, shape: tuple, lead_ndim: int) -> Any:
     """Zeros of ``batch + shape`` with ``g`` added at ``idx`` (the transpose of ``_take``)."""
-    if not isinstance(g, (np.ndarray, np.generic)):
+    if not is_numpy(g):
         return _foreign_scatter(g, idx, shape, lead_ndim)
     out = np.zeros(g.shape[:lead_ndim] + tuple(shape), dtype=g.dtype)
     full = _prefix(lead_ndim) + idx

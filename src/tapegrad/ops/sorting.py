@@ -94,12 +94,12 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = 
     return sort_p.bind(x, perm=perm, inverse=inverse, axis=a)
 
 
-argsort_p: Primitive = nondifferentiable(
-    "argsort",
-    lambda x, axis, descending: _sort_order(numpy_only("argsort", x) or x, axis,
-                                            descending).astype(np.int32),
-    dtypes="fiu",
-)
+def _argsort_impl(x, axis, descending):
+    numpy_only("argsort", x)
+    return _sort_order(x, axis, descending).astype(np.int32)
+
+
+argsort_p: Primitive = nondifferentiable("argsort", _argsort_impl, dtypes="fiu")
 
 
 def argsort(
