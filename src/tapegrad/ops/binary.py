@@ -18,7 +18,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
-from ._namespace import ufunc
+from ._namespace import namespace, numpy_dtype, ufunc
 from ._rules import conj as _conj
 from ._rules import nondifferentiable
 from .arithmetic import (  # noqa: F401  (re-exported: the elementwise family in one place)
@@ -99,9 +99,12 @@ __all__ = [
 
 # --- powers ----------------------------------------------------------------------------------
 def _pow_impl(x, y):
-    if x.dtype.kind in "iu" and np.any(y < 0):
+    if numpy_dtype(x).kind in "iu" and bool(namespace(y).any(y < 0)):
         raise ValueError("pow: integers to negative integer powers are not allowed.")
-    return np.power(x, y)
+    return _power(x, y)
+
+
+_power = ufunc(np.power)
 
 
 def _safe_log(x):
@@ -140,15 +143,16 @@ def pow(x: Any, y: Any, name: Any = None) -> Tensor:
 
 # --- floor division and modulo ---------------------------------------------------------------
 def _check_int_divisor(y, op):
-    if y.dtype.kind in "iu" and np.any(y == 0):
+    if numpy_dtype(y).kind in "iu" and bool(namespace(y).any(y == 0)):
         raise ValueError(f"{op}: integer division by zero (divisor of dtype {y.dtype.name}).")
 
 
 def _floordiv_impl(x, y):
     _check_int_divisor(y, "floordiv")
-    if x.dtype.kind == "f":
-        return np.floor(x / y)  # TensorFlow's float FloorDiv (np.floor_divide differs at edges)
-    return np.floor_divide(x, y)
+    xp = namespace(x, y)
+    if numpy_dtype(x).kind == "f":
+        return xp.floor(x / y)  # TensorFlow's float FloorDiv (np.floor_divide differs at edges)
+    return xp.floor_divide(x, y)
 
 
 floordiv_p: Primitive = nondifferentiable("floordiv", _floordiv_impl, dtypes="fiu")
@@ -210,7 +214,7 @@ def _atan2_scale(g, y, x):
 
 atan2_p: Primitive = Primitive(  # inputs (y, x), as TensorFlow's atan2(y, x)
     "atan2",
-    np.arctan2,
+    ufunc(np.arctan2),
     vjps=(lambda g, ans, y, x: x * _atan2_scale(g, y, x),
           lambda g, ans, y, x: -y * _atan2_scale(g, y, x)),
     jvps=(lambda t, ans, y, x: _atan2_scale(x * t, y, x),
@@ -233,7 +237,7 @@ def atan2(y: Any, x: Any, name: Any = None) -> Tensor:
 # --- x*log(y) and x/y: 0 where x == 0, gradients too ------------------------------------------
 def _xlogy_impl(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
-        return zero_where(x == 0, x * np.log(y))
+        return zero_where(x == 0, x * namespace(x, y).log(y))
 
 
 def _xdivy_impl(x, y):

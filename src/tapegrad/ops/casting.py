@@ -14,7 +14,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
-from ._namespace import dtype_for, namespace
+from ._namespace import dtype_for, namespace, ufunc
 
 __all__ = ["identity", "cast", "conj", "real_part"]
 
@@ -90,7 +90,7 @@ def cast(x: Any, dtype: Any, name: Any = None) -> Tensor:
 
 real_p: Primitive = Primitive(
     "real",
-    np.real,
+    ufunc(np.real),
     vjps=(lambda g, ans, x: cast_p.bind(g, dtype=x.dtype),),
     jvps=(lambda t, ans, x: real_p.bind(t),),
     reads=((),),
@@ -105,7 +105,7 @@ def real_part(x: Tensor) -> Tensor:
 
 conj_p: Primitive = Primitive(
     "conj",
-    np.conj,
+    ufunc(np.conj),
     vjps=(lambda g, ans, x: conj_p.bind(g),),
     jvps=(lambda t, ans, x: conj_p.bind(t),),
     reads=((),),

@@ -198,6 +198,8 @@ def matvec(
 # diag, diag_part, trace
 # ---------------------------------------------------------------------------------
 def _diag_part_impl(x, k):
+    if not isinstance(x, (np.ndarray, np.generic)):  # the standard's linalg.diagonal
+        return namespace(x).linalg.diagonal(x, offset=k)
     return np.diagonal(x, offset=k, axis1=-2, axis2=-1).copy()
 
 

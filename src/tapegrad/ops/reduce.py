@@ -555,11 +555,11 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
 
 # --- reduce_any, reduce_all (bool, no gradient) ------------------------------------------------
 def _any_impl(x, axis, keepdims):
-    return np.any(x, axis=axis, keepdims=keepdims)
+    return namespace(x).any(x, axis=axis, keepdims=keepdims)
 
 
 def _all_impl(x, axis, keepdims):
-    return np.all(x, axis=axis, keepdims=keepdims)
+    return namespace(x).all(x, axis=axis, keepdims=keepdims)
 
 
 reduce_any_p: Primitive = nondifferentiable("reduce_any", _any_impl, dtypes="b")
