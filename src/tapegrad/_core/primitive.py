@@ -282,13 +282,16 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
     if not isinstance(err, _BAD_ARGUMENTS):
-        foreign = [type(a._value).__module__ for a in args
-                   if not isinstance(a._value, _NUMPY_VALUES)]
+        foreign = sorted({type(a._value).__module__.split(".")[0] for a in args
+                          if not isinstance(a._value, _NUMPY_VALUES)})
         if not foreign:
             raise  # NumPy's own TypeError (or other), unchanged
+        if len(foreign) > 1:
+            return TypeError(f"{prim.name}: arrays of {' and '.join(foreign)} in one op; move "
+                             "them to one library first (e.g. dask_array.compute()).")
         return NotImplementedError(  # another array library refused: say so (and which)
-            f"{prim.name}: not implemented for {foreign[0].split('.')[0]} arrays ({err!r}). "
-            "Convert the input with .numpy() first.")
+            f"{prim.name}: not implemented for {foreign[0]} arrays ({err!r}). Convert the input "
+            "with .numpy() first.")
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
     shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
     extra = f" with {shown}" if shown else ""
