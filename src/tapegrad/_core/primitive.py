@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine_ops import ops
 from .record import after_op
 from .state import engine
 from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
@@ -146,7 +147,7 @@ class Primitive:
             try:
                 out = self.impl(x, **params) if params else self.impl(x)
             except _FAILURES as err:
-                raise _describe_failure(self, args, params, err) from err
+                out = self._refused(args, params, err)
         elif n == 2:
             a, b = args
             if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
@@ -164,7 +165,7 @@ class Primitive:
             try:
                 out = self.impl(x, y, **params) if params else self.impl(x, y)
             except _FAILURES as err:
-                raise _describe_failure(self, args, params, err) from err
+                out = self._refused(args, params, err)
         else:
             for a in args:
                 if not isinstance(a, Tensor):
@@ -210,7 +211,17 @@ class Primitive:
         try:
             return self.impl(*[a._value for a in args], **params)
         except _FAILURES as err:
-            raise _describe_failure(self, args, params, err) from err
+            return self._refused(args, params, err)
+
+    def _refused(self, args: tuple, params: dict, err: Exception) -> Any:
+        """The impl failed: another library's arrays get its array API twin, if it has one
+        (ops whose impl is a NumPy ufunc); else the error, described."""
+        values = [a._value for a in args]
+        if not all(isinstance(v, _NUMPY_VALUES) for v in values):
+            out = ops.other_library(self.impl, values, params)
+            if out is not None:
+                return out
+        raise _describe_failure(self, args, params, err) from err
 
     def _convert(self, args: tuple) -> tuple:
         """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype.
@@ -269,8 +280,7 @@ class Primitive:
 
 
 def _beside(array: Any, like: Any) -> Any:
-    """A NumPy value moved to ``like``'s library where that library has dtype objects of its
-    own (array-api-strict takes no NumPy values); else unchanged."""
+    """A NumPy value moved to ``like``'s library if its dtypes are its own (array-api-strict)."""
     if like is None or isinstance(like.dtype, np.dtype) or not isinstance(array, _NUMPY_VALUES):
         return array
     value = array.item() if array.ndim == 0 else array

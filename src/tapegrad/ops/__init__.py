@@ -76,5 +76,6 @@ engine_ops.provide(
     pack=_pack,
     to_numpy=_namespace.to_numpy,
     numpy_dtype=_namespace.numpy_dtype,
+    other_library=_namespace.other_library,
 )
 _operators.install()

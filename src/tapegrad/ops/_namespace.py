@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 __all__ = ["namespace", "is_numpy", "library", "special", "scatter_add", "dtype_for",
-           "unsupported", "to_numpy", "numpy_only", "numpy_dtype", "ufunc", "device_of", "take"]
+           "unsupported", "to_numpy", "numpy_only", "numpy_dtype", "ufunc", "device_of", "take",
+           "other_library"]
 
 _NUMPY = frozenset([np.ndarray, *np.sctypeDict.values()])  # arrays and NumPy scalar types
 PLAIN = (np.ndarray, np.generic, bool, int, float, complex)  # values NumPy computes on
@@ -53,21 +54,26 @@ _STANDARD_NAMES = {"absolute": "abs", "arcsin": "asin", "arccos": "acos", "arcta
                    "invert": "bitwise_invert", "amax": "max", "amin": "min"}
 
 
+_TWINS: dict = {}  # NumPy ufunc -> the array API function of the same meaning
+
+
 def ufunc(np_fn: Any) -> Any:
-    """``np_fn`` on NumPy values, and the standard's function of that name on other arrays.
+    """``np_fn`` itself, as an op's impl, with its array API twin noted.
 
-    The check is one class lookup per input; Dask and CuPy would take ``np_fn`` too (NumPy's
-    dispatch protocols), but libraries without them (array-api-strict) need the namespace.
+    NumPy values (and Dask's and CuPy's, through NumPy's dispatch protocols) take
+    ``np_fn`` with no wrapper in between; where NumPy refuses an input (an array of a
+    library without those protocols, such as array-api-strict or a GPU library), the
+    dispatch path calls the twin from the array's own namespace (:func:`other_library`).
     """
-    name = _STANDARD_NAMES.get(np_fn.__name__, np_fn.__name__)
+    _TWINS[np_fn] = _STANDARD_NAMES.get(np_fn.__name__, np_fn.__name__)
+    return np_fn
 
-    def impl(x: Any, *rest: Any, **params: Any) -> Any:
-        if x.__class__ in _NUMPY and (not rest or rest[0].__class__ in _NUMPY):
-            return np_fn(x, *rest, **params)
-        return getattr(namespace(x, *rest), name)(x, *rest, **params)
 
-    impl.__name__ = impl.__qualname__ = name
-    return impl
+def other_library(impl: Any, arrays: list, params: dict) -> Any:
+    """``impl``'s array API twin applied to ``arrays``, or None when it has none."""
+    name = _TWINS.get(impl)
+    twin = None if name is None else getattr(namespace(*arrays), name, None)
+    return None if twin is None else twin(*arrays, **params)
 
 
 def take(op: str, x: Any, idx: tuple) -> Any:

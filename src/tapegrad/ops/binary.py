@@ -18,7 +18,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
-from ._namespace import namespace, numpy_dtype, ufunc
+from ._namespace import is_numpy, namespace, numpy_dtype, ufunc
 from ._rules import conj as _conj
 from ._rules import nondifferentiable
 from .arithmetic import (  # noqa: F401  (re-exported: the elementwise family in one place)
@@ -101,10 +101,9 @@ __all__ = [
 def _pow_impl(x, y):
     if numpy_dtype(x).kind in "iu" and bool(namespace(y).any(y < 0)):
         raise ValueError("pow: integers to negative integer powers are not allowed.")
-    return _power(x, y)
-
-
-_power = ufunc(np.power)
+    if is_numpy(x) and is_numpy(y):
+        return np.power(x, y)
+    return namespace(x, y).pow(x, y)
 
 
 def _safe_log(x):
