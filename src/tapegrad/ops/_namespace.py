@@ -39,11 +39,12 @@ def namespace(x: Any, *more: Any) -> Any:
         return np
     import array_api_compat  # (optional: only other libraries' arrays need it)
 
-    found = {xp.__name__: xp for xp in (array_api_compat.array_namespace(a) for a in (x, *more)
-                                        if a is not None and not isinstance(a, PLAIN))}
+    found = {type(a).__module__.split(".")[0]: a for a in (x, *more)
+             if a is not None and not isinstance(a, PLAIN)}
     if len(found) > 1:
         raise TypeError(f"Cannot compute on arrays of {' and '.join(sorted(found))} in one op: "
                         "move them to one library first (e.g. dask_array.compute()).")
+    found = {k: array_api_compat.array_namespace(a) for k, a in found.items()}
     return next(iter(found.values()), np)
 
 
