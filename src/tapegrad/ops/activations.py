@@ -11,11 +11,10 @@ import numbers
 from typing import Any
 
 import numpy as np
-import scipy.special
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import namespace
+from ._namespace import namespace, special
 from ._rules import elementwise
 from .arithmetic import less_p, where_p
 from .casting import cast
@@ -261,7 +260,8 @@ def _normal_pdf(x: Tensor) -> Tensor:
 
 def _erfc_of_minus_x_over_sqrt2(x):
     """``erfc(-x / sqrt(2))`` in ``x``'s dtype (SciPy computes float16 in float64)."""
-    return scipy.special.erfc(-x * x.dtype.type(_SQRT_HALF)).astype(x.dtype, copy=False)
+    erfc = special(x, "gelu").erfc  # (scipy.special's, or cupyx's for CuPy arrays)
+    return erfc(-x * x.dtype.type(_SQRT_HALF)).astype(x.dtype, copy=False)
 
 
 normal_cdf_p: Primitive = elementwise(

@@ -25,7 +25,7 @@ import scipy.special as _sp
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import namespace, numpy_dtype, ufunc
+from ._namespace import is_numpy, namespace, numpy_dtype, special, ufunc
 from ._rules import conj as _conj
 from ._rules import elementwise, nondifferentiable
 from .arithmetic import div_no_nan_p
@@ -552,8 +552,13 @@ def log_sigmoid(x: Any, name: Any = None) -> Tensor:
 
 # --- special functions (SciPy) -------------------------------------------------------------------
 def _special(fn):
-    """A SciPy function that keeps the input's dtype (SciPy computes some in float64)."""
-    return lambda x: fn(x).astype(x.dtype, copy=False)
+    """A SciPy function that keeps the input's dtype (SciPy computes some in float64); CuPy's
+    arrays take cupyx's, and a library without special functions is refused."""
+    def impl(x):
+        f = fn if is_numpy(x) else getattr(special(x, fn.__name__), fn.__name__)
+        return f(x).astype(x.dtype, copy=False)
+
+    return impl
 
 
 _TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
@@ -580,7 +585,8 @@ def _nonpositive_integer(x):
 
 
 def _lgamma_impl(x):
-    return np.where(x == -np.inf, np.inf, _sp.gammaln(x)).astype(x.dtype, copy=False)
+    gammaln = special(x, "lgamma").gammaln
+    return np.where(x == -np.inf, np.inf, gammaln(x)).astype(x.dtype, copy=False)
 
 
 lgamma_p = elementwise("lgamma", _lgamma_impl, lambda x, ans: digamma_p.bind(x), dtypes="f")
@@ -598,7 +604,8 @@ def lgamma(x: Any, name: Any = None) -> Tensor:
 
 def _digamma_impl(x):
     # TensorFlow (Eigen) gives nan at the poles 0, -1, ... and at -inf; SciPy gives +-inf.
-    return np.where(_nonpositive_integer(x), np.nan, _sp.digamma(x)).astype(x.dtype, copy=False)
+    psi = special(x, "digamma").digamma
+    return np.where(_nonpositive_integer(x), np.nan, psi(x)).astype(x.dtype, copy=False)
 
 
 digamma_p: Primitive = elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
@@ -618,7 +625,7 @@ def digamma(x: Any, name: Any = None) -> Tensor:
 def _polygamma_impl(a, x):
     order = np.where((a >= 0) & (a == np.floor(a)), a, np.nan)  # TF: nan for other orders
     with np.errstate(invalid="ignore"):
-        out = _sp.polygamma(np.nan_to_num(order, nan=1.0), x)
+        out = special(x, "polygamma").polygamma(np.nan_to_num(order, nan=1.0), x)
     out = np.where(order == 0, _digamma_impl(x), out)
     even = (order >= 2) & (np.fmod(order, 2) == 0)
     out = np.where(np.isnan(order) | (even & _nonpositive_integer(x)), np.nan, out)
