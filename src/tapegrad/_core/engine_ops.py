@@ -33,7 +33,8 @@ REQUIRED: dict[str, str] = {
     "pack": "pack(values): a tensor from a nested list holding tensors (recorded)",
     "to_numpy": "to_numpy(array): any library's array in host memory (Dask computes)",
     "numpy_dtype": "numpy_dtype(array): NumPy's dtype of any library's array",
-    "other_library": "other_library(impl, arrays, params): impl's array API twin, or None",
+    "other_library": "other_library(prim, arrays, params, err): NumPy refused another "
+    "library's arrays: the op's array API twin, or that library's refusal raised; None: NumPy's",
 }
 
 

@@ -56,6 +56,7 @@ class Primitive:
         "differentiable",
         "batchable",
         "sparse_vjp",
+        "constant_output",
     )
 
     def __init__(
@@ -74,10 +75,8 @@ class Primitive:
         differentiable: bool = True,
         batchable: bool = True,
         sparse_vjp: bool = False,
+        constant_output: bool = False,
         register: bool = True,
-        save_inputs: Sequence[int] | None = None,
-        vjp_reads: Sequence[Sequence[int]] | None = None,
-        save_ans: bool = False,
     ):
         self.name = name
         self.impl = impl
@@ -91,8 +90,9 @@ class Primitive:
         self.differentiable = differentiable and (vjps is not None or vjp is not None)
         self.batchable = batchable
         self.sparse_vjp = sparse_vjp
-        if reads is None and (save_inputs is not None or vjp_reads is not None or save_ans):
-            reads = _legacy_reads(save_inputs, vjp_reads, save_ans, self.vjps)  # (until migrated)
+        # A new constant to every tape, as TensorFlow's unrecorded StopGradient: recorded (for
+        # explanations), but its output is no source of gradients unless a tape watches it.
+        self.constant_output = constant_output and not self.differentiable
         self.reads, self.joint_reads = self._declared_reads(reads)
         if register:
             if name in REGISTRY:
@@ -214,14 +214,12 @@ class Primitive:
             return self._refused(args, params, err)
 
     def _refused(self, args: tuple, params: dict, err: Exception) -> Any:
-        """The impl failed: another library's arrays get its array API twin, if it has one
-        (ops whose impl is a NumPy ufunc); else the error, described."""
-        values = [a._value for a in args]
-        if not all(isinstance(v, _NUMPY_VALUES) for v in values):
-            out = ops.other_library(self.impl, values, params)
-            if out is not None:
-                return out
-        raise _describe_failure(self, args, params, err) from err
+        """The impl failed: another library's arrays may take its array API twin, or raise
+        that library's refusal (``ops.other_library``); NumPy's errors are described."""
+        out = ops.other_library(self, [a._value for a in args], params, err)
+        if out is None:
+            raise _describe_failure(self, args, params, err) from err
+        return out
 
     def _convert(self, args: tuple) -> tuple:
         """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype.
@@ -292,26 +290,9 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
     if not isinstance(err, _BAD_ARGUMENTS):
-        foreign = sorted({type(a._value).__module__.split(".")[0] for a in args
-                          if not isinstance(a._value, _NUMPY_VALUES)})
-        if not foreign:
-            raise  # NumPy's own TypeError (or other), unchanged
-        if len(foreign) > 1:
-            return TypeError(f"{prim.name}: arrays of {' and '.join(foreign)} in one op; move "
-                             "them to one library first (e.g. dask_array.compute()).")
-        return NotImplementedError(  # another array library refused: say so (and which)
-            f"{prim.name}: not implemented for {foreign[0]} arrays ({err!r}). Convert the input "
-            "with .numpy() first.")
+        raise  # NumPy's own TypeError (or other), unchanged
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
     shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
     extra = f" with {shown}" if shown else ""
     return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
 
-
-def _legacy_reads(save_inputs: Any, vjp_reads: Any, save_ans: bool, vjps: Any) -> Any:
-    """The older three-way declaration (save_inputs, vjp_reads, save_ans) as ``reads``."""
-    ans = (ANS,) if save_ans else ()
-    if vjp_reads is not None:
-        return tuple(tuple(r) + ans for r in vjp_reads)
-    flat = tuple(save_inputs if save_inputs is not None else (INPUTS,)) + ans
-    return flat if vjps is None else tuple(flat for _ in vjps)

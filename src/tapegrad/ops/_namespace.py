@@ -70,11 +70,28 @@ def ufunc(np_fn: Any) -> Any:
     return np_fn
 
 
-def other_library(impl: Any, arrays: list, params: dict) -> Any:
-    """``impl``'s array API twin applied to ``arrays``, or None when it has none."""
-    name = _TWINS.get(impl)
+_BAD_ARGUMENTS = (ValueError, IndexError, np.linalg.LinAlgError)
+
+
+def other_library(prim: Any, arrays: list, params: dict, err: Exception) -> Any:
+    """An op's impl failed on ``arrays``: None if they are all NumPy's (the engine describes
+    NumPy's error); the impl's array API twin applied to them, where it has one; else the
+    error of another library's refusal is raised (a TypeError for two libraries in one op,
+    NotImplementedError naming the op and the library otherwise; a ValueError stays one)."""
+    foreign = sorted({library(a) for a in arrays if not is_numpy(a)})
+    if not foreign:
+        return None
+    if len(foreign) > 1:
+        raise TypeError(f"{prim.name}: arrays of {' and '.join(foreign)} in one op; move them "
+                        "to one library first (e.g. dask_array.compute()).")
+    name = _TWINS.get(prim.impl)
     twin = None if name is None else getattr(namespace(*arrays), name, None)
-    return None if twin is None else twin(*arrays, **params)
+    if twin is not None:
+        return twin(*arrays, **params)
+    if isinstance(err, _BAD_ARGUMENTS) or str(err).startswith(prim.name + ":"):
+        return None  # (a bad argument, or an error of the op's own: the engine raises it)
+    other = next(a for a in arrays if not is_numpy(a))
+    raise unsupported(prim.name, other, f"{type(err).__name__}: {err}")
 
 
 def take(op: str, x: Any, idx: tuple) -> Any:
