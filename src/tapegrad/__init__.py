@@ -62,7 +62,9 @@ from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_names
 from .tape import GradientTape
 
-from . import keras  # noqa: E402  (last: it is built on the names above)
+# isort: off
+from . import keras  # last: tapegrad.keras is built on the names above
+# isort: on
 
 __version__ = "0.1.0"
 
