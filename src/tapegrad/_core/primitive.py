@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InvalidArgumentError
 from .record import after_op
 from .state import engine
 from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
@@ -258,13 +259,13 @@ class Primitive:
 
 
 def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
-    """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
+    """NumPy's error again as an InvalidArgumentError (a ValueError) naming op, shapes, dtypes."""
     if isinstance(err, ValueError) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
     shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
     extra = f" with {shown}" if shown else ""
-    return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
+    return InvalidArgumentError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
 
 
 def _legacy_reads(save_inputs: Any, vjp_reads: Any, save_ans: bool, vjps: Any) -> Any:

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import events
 from .engine_ops import ops
+from .errors import InvalidArgumentError
 from .state import engine
 
 __all__ = [
@@ -78,6 +79,18 @@ _INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max
 new_id = itertools.count(1).__next__
 
 
+# ``Tensor.shape``/``.dtype`` give the public TensorShape and DType, defined above the engine
+# (tapegrad.tensor_shape, tapegrad.dtypes) and handed over here; the engine reads ``_value``.
+_public_shape: Any = tuple
+_public_dtype: Any = np.dtype
+
+
+def public_types(shape: Any = None, dtype: Any = None) -> None:
+    """Install the functions that make ``.shape`` (from a tuple) and ``.dtype`` (from np.dtype)."""
+    global _public_shape, _public_dtype
+    _public_shape, _public_dtype = shape or _public_shape, dtype or _public_dtype
+
+
 def is_float_dtype(dtype: np.dtype) -> bool:
     """True for the dtypes that carry gradients (floating and complex)."""
     return dtype.kind in "fc"
@@ -113,7 +126,7 @@ def _default_python_array(value: Any) -> np.ndarray:
         array = np.asarray(value)
     except ValueError:
         if isinstance(value, (list, tuple)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Cannot convert {_short(value)} to a tensor: its nested lists differ in length "
                 "(a non-rectangular sequence). Give every row the same length (pad them), or "
                 "keep them as separate tensors."
@@ -144,7 +157,7 @@ def _all_ints(array: np.ndarray) -> bool:
 
 
 def _out_of_range(value: Any) -> ValueError:
-    return ValueError(
+    return InvalidArgumentError(
         f"Cannot convert {_short(value)} to a tensor: an integer is out of the range of int64 "
         f"[{_INT64_MIN}, {_INT64_MAX}]. Use a float value (e.g. 2.0**63) or smaller integers."
     )
@@ -240,7 +253,7 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
 
 def prefixed(err: Exception, where: str) -> Exception:
     """A conversion error again, its message prefixed with the op and argument it concerns."""
-    return (ValueError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
+    return (InvalidArgumentError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
 
 
 def _contains_tensor(value: Any) -> bool:
@@ -256,7 +269,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
     >>> import tapegrad as tg
     >>> tg.convert_to_tensor([1.0, 2.0]).dtype
-    dtype('float32')
+    tapegrad.float32
     """
     if dtype is not None:
         dtype = as_dtype(dtype)
@@ -291,7 +304,7 @@ class Tensor:
     >>> import tapegrad as tg
     >>> x = tg.constant([[1.0, 2.0], [3.0, 4.0]])
     >>> x.shape, x.dtype.name
-    ((2, 2), 'float32')
+    (TensorShape([2, 2]), 'float32')
     """
 
     # ``_origin``, set only on results of Variable arithmetic, names the Variable a tensor
@@ -350,12 +363,12 @@ class Tensor:
 
     # --- properties -----------------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return self._value.shape
+    def shape(self) -> Any:
+        return _public_shape(self._value.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._value.dtype
+    def dtype(self) -> Any:
+        return _public_dtype(self._value.dtype)
 
     @property
     def ndim(self) -> int:

@@ -62,6 +62,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, INPUTS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from .casting import conj_p
@@ -113,7 +114,7 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> int:
     except (TypeError, ValueError):
         raise TypeError(f"{op}: axis must be an integer, got {axis!r}.") from None
     if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: axis {a} is out of range for a tensor of rank {ndim} (valid: "
             f"{-ndim} to {ndim - 1})."
         )
@@ -131,7 +132,7 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple:
     if isinstance(axis, (list, tuple)):
         axes = tuple(sorted({normalize_axis(a, ndim, op) for a in axis}))
         if len(axes) != len(axis):
-            raise ValueError(f"{op}: axis {list(axis)} names the same axis twice.")
+            raise InvalidArgumentError(f"{op}: axis {list(axis)} names the same axis twice.")
         return axes
     return (normalize_axis(axis, ndim, op),)
 

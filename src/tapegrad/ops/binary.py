@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._rules import conj as _conj
@@ -99,7 +100,7 @@ __all__ = [
 # --- powers ----------------------------------------------------------------------------------
 def _pow_impl(x, y):
     if x.dtype.kind in "iu" and np.any(y < 0):
-        raise ValueError("pow: integers to negative integer powers are not allowed.")
+        raise InvalidArgumentError("pow: integers to negative integer powers are not allowed.")
     return np.power(x, y)
 
 
@@ -140,7 +141,9 @@ def pow(x: Any, y: Any, name: Any = None) -> Tensor:
 # --- floor division and modulo ---------------------------------------------------------------
 def _check_int_divisor(y, op):
     if y.dtype.kind in "iu" and np.any(y == 0):
-        raise ValueError(f"{op}: integer division by zero (divisor of dtype {y.dtype.name}).")
+        raise InvalidArgumentError(
+            f"{op}: integer division by zero (divisor of dtype {y.dtype.name})."
+        )
 
 
 def _floordiv_impl(x, y):
