@@ -44,12 +44,14 @@ class DType:
     (dtype('int32'), np.float64(1.7976931348623157e+308))
     """
 
-    __slots__ = ("dtype", "name")
+    __slots__ = ("dtype", "name", "kind", "itemsize", "type")
 
     def __init__(self, dtype: Any):
         np_dtype = _tensor.as_dtype(dtype.dtype if isinstance(dtype, DType) else dtype)
         self.dtype = np_dtype  # (NumPy reads this attribute: np.dtype(obj) -> obj.dtype)
         self.name = np_dtype.name
+        # NumPy's most read attributes, copied (the rest are forwarded by __getattr__)
+        self.kind, self.itemsize, self.type = np_dtype.kind, np_dtype.itemsize, np_dtype.type
 
     # --- TensorFlow's attributes ---------------------------------------------------
     @property

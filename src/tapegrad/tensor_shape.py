@@ -167,6 +167,8 @@ class TensorShape(tuple):
         return as_shape(other).concatenate(self)
 
     def __eq__(self, other: Any) -> bool:
+        if other.__class__ is tuple and self._known_rank:  # the common case, first
+            return tuple.__eq__(self, other)
         if isinstance(other, list):
             other = tuple(other)
         if isinstance(other, TensorShape) and self._known_rank != other._known_rank:

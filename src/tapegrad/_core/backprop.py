@@ -121,7 +121,7 @@ def reverse_sweep(
                     continue
                 if c.__class__ is Tensor:
                     cshape = c._value.shape
-                    shape = inputs[k].shape
+                    shape = getattr(inputs[k], "_value", inputs[k]).shape  # (array or InputSpec)
                     if (cshape[batch_ndim:] if batch_ndim else cshape) != shape:
                         c = unbroadcast(c, shape, batch_ndim)
                 previous = grads.get(input_id)

@@ -94,7 +94,7 @@ def conj(t: Tensor) -> Tensor:
 
     Complex cotangents use the conjugate of the partial derivatives, as TensorFlow.
     """
-    return conj_p.bind(t) if t.dtype.kind == "c" else t
+    return conj_p.bind(t) if t._value.dtype.kind == "c" else t  # (the array's: per rule call)
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:
