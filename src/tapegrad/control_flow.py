@@ -173,10 +173,12 @@ def switch_case(branch_index: Any, branch_fns: Any, default: Callable | None = N
     >>> tf.switch_case(tf.constant(1), [lambda: "zero", lambda: "one"])
     'one'
     """
+    items: list[tuple]
     if isinstance(branch_fns, dict):
         items = list(branch_fns.items())
     elif isinstance(branch_fns, (list, tuple)):
-        items = [f if isinstance(f, (list, tuple)) else (i, f) for i, f in enumerate(branch_fns)]
+        items = [tuple(f) if isinstance(f, (list, tuple)) else (i, f)
+                 for i, f in enumerate(branch_fns)]
     else:
         raise TypeError(f"switch_case: branch_fns must be a list or dict, got {branch_fns!r}.")
     keys = sorted(k for k, _ in items)

@@ -15,6 +15,7 @@ costs one dict lookup and only users pay it.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,11 @@ class DType:
     """
 
     __slots__ = ("dtype", "name", "kind", "itemsize", "type")
+    dtype: np.dtype
+    name: str
+    kind: str
+    itemsize: int
+    type: builtins.type
 
     def __init__(self, dtype: Any):
         np_dtype = _tensor.as_dtype(dtype.dtype if isinstance(dtype, DType) else dtype)
@@ -55,7 +61,7 @@ class DType:
 
     # --- TensorFlow's attributes ---------------------------------------------------
     @property
-    def as_numpy_dtype(self) -> type:
+    def as_numpy_dtype(self) -> builtins.type:
         """The NumPy scalar type (``np.float32``), as TensorFlow gives it."""
         return self.dtype.type
 
@@ -75,31 +81,31 @@ class DType:
         return self
 
     @property
-    def is_floating(self) -> bool:
+    def is_floating(self) -> builtins.bool:
         return self.dtype.kind == "f"
 
     @property
-    def is_integer(self) -> bool:
+    def is_integer(self) -> builtins.bool:
         return self.dtype.kind in "iu"
 
     @property
-    def is_unsigned(self) -> bool:
+    def is_unsigned(self) -> builtins.bool:
         return self.dtype.kind == "u"
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return self.dtype.kind == "c"
 
     @property
-    def is_bool(self) -> bool:
+    def is_bool(self) -> builtins.bool:
         return self.dtype.kind == "b"
 
     @property
-    def is_numpy_compatible(self) -> bool:
+    def is_numpy_compatible(self) -> builtins.bool:
         return True
 
     @property
-    def is_quantized(self) -> bool:
+    def is_quantized(self) -> builtins.bool:
         return False
 
     @property
@@ -131,7 +137,7 @@ class DType:
             raise TypeError(f"Cannot find {what} value of {self} with type {self}.")
         return self.dtype.type(info.min if index == 0 else info.max)
 
-    def is_compatible_with(self, other: Any) -> bool:
+    def is_compatible_with(self, other: Any) -> builtins.bool:
         return self == other
 
     # --- NumPy's attributes and Python protocol ---------------------------------------
@@ -140,13 +146,13 @@ class DType:
             raise AttributeError(name)
         return getattr(self.dtype, name)  # kind, itemsize, type, char, str...
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: Any) -> builtins.bool:
         if other.__class__ is DType:
             return self is other
         other = _comparable(other)
         return other is not None and self.dtype == other
 
-    def __ne__(self, other: Any) -> bool:
+    def __ne__(self, other: Any) -> builtins.bool:
         return not self == other
 
     def __hash__(self) -> int:

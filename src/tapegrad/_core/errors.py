@@ -13,7 +13,8 @@ class OpError(Exception):
     def __init__(self, *args: Any) -> None:
         node_def, op, message = (None, None, args[0] if args else "") if len(args) < 3 else args[:3]
         Exception.__init__(self, message)  # (not super(): OSError reads its args otherwise)
-        self.message, self.op, self.node_def, self.experimental_payloads = message, op, node_def, {}
+        self.message, self.op, self.node_def = message, op, node_def
+        self.experimental_payloads: dict = {}
 
 
 # fmt: off
