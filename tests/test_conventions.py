@@ -118,6 +118,17 @@ def test_dtypes_are_dtype_objects_interchangeable_with_numpy():
     assert pickle.loads(pickle.dumps(tg.int8)) is tg.int8
 
 
+def test_numpy_takes_a_dtype_through_its_dtype_attribute_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.dtype(tg.float32) == np.dtype("float32")
+        assert np.asarray([1, 2], dtype=tg.int64).dtype == np.int64
+        assert np.result_type(tg.float32, np.float64) == np.float64
+        assert np.issubdtype(tg.float32, np.floating) and np.finfo(tg.float32).bits == 32
+
+
 def test_dtype_attributes():
     assert repr(tg.float32) == "tapegrad.float32" and str(tg.float32) == "<dtype: 'float32'>"
     assert tg.float32.name == "float32" and tg.float32.as_numpy_dtype is np.float32

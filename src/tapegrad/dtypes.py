@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from ._core import tensor as _tensor
+from .ops.casting import cast
 
 __all__ = [
-    "DType", "as_dtype", "float16", "half", "float32", "float64", "double", "int8", "int16",
+    "DType", "as_dtype", "cast", "float16", "half", "float32", "float64", "double", "int8", "int16",
     "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "complex64", "complex128",
 ]
 

@@ -65,11 +65,11 @@ def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set) -> 
     if isinstance(obj, Variable):
         seen.add(id(obj))
         variables.append((path, obj))
-    elif isinstance(obj, Module):
+    elif isinstance(obj, Module) or callable(getattr(obj, "named_variables", None)):
         seen.add(id(obj))
         for name, v in obj.named_variables():
             _walk(v, f"{path}/{name}", variables, optimizers, seen)
-    elif isinstance(obj, Optimizer):
+    elif isinstance(obj, Optimizer) or _is_optimizer(obj):
         seen.add(id(obj))
         optimizers.append((path, obj))
     elif isinstance(obj, Checkpoint):
@@ -87,9 +87,14 @@ def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set) -> 
         )
 
 
+def _is_optimizer(obj: Any) -> bool:
+    """An optimizer by its state protocol (``_export_state``/``_import_state``, ``iterations``)."""
+    return all(hasattr(obj, a) for a in ("_export_state", "_import_state", "iterations"))
+
+
 # Optimizer state goes through these two functions only: the optimizer's per-variable state
 # as arrays (``_export_state``) and back (``_import_state``), plus ``iterations``.
-def _optimizer_arrays(path: str, optimizer: Optimizer, variables: list) -> dict:
+def _optimizer_arrays(path: str, optimizer: Any, variables: list) -> dict:
     arrays = {f"{_STATE}{path}/iterations": np.array(optimizer.iterations, np.int64)}
     for var_path, v in variables:
         for slot, value in (optimizer._export_state(v) or {}).items():
@@ -97,7 +102,7 @@ def _optimizer_arrays(path: str, optimizer: Optimizer, variables: list) -> dict:
     return arrays
 
 
-def _optimizer_restore(path: str, optimizer: Optimizer, variables: list, saved: dict,
+def _optimizer_restore(path: str, optimizer: Any, variables: list, saved: dict,
                        used: set) -> list:
     """The updates that load ``optimizer``'s saved state; checks, assigns nothing."""
     updates: list = []
