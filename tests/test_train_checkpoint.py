@@ -88,6 +88,17 @@ def test_write_read_nested_dicts_and_lists(tmp_path):
     assert int(fresh["b"]) == 4
 
 
+def test_root_object(tmp_path):
+    model = MLP()
+    path = tg.train.Checkpoint(root=model, step=tg.Variable(3)).write(str(tmp_path / "r"))
+    names = [name for name, _, _ in tg.checkpoint.list_variables(path)]
+    assert "layers/0/w" in names and "step" in names
+    fresh, step = MLP(seed=9), tg.Variable(0)
+    tg.train.Checkpoint(root=fresh, step=step).restore(path).assert_consumed()
+    np.testing.assert_array_equal(fresh.layers[1].b.numpy(), model.layers[1].b.numpy())
+    assert int(step) == 3
+
+
 def test_partial_restores_are_reported(tmp_path):
     model = MLP()
     path = tg.train.Checkpoint(model=model, extra=tg.Variable(1.0)).write(str(tmp_path / "c"))

@@ -49,14 +49,23 @@ _STATE_FILE = "checkpoint"
 
 
 # --- the object graph ------------------------------------------------------------------
-def _gather(objects: dict) -> tuple[list, list]:
-    """``([(path, variable)], [(path, optimizer)])`` reachable from ``objects``, each once."""
+def _gather(objects: dict, root: Any = None) -> tuple[list, list]:
+    """``([(path, variable)], [(path, optimizer)])`` reachable from ``objects``, each once.
+
+    The ``root`` object's own paths start at the top (``w``, not ``root/w``).
+    """
     variables: list = []
     optimizers: list = []
     seen: set = set()
+    if root is not None:
+        _walk(root, "", variables, optimizers, seen)
     for key in sorted(objects):
         _walk(objects[key], key, variables, optimizers, seen)
     return variables, optimizers
+
+
+def _join(path: str, name: Any) -> str:
+    return f"{path}/{name}" if path else str(name)
 
 
 def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set) -> None:
@@ -68,18 +77,19 @@ def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set) -> 
     elif isinstance(obj, Module) or callable(getattr(obj, "named_variables", None)):
         seen.add(id(obj))
         for name, v in obj.named_variables():
-            _walk(v, f"{path}/{name}", variables, optimizers, seen)
+            _walk(v, _join(path, name), variables, optimizers, seen)
     elif isinstance(obj, Optimizer) or _is_optimizer(obj):
         seen.add(id(obj))
         optimizers.append((path, obj))
     elif isinstance(obj, Checkpoint):
         seen.add(id(obj))
+        if obj._root is not None:
+            _walk(obj._root, path, variables, optimizers, seen)
         for key in sorted(obj._objects):
-            _walk(obj._objects[key], f"{path}/{key}", variables, optimizers, seen)
+            _walk(obj._objects[key], _join(path, key), variables, optimizers, seen)
     elif isinstance(obj, (dict, list, tuple)):
         for sub, leaf in _leaves_with_paths(obj, ()):
-            leaf_path = "/".join([path, *(str(p) for p in sub)])
-            _walk(leaf, leaf_path, variables, optimizers, seen)
+            _walk(leaf, _join(path, "/".join(str(p) for p in sub)), variables, optimizers, seen)
     else:
         raise TypeError(
             f"Checkpoint: {path!r} is a {type(obj).__name__}; a checkpoint holds Variables, "
@@ -211,7 +221,8 @@ class Checkpoint:
     """Save and restore Variables, Modules and optimizers by their attribute paths.
 
     Args:
-        root: an optional object whose attributes are tracked as well.
+        root: an optional object (a Module, a dict...) whose variables are tracked
+            at the top level (``w`` rather than ``model/w``).
         **kwargs: the objects to track: Variables, Modules, optimizers, other
             Checkpoints, and lists, tuples and dicts of them.
 
@@ -232,14 +243,13 @@ class Checkpoint:
 
     def __init__(self, root: Any = None, **kwargs: Any):
         objects = dict(kwargs)
-        if root is not None:
-            objects.update(getattr(root, "__dict__", {}) if not isinstance(root, dict) else root)
         for key, value in objects.items():
             if value is None:
                 raise InvalidArgumentError(f"Checkpoint: the object {key!r} is None.")
         self._objects = objects
+        self._root = root
         self.save_counter = Variable(0, trainable=False, name="save_counter", dtype="int64")
-        _gather(objects)  # fail now on objects a checkpoint cannot hold
+        _gather(objects, root)  # fail now on objects a checkpoint cannot hold
 
     def __getattr__(self, name: str) -> Any:
         objects = self.__dict__.get("_objects", {})
@@ -248,7 +258,7 @@ class Checkpoint:
         raise AttributeError(f"Checkpoint has no object {name!r}.")
 
     def _arrays(self) -> dict:
-        variables, optimizers = _gather(self._objects)
+        variables, optimizers = _gather(self._objects, self._root)
         arrays: dict = {_format.FORMAT_KEY: np.array(_format.FORMAT),
                         _COUNTER: np.array(int(self.save_counter.numpy()), np.int64)}
         for path, v in variables:
@@ -312,7 +322,7 @@ class Checkpoint:
         except ValueError as err:
             raise InvalidArgumentError(str(err).replace("checkpoint.restore",
                                                         "Checkpoint.restore")) from None
-        variables, optimizers = _gather(self._objects)
+        variables, optimizers = _gather(self._objects, self._root)
         used = {_format.FORMAT_KEY}
         updates: list = []
         missing: list = []
