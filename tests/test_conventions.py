@@ -138,6 +138,8 @@ def test_dtype_attributes():
     assert tg.bool.is_bool and tg.complex64.is_complex and tg.float16.is_floating
     assert tg.int32.min == -(2**31) and tg.uint8.max == 255 and tg.float64.size == 8
     assert tg.as_dtype(np.float64) is tg.float64 and tg.as_dtype("int32") is tg.int32
+    assert tg.as_dtype("float") is tg.float32 and tg.zeros([1], "float").dtype == tg.float32
+    assert tg.as_dtype("half") is tg.float16 and tg.as_dtype("double") is tg.float64
     assert tg.dtypes.as_dtype(tg.half) is tg.float16 and tg.dtypes.double is tg.float64
     with pytest.raises(TypeError, match="minimum"):
         _ = tg.bool.min
@@ -149,7 +151,8 @@ def test_dtype_attributes():
 
 @needs_tf
 @pytest.mark.parametrize("name", ["float16", "float32", "float64", "int8", "int16", "int32",
-                                  "int64", "uint8", "uint16", "bool", "complex64", "complex128"])
+                                  "int64", "uint8", "uint16", "bool", "complex64", "complex128",
+                                  "float", "half", "double"])
 def test_dtype_attributes_match_tensorflow(name):
     ours, theirs = tg.as_dtype(name), tf.as_dtype(name)
     assert str(ours) == str(theirs) and repr(ours) == repr(theirs).replace("tf.", "tapegrad.")
