@@ -316,12 +316,21 @@ def test_name_scope():
     assert (outer, inner, v.name, w.name) == ("outer/", "outer/inner/", "outer/inner/v:0",
                                               "abs/Variable:0")
     assert tg.Variable(1.0, name="free").name == "free:0"
-    with pytest.raises(TypeError, match="string"):
+    with pytest.raises(ValueError, match="string"):
         tg.name_scope(3)
-    with pytest.raises(ValueError, match="not a valid"):
-        tg.name_scope("bad name!")
     with pytest.raises(ValueError, match="valid module name"):
         tg.Module(name="not valid")
     assert copy.deepcopy(v).name == "outer/inner/v:0"
     with tg.name_scope("elsewhere"):
         assert pickle.loads(pickle.dumps(v)).name == "outer/inner/v:0"
+
+
+@needs_tf
+@pytest.mark.parametrize("scope", ["a", "a/b", "", "abs/", "with space"])
+def test_name_scope_matches_tensorflow(scope):
+    def names(lib):
+        with lib.name_scope("outer"):
+            with lib.name_scope(scope) as entered:
+                return entered, lib.Variable(1.0, name="v").name
+
+    assert names(tg) == names(tf)

@@ -20,9 +20,6 @@ from ._core.variable import Variable
 
 __all__ = ["Module", "name_scope"]
 
-_VALID_SCOPE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*")
-
-
 class name_scope:  # noqa: N801  (TensorFlow's name)
     """A context manager that prefixes the names of the Variables made inside it.
 
@@ -38,12 +35,9 @@ class name_scope:  # noqa: N801  (TensorFlow's name)
     """
 
     def __init__(self, name: str):
-        if not isinstance(name, str):
-            raise TypeError(f"name_scope: name must be a string, got {type(name).__name__}.")
-        if name and not _VALID_SCOPE.fullmatch(name):
+        if not isinstance(name, str):  # (a ValueError, as TensorFlow's)
             raise InvalidArgumentError(
-                f"name_scope: {name!r} is not a valid scope name; use letters, digits and "
-                "'_.-/' (starting with a letter, digit or '.')."
+                f"name_scope: name must be a string, got {type(name).__name__} {name!r}."
             )
         self._name = name
         self._outer: list[str] = []
