@@ -92,6 +92,17 @@ def test_shape_methods_match_tensorflow(dims):
     if dims is not None:
         assert ours.as_list() == theirs.as_list()
     assert tg.TensorShape(theirs) == ours  # TensorFlow's TensorShape converts
+    for other in ([2, None], [None, 3], None, [2, 3, 4]):
+        assert repr(ours.concatenate(other)) == repr(theirs.concatenate(other))
+        assert repr(ours.most_specific_compatible_shape(other)) == repr(
+            theirs.most_specific_compatible_shape(tf.TensorShape(other)))
+        try:
+            expected = repr(theirs.merge_with(other))
+        except ValueError:
+            with pytest.raises(ValueError):
+                ours.merge_with(other)
+        else:
+            assert repr(ours.merge_with(other)) == expected
 
 
 # --- DType ----------------------------------------------------------------------------
