@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -117,10 +119,85 @@ def test_partial_restores_are_reported(tmp_path):
             .assert_nontrivial_match()
 
 
-def test_restore_unchecked_partial_match_warns(tmp_path):
+def test_unused_values_are_warned_about_when_the_checkpoint_goes(tmp_path):
     path = tg.train.Checkpoint(a=tg.Variable(1.0), b=tg.Variable(2.0)).write(str(tmp_path / "c"))
-    with pytest.warns(RuntimeWarning, match="assert_consumed"):
-        tg.train.Checkpoint(a=tg.Variable(0.0)).restore(path)
+    ckpt = tg.train.Checkpoint(a=tg.Variable(0.0))
+    ckpt.restore(path)
+    with pytest.warns(RuntimeWarning, match="never restored \\('b'\\)"):
+        del ckpt
+        gc.collect()
+    quiet = tg.train.Checkpoint(a=tg.Variable(0.0))
+    quiet.restore(path).expect_partial()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        del quiet
+        gc.collect()
+
+
+class Lazy(tg.Module):
+    """Builds its variables on first call, as TensorFlow's guide's FlexibleDenseModule."""
+
+    def __init__(self, out_features, name=None):
+        super().__init__(name=name)
+        self.out_features = out_features
+
+    def __call__(self, x):
+        if not hasattr(self, "w"):
+            self.w = tg.Variable(tg.random.normal([x.shape[-1], self.out_features]), name="w")
+            self.b = tg.Variable(tg.zeros([self.out_features]), name="b")
+        return tg.nn.relu(tg.matmul(x, self.w) + self.b)
+
+
+class LazyStack(tg.Module):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.dense_1 = Lazy(3)
+        self.dense_2 = Lazy(2)
+
+    def __call__(self, x):
+        return self.dense_2(self.dense_1(x))
+
+
+def test_deferred_restoration_into_variables_created_later(tmp_path):
+    x = tg.constant([[2.0, 2.0, 2.0]])
+    model, opt = LazyStack(), tg.optimizers.Adam(0.1)
+    with tg.GradientTape() as tape:
+        loss = tg.reduce_sum(model(x))
+    opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
+                            model.trainable_variables))
+    path = tg.train.Checkpoint(model=model, optimizer=opt).write(str(tmp_path / "lazy"))
+    assert [n for n, _ in tg.train.list_variables(path)] == [
+        "model/dense_1/b", "model/dense_1/w", "model/dense_2/b", "model/dense_2/w"]
+    np.testing.assert_array_equal(tg.train.load_variable(path, "model/dense_1/w"),
+                                  model.dense_1.w.numpy())
+
+    fresh, fresh_opt = LazyStack(), tg.optimizers.Adam(0.1)
+    status = tg.train.Checkpoint(model=fresh, optimizer=fresh_opt).restore(path)
+    with pytest.raises(AssertionError, match="not matched"):
+        status.assert_consumed()  # nothing built yet
+    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
+    status.assert_consumed()  # built: every value found its variable
+    np.testing.assert_array_equal(fresh_opt.get_slot(fresh.dense_2.w, "m").numpy(),
+                                  opt.get_slot(model.dense_2.w, "m").numpy())
+    assert fresh_opt.iterations == opt.iterations
+
+
+def test_deferred_restoration_checks_shapes(tmp_path):
+    model = Lazy(2)
+    model(tg.ones([1, 3]))
+    path = tg.train.Checkpoint(model=model).write(str(tmp_path / "c"))
+    fresh = Lazy(2)
+    tg.train.Checkpoint(model=fresh).restore(path).expect_partial()
+    with pytest.raises(tg.errors.InvalidArgumentError, match="model/w"):
+        fresh(tg.ones([1, 4]))  # builds w of shape (4, 2), saved (3, 2)
+
+
+def test_list_and_load_variable_errors(tmp_path):
+    with pytest.raises(tg.errors.NotFoundError, match="no checkpoint recorded"):
+        tg.train.list_variables(str(tmp_path))
+    path = tg.train.Checkpoint(v=tg.Variable(1.0)).write(str(tmp_path / "c"))
+    with pytest.raises(tg.errors.NotFoundError, match="no variable 'x'"):
+        tg.train.load_variable(path, "x")
 
 
 def test_mismatched_objects_raise_and_change_nothing(tmp_path):

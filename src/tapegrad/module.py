@@ -78,6 +78,11 @@ def _leaves_with_paths(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
         yield path, value
 
 
+# Called as ``observer(module, name, value)`` after an attribute of a Module is set, while a
+# checkpoint restore waits for variables that do not exist yet (tapegrad.train); empty otherwise.
+_assignment_observers: list = []
+
+
 class Module:
     """Base class for models: tracks the Variables found through its attributes.
 
@@ -161,6 +166,12 @@ class Module:
                 return method(self, *args, **kwargs)
 
         return in_scope
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if _assignment_observers:
+            for observer in tuple(_assignment_observers):
+                observer(self, name, value)
 
     @property
     def name(self) -> str:

@@ -16,11 +16,15 @@ array validated before anything is assigned. ``save`` numbers the files
 in their directory (TensorFlow's name and layout), which
 ``latest_checkpoint`` and ``CheckpointManager`` read.
 
+Variables created after ``restore`` (a model that builds its weights on first
+call) get their saved values when they are assigned as a Module's attribute
+(TensorFlow's deferred restoration), with their optimizer state.
+
 Differences from TensorFlow: one file per checkpoint, at exactly the path
 returned (TensorFlow writes ``.index`` and ``.data-*`` files next to it); a
 value restored into a variable of another shape or dtype raises at ``restore``
-(not later); restoring into variables created after ``restore`` (deferred
-restoration) is not supported.
+(not later); deferred restoration sees attribute assignments on Modules, not
+a variable appended to a list that already exists.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import os
 import re
 import tempfile
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -37,10 +42,11 @@ import numpy as np
 from . import checkpoint as _format
 from ._core.errors import InvalidArgumentError, NotFoundError
 from ._core.variable import Variable
-from .module import Module, _leaves_with_paths
+from .module import Module, _assignment_observers, _leaves_with_paths
 from .optimizers import Optimizer
 
-__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint"]
+__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "list_variables",
+           "load_variable"]
 
 _VALUES = "variables/"
 _STATE = "optimizer_state/"  # <optimizer path>/state/<variable path>/<slot>
@@ -49,26 +55,30 @@ _STATE_FILE = "checkpoint"
 
 
 # --- the object graph ------------------------------------------------------------------
-def _gather(objects: dict, root: Any = None) -> tuple[list, list]:
+def _gather(objects: dict, root: Any = None, modules: list | None = None) -> tuple[list, list]:
     """``([(path, variable)], [(path, optimizer)])`` reachable from ``objects``, each once.
 
-    The ``root`` object's own paths start at the top (``w``, not ``root/w``).
+    The ``root`` object's own paths start at the top (``w``, not ``root/w``). ``modules``,
+    if given, receives ``(path, module)`` for every Module met.
     """
     variables: list = []
     optimizers: list = []
     seen: set = set()
+    found = [] if modules is None else modules
     if root is not None:
-        _walk(root, "", variables, optimizers, seen)
+        _walk(root, "", variables, optimizers, seen, found)
     for key in sorted(objects):
-        _walk(objects[key], key, variables, optimizers, seen)
+        _walk(objects[key], key, variables, optimizers, seen, found)
     return variables, optimizers
 
 
 def _join(path: str, name: Any) -> str:
-    return f"{path}/{name}" if path else str(name)
+    name = str(name)
+    return f"{path}/{name}" if path and name else path or name
 
 
-def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set) -> None:
+def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set,
+          modules: list) -> None:
     if id(obj) in seen:
         return
     if isinstance(obj, Variable):
@@ -76,20 +86,25 @@ def _walk(obj: Any, path: str, variables: list, optimizers: list, seen: set) -> 
         variables.append((path, obj))
     elif isinstance(obj, Module) or callable(getattr(obj, "named_variables", None)):
         seen.add(id(obj))
+        if isinstance(obj, Module):
+            modules.append((path, obj))
+            modules.extend((_join(path, "/".join(map(str, sub))), m)
+                           for sub, m in obj._flatten(lambda m: isinstance(m, Module)))
         for name, v in obj.named_variables():
-            _walk(v, _join(path, name), variables, optimizers, seen)
+            _walk(v, _join(path, name), variables, optimizers, seen, modules)
     elif isinstance(obj, Optimizer) or _is_optimizer(obj):
         seen.add(id(obj))
         optimizers.append((path, obj))
     elif isinstance(obj, Checkpoint):
         seen.add(id(obj))
         if obj._root is not None:
-            _walk(obj._root, path, variables, optimizers, seen)
+            _walk(obj._root, path, variables, optimizers, seen, modules)
         for key in sorted(obj._objects):
-            _walk(obj._objects[key], _join(path, key), variables, optimizers, seen)
+            _walk(obj._objects[key], _join(path, key), variables, optimizers, seen, modules)
     elif isinstance(obj, (dict, list, tuple)):
         for sub, leaf in _leaves_with_paths(obj, ()):
-            _walk(leaf, _join(path, "/".join(str(p) for p in sub)), variables, optimizers, seen)
+            _walk(leaf, _join(path, "/".join(str(p) for p in sub)), variables, optimizers, seen,
+                  modules)
     else:
         raise TypeError(
             f"Checkpoint: {path!r} is a {type(obj).__name__}; a checkpoint holds Variables, "
@@ -113,11 +128,11 @@ def _optimizer_arrays(path: str, optimizer: Any, variables: list) -> dict:
 
 
 def _optimizer_restore(path: str, optimizer: Any, variables: list, saved: dict,
-                       used: set) -> list:
+                       used: set, iterations: bool = True) -> list:
     """The updates that load ``optimizer``'s saved state; checks, assigns nothing."""
     updates: list = []
     key = f"{_STATE}{path}/iterations"
-    if key in saved:
+    if iterations and key in saved:
         used.add(key)
         updates.append(lambda n=int(saved[key]): setattr(optimizer, "iterations", n))
     slots = set(optimizer.get_slot_names()) | {"step"}
@@ -147,26 +162,144 @@ def _optimizer_restore(path: str, optimizer: Any, variables: list, saved: dict,
 
 
 # --- Checkpoint ---------------------------------------------------------------------------
-class CheckpointLoadStatus:
-    """What a ``restore`` matched: check it with ``assert_consumed`` or ``expect_partial``."""
+class _Deferred:
+    """Saved values still waiting for their variables (TensorFlow's deferred restoration).
 
-    def __init__(self, path: str | None, unused: list, missing: list, matched: int):
+    A model that creates its variables on first call has none when ``restore``
+    runs. The Modules the checkpoint reaches report their attribute
+    assignments (``module._assignment_observers``); a Variable assigned where
+    a saved value waits gets it then, with its optimizer state. The wait ends
+    when every value has found its variable or those Modules are all gone (as
+    in TensorFlow, it does not depend on the Checkpoint object); values still
+    unused then, and not expected (``expect_partial``), are warned about.
+    """
+
+    def __init__(self, path: str, saved: dict, used: set, modules: list, optimizers: list):
+        self.path, self.saved, self.used, self.optimizers = path, saved, used, optimizers
+        self.modules: dict = {}
+        self.expected = False  # set by the status: a partial match is intended
+        self.closed = False
+        self.status_alive = True  # the warning waits until the status is gone too
+        self.open = bool(self.pending() and modules)
+        if self.open:
+            for p, m in modules:
+                self._watch(m, p)
+            _assignment_observers.append(self)
+
+    def _watch(self, module: Module, path: str) -> None:
+        self.modules[id(module)] = (weakref.ref(module, self._module_gone), path)
+
+    def _module_gone(self, ref: Any) -> None:
+        if self.open and not any(r() is not None for r, _ in self.modules.values()):
+            self.close()
+
+    def checkpoint_gone(self) -> None:
+        """The Checkpoint was collected: with no Module to wait on, the wait is over."""
+        if not self.open:
+            self.close()
+
+    def pending(self) -> list:
+        return [k for k in self.saved if k.startswith(_VALUES) and k not in self.used]
+
+    def __call__(self, module: Module, name: str, value: Any) -> None:
+        entry = self.modules.get(id(module))
+        if entry is not None and entry[0]() is module:
+            self._arrived(value, _join(entry[1], name))
+            if not self.pending():
+                self.close()
+
+    def _arrived(self, value: Any, path: str) -> None:
+        for sub, leaf in _leaves_with_paths(value, ()):
+            leaf_path = _join(path, "/".join(map(str, sub)))
+            if isinstance(leaf, Variable):
+                self._restore(leaf_path, leaf)
+            elif isinstance(leaf, Module):
+                self._watch(leaf, leaf_path)
+                for name, v in leaf.named_variables():
+                    self._restore(_join(leaf_path, name), v)
+                for sub_path, m in leaf._flatten(lambda m: isinstance(m, Module)):
+                    self._watch(m, _join(leaf_path, "/".join(map(str, sub_path))))
+
+    def _restore(self, var_path: str, v: Variable) -> None:
+        key = _VALUES + var_path
+        if key not in self.saved or key in self.used:
+            return
+        bad = _format._check_array(var_path, self.saved[key], v.shape, v._value.dtype)
+        if bad:
+            raise InvalidArgumentError(
+                f"Checkpoint.restore({self.path!r}): the variable created at {var_path!r} does "
+                f"not fit the saved value: {bad}."
+            )
+        updates = [lambda: v.assign(self.saved[key])]
+        for opt_path, opt in self.optimizers:
+            updates.extend(_optimizer_restore(opt_path, opt, [(var_path, v)], self.saved,
+                                              self.used, iterations=False))
+        for update in updates:
+            update()
+        self.used.add(key)
+
+    def close(self) -> None:
+        """Stop waiting (every value found its variable, or no Module is left to wait on)."""
+        if self.open:
+            self.open = False
+            with contextlib.suppress(ValueError):
+                _assignment_observers.remove(self)
+        self.closed = True
+        self._warn_if_unused()
+
+    def status_gone(self) -> None:
+        self.status_alive = False
+        self._warn_if_unused()
+
+    def _warn_if_unused(self) -> None:
+        """Once waiting is over and the status is gone: warn about values never restored."""
+        if not self.closed or self.status_alive:
+            return
+        left = self.pending()
+        if left and not self.expected:
+            self.expected = True  # (once)
+            warnings.warn(
+                f"Checkpoint.restore({self.path!r}): {len(left)} saved values were never "
+                f"restored ({_format._listed(k.removeprefix(_VALUES) for k in left)}); check "
+                "the status with assert_consumed(), or call expect_partial() if intended.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        self.saved = {}  # free the arrays
+
+
+class CheckpointLoadStatus:
+    """What a ``restore`` matched: check it with ``assert_consumed`` or ``expect_partial``.
+
+    Values restored later, into variables created after ``restore`` (deferred
+    restoration), count as soon as they are restored.
+    """
+
+    def __init__(self, path: str | None, saved_keys: list, used: set, missing: list,
+                 matched: int, deferred: _Deferred | None = None):
         self.save_path = path
-        self._unused = sorted(unused)  # values in the file that no object took
+        self._saved_keys = saved_keys
+        self._used = used
         self._missing = sorted(missing)  # objects that found no value
         self._matched = matched
-        self._checked = False
+        self._deferred = deferred
+        if deferred is not None:
+            weakref.finalize(self, deferred.status_gone)
+
+    def _unused(self) -> list:
+        return sorted(k.removeprefix(_VALUES) for k in self._saved_keys if k not in self._used)
 
     def assert_consumed(self) -> CheckpointLoadStatus:
         """Raise ``AssertionError`` unless every value was used and every object restored."""
-        self._checked = True
+        self.expect_partial()
         if self.save_path is None:
             raise AssertionError("No checkpoint specified (save_path=None); nothing restored.")
-        if self._unused or self._missing:
+        unused = self._unused()
+        if unused or self._missing:
             parts = []
-            if self._unused:
+            if unused:
                 parts.append(f"values in the checkpoint not matched to any object: "
-                             f"{_format._listed(self._unused)}")
+                             f"{_format._listed(unused)}")
             if self._missing:
                 parts.append(f"objects with no value in the checkpoint: "
                              f"{_format._listed(self._missing)}")
@@ -179,7 +312,7 @@ class CheckpointLoadStatus:
 
     def assert_existing_objects_matched(self) -> CheckpointLoadStatus:
         """Raise ``AssertionError`` if an object of the checkpoint found no value."""
-        self._checked = True
+        self.expect_partial()
         if self._missing:
             raise AssertionError(
                 f"Checkpoint.restore({self.save_path!r}): objects with no value in the "
@@ -189,8 +322,9 @@ class CheckpointLoadStatus:
 
     def assert_nontrivial_match(self) -> CheckpointLoadStatus:
         """Raise ``AssertionError`` if nothing at all was restored."""
-        self._checked = True
-        if not self._matched:
+        self.expect_partial()
+        restored = self._matched + sum(1 for k in self._used if k.startswith(_VALUES))
+        if not restored:
             raise AssertionError(
                 f"Checkpoint.restore({self.save_path!r}) matched no object: is it a checkpoint "
                 "of another model?"
@@ -199,22 +333,12 @@ class CheckpointLoadStatus:
 
     def expect_partial(self) -> CheckpointLoadStatus:
         """Say that a partial match is intended (no warning about unused values)."""
-        self._checked = True
+        if self._deferred is not None:
+            self._deferred.expected = True
         return self
 
     def run_restore_ops(self, session: Any = None) -> None:
         """Nothing to run: eager restores assign at once."""
-
-    def __del__(self) -> None:
-        if not self._checked and (self._unused or self._missing) and self.save_path:
-            warnings.warn(
-                f"Checkpoint.restore({self.save_path!r}) matched partially "
-                f"({len(self._unused)} unused values, {len(self._missing)} objects without a "
-                "value) and the status was not checked; call assert_consumed() or "
-                "expect_partial().",
-                RuntimeWarning,
-                stacklevel=1,
-            )
 
 
 class Checkpoint:
@@ -248,6 +372,8 @@ class Checkpoint:
                 raise InvalidArgumentError(f"Checkpoint: the object {key!r} is None.")
         self._objects = objects
         self._root = root
+        self._deferred: _Deferred | None = None
+        self._finalizer = weakref.finalize(self, lambda: None)
         self.save_counter = Variable(0, trainable=False, name="save_counter", dtype="int64")
         _gather(objects, root)  # fail now on objects a checkpoint cannot hold
 
@@ -310,7 +436,7 @@ class Checkpoint:
                 does not fit its object.
         """
         if save_path is None:
-            return CheckpointLoadStatus(None, [], [], 0)
+            return CheckpointLoadStatus(None, [], set(), [], 0)
         path = os.fspath(save_path)
         if not os.path.isfile(path):
             raise NotFoundError(
@@ -322,7 +448,8 @@ class Checkpoint:
         except ValueError as err:
             raise InvalidArgumentError(str(err).replace("checkpoint.restore",
                                                         "Checkpoint.restore")) from None
-        variables, optimizers = _gather(self._objects, self._root)
+        modules: list = []
+        variables, optimizers = _gather(self._objects, self._root, modules)
         used = {_format.FORMAT_KEY}
         updates: list = []
         missing: list = []
@@ -351,9 +478,13 @@ class Checkpoint:
             updates.append(lambda n=int(saved[_COUNTER]): self.save_counter.assign(n))
         for update in updates:  # everything checked: assign
             update()
-        unused = [k.removeprefix(_VALUES) for k in saved if k not in used]
+        if self._deferred is not None:  # a new restore replaces the wait of the last one
+            self._deferred.close()
+        self._deferred = _Deferred(path, saved, used, modules, optimizers)
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, self._deferred.checkpoint_gone)
         matched = len(variables) - len(missing)
-        return CheckpointLoadStatus(path, unused, missing, matched)
+        return CheckpointLoadStatus(path, list(saved), used, missing, matched, self._deferred)
 
     def __repr__(self) -> str:
         return f"<tapegrad.train.Checkpoint of {sorted(self._objects)}>"
@@ -411,6 +542,45 @@ def latest_checkpoint(checkpoint_dir: Any, latest_filename: Any = None) -> str |
     directory = os.path.abspath(os.fspath(checkpoint_dir))
     latest, _ = _read_state(directory, latest_filename or _STATE_FILE)
     return latest if latest is not None and os.path.isfile(latest) else None
+
+
+def _checkpoint_file(ckpt_dir_or_file: Any, op: str) -> str:
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise NotFoundError(f"{op}: no checkpoint recorded in the directory {path!r}.")
+        return latest
+    if not os.path.isfile(path):
+        raise NotFoundError(f"{op}: no checkpoint file at {path!r}.")
+    return path
+
+
+def list_variables(ckpt_dir_or_file: Any) -> list:
+    """``(name, shape)`` of every variable in a checkpoint (a file, or a directory's latest).
+
+    >>> import os, tempfile
+    >>> import tapegrad as tf
+    >>> path = tf.train.Checkpoint(w=tf.Variable([1.0, 2.0])).write(
+    ...     os.path.join(tempfile.mkdtemp(), "c"))
+    >>> tf.train.list_variables(path)
+    [('w', [2])]
+    """
+    path = _checkpoint_file(ckpt_dir_or_file, "list_variables")
+    return [(name, list(shape)) for name, shape, _ in _format.list_variables(path)]
+
+
+def load_variable(ckpt_dir_or_file: Any, name: str) -> np.ndarray:
+    """The saved value of the variable ``name`` (a path from :func:`list_variables`)."""
+    path = _checkpoint_file(ckpt_dir_or_file, "load_variable")
+    arrays = _format._load(path, "load_variable")
+    if _VALUES + name not in arrays:
+        names = [k.removeprefix(_VALUES) for k in arrays if k.startswith(_VALUES)]
+        raise NotFoundError(
+            f"load_variable: {path!r} holds no variable {name!r}; it holds "
+            f"{_format._listed(names)}."
+        )
+    return arrays[_VALUES + name]
 
 
 class CheckpointManager:
