@@ -345,3 +345,18 @@ def test_name_scope_matches_tensorflow(scope):
                 return entered, lib.Variable(1.0, name="v").name
 
     assert names(tg) == names(tf)
+
+
+@pytest.mark.parametrize("bad", [lambda: tg.constant([1, 2])[5],
+                                 lambda: tg.gather(tg.constant([1, 2]), [5])])
+def test_out_of_range_indices_are_index_errors_and_invalid_argument_errors(bad):
+    with pytest.raises(IndexError) as info:
+        bad()
+    assert isinstance(info.value, tg.errors.InvalidArgumentError)  # TensorFlow's class for it
+    assert isinstance(info.value, ValueError)
+
+
+@needs_tf
+def test_tensorflow_raises_invalid_argument_for_out_of_range_indices():
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.constant([1, 2])[5]

@@ -40,8 +40,9 @@ __all__ = [
 ]
 
 
-class IndexOutOfRangeError(IndexError, ValueError):
-    """An index outside a tensor's shape (both an IndexError and a ValueError)."""
+class IndexOutOfRangeError(InvalidArgumentError, IndexError):
+    """An index outside a tensor's shape: an IndexError, and TensorFlow's InvalidArgumentError
+    (a ValueError)."""
 
 
 # --- index tuples ------------------------------------------------------------------------
