@@ -142,10 +142,15 @@ class DType:
         return self == other
 
     # --- NumPy's attributes and Python protocol ---------------------------------------
+    @property
+    def __numpy_dtype__(self) -> np.dtype:
+        """NumPy's dtype protocol (NumPy 2 asks for it first; without it, np.dtype(d) is slow)."""
+        return self.dtype
+
     def __getattr__(self, name: str) -> Any:
-        if name in DType.__slots__:  # (while unpickling: not set yet)
+        if name in DType.__slots__ or name.startswith("__"):  # (unpickling; protocol probes)
             raise AttributeError(name)
-        return getattr(self.dtype, name)  # kind, itemsize, type, char, str...
+        return getattr(self.dtype, name)  # char, str, num, byteorder...
 
     def __eq__(self, other: Any) -> builtins.bool:
         if other.__class__ is DType:

@@ -161,9 +161,13 @@ class TensorShape(tuple):
         return tuple.__getitem__(self, key)
 
     def __add__(self, other: Any) -> TensorShape:  # type: ignore[override]
+        if _plain_dims(self) and _plain_dims(other):  # (library code adds shapes: keep it quick)
+            return tuple.__new__(TensorShape, tuple.__add__(self, other))
         return self.concatenate(other)
 
     def __radd__(self, other: Any) -> TensorShape:
+        if _plain_dims(self) and _plain_dims(other):
+            return tuple.__new__(TensorShape, tuple.__add__(other, self))
         return as_shape(other).concatenate(self)
 
     def __eq__(self, other: Any) -> bool:
@@ -192,6 +196,13 @@ class TensorShape(tuple):
 
     def __reduce__(self):
         return (TensorShape, (list(self) if self._known_rank else None,))
+
+
+def _plain_dims(value: Any) -> bool:
+    """A known-rank TensorShape, or a tuple of ints."""
+    if value.__class__ is TensorShape:
+        return True
+    return value.__class__ is tuple and all(d.__class__ is int and d >= 0 for d in value)
 
 
 class _UnknownRankShape(TensorShape):

@@ -100,6 +100,8 @@ def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype argument (NumPy dtype, type, or name) to ``np.dtype``."""
     if isinstance(dtype, np.dtype):
         return dtype
+    if isinstance(getattr(dtype, "dtype", None), np.dtype):  # a DType: np.dtype(it) is slow
+        return dtype.dtype
     if dtype is float or dtype.__class__ is str and dtype == "float":  # (TensorFlow's "float")
         return float32
     if dtype is int:

@@ -42,7 +42,8 @@ def _zeros(dims, dtype):
 
 def _reshape(x, dims):
     dims = tuple(dims)
-    return x if x.shape == dims else shape.reshape_p.bind(x, shape=dims)  # (engine use only)
+    same = getattr(x, "_value", x).shape == dims
+    return x if same else shape.reshape_p.bind(x, shape=dims)  # (engine use only)
 
 
 def _pack(values):

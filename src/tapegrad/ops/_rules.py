@@ -104,7 +104,7 @@ def as_tensor(x: Any, dtype: Any = None) -> Tensor:
 
 def lead(g: Any, ndim: int) -> int:
     """How many leading batch dimensions ``g`` carries beyond ``ndim``."""
-    return len(g.shape) - ndim
+    return len(getattr(g, "_value", g).shape) - ndim  # (the array's shape: no TensorShape)
 
 
 def normalize_axis(axis: Any, ndim: int, op: str) -> int:

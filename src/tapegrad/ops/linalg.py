@@ -140,8 +140,9 @@ def matmul(
         a = _conj(a)
     if adjoint_b:
         b = _conj(b)
-    inner_a = a.shape[-2] if ta else a.shape[-1]
-    inner_b = b.shape[-1] if tb else b.shape[-2]
+    a_shape, b_shape = a._value.shape, b._value.shape
+    inner_a = a_shape[-2] if ta else a_shape[-1]
+    inner_b = b_shape[-1] if tb else b_shape[-2]
     if inner_a != inner_b:
         raise InvalidArgumentError(
             f"matmul: inner dimensions differ: a has shape {a.shape}"
@@ -150,7 +151,7 @@ def matmul(
         )
     if a.ndim > 2 or b.ndim > 2:
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
         except ValueError:
             raise InvalidArgumentError(
                 f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast."

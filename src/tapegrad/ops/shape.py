@@ -86,7 +86,8 @@ def _reshape_impl(x, shape):
 
 
 def _reshape_vjp(g, ans, x, shape):
-    return reshape_p.bind(g, shape=g.shape[: lead(g, len(shape))] + tuple(x.shape))
+    g_shape, x_shape = getattr(g, "_value", g).shape, getattr(x, "_value", x).shape
+    return reshape_p.bind(g, shape=g_shape[: lead(g, len(shape))] + tuple(x_shape))
 
 
 def _reshape_batched(t, x, shape):
@@ -138,7 +139,7 @@ def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
     if isinstance(axis, Tensor):
         axis = axis.numpy()
     a = normalize_axis(axis, x.ndim + 1, "expand_dims") % (x.ndim + 1)
-    return reshape_p.bind(x, shape=x.shape[:a] + (1,) + x.shape[a:])
+    return reshape_p.bind(x, shape=x._value.shape[:a] + (1,) + x._value.shape[a:])
 
 
 def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
@@ -158,18 +159,18 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
     """
     x = convert_to_tensor(input)
     if axis is None or (isinstance(axis, (list, tuple)) and not axis):
-        keep = tuple(d for d in x.shape if d != 1)
+        keep = tuple(d for d in x._value.shape if d != 1)
     else:
         axes = {normalize_axis(a, x.ndim, "squeeze") % x.ndim
                 for a in _ints(axis, "squeeze", "axis")}
         for a in sorted(axes):
-            if x.shape[a] != 1:
+            if x._value.shape[a] != 1:
                 raise InvalidArgumentError(
                     f"squeeze: cannot squeeze axis {a} of a tensor of shape {x.shape}: expected "
                     f"a dimension of 1, got {x.shape[a]}."
                 )
-        keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-    return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
+        keep = tuple(d for i, d in enumerate(x._value.shape) if i not in axes)
+    return _unchanged(x) if keep == x._value.shape else reshape_p.bind(x, shape=keep)
 
 
 # --- transpose --------------------------------------------------------------------
@@ -356,7 +357,7 @@ sum_to_shape_p: Primitive = linear("sum_to_shape", _sum_to_shape_impl,
 
 def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
-    if x.shape == tuple(shape):
+    if getattr(x, "_value", x).shape == tuple(shape):
         return x
     if x.size == math.prod(shape) and x.ndim <= len(shape):
         return reshape_p.bind(x, shape=tuple(shape))
@@ -458,8 +459,9 @@ def _sum_impl(x, axis, keepdims):
 
 def _sum_vjp(g, ans, x, axis, keepdims):
     k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
-    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
-    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
+    x_shape = tuple(getattr(x, "_value", x).shape)
+    g = expand_reduced(g, x_shape, axis, keepdims)
+    return broadcast_to_p.bind(g, shape=getattr(g, "_value", g).shape[:k] + x_shape)
 
 
 reduce_sum_p: Primitive = linear("reduce_sum", _sum_impl, vjps=(_sum_vjp,), dtypes="fciu")
