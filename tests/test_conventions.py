@@ -34,6 +34,10 @@ def test_shape_is_a_tuple_with_tensorflows_methods():
     assert repr(s) == "TensorShape([2, 3])" and str(s) == "(2, 3)"
     assert isinstance(s[1:], tg.TensorShape) and s[1:] == (3,)
     assert s + [4] == (2, 3, 4) and isinstance(s + (4,), tg.TensorShape)
+    assert s + (None,) == (2, 3, None) and (1,) + s == (1, 2, 3) and isinstance((1,) + s, tuple)
+    assert repr((1,) + s) == "TensorShape([1, 2, 3])"
+    with pytest.raises(TypeError, match="dimension"):
+        s + (1.5,)
     assert hash(s) == hash((2, 3)) and {s: 1}[(2, 3)] == 1
     assert tg.Variable([1.0, 2.0]).shape == (2,)
     assert x.get_shape() == (2, 3)
