@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 
 from ._core import nest
-from ._core.errors import InvalidArgumentError, OutOfRangeError
+from ._core.errors import InvalidArgumentError
 from ._core.tensor import Tensor, convert_to_tensor
 from .custom import stop_gradient
 from .dtypes import DType, as_dtype
+from .errors import OutOfRangeError
 from .ops.creation import zeros
 from .ops.shape import stack
 from .tensor_shape import TensorShape

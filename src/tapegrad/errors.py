@@ -41,25 +41,27 @@ by the exception pickling that distributed workers use.
 (True, 3)
 """
 
-from ._core.errors import (
-    AbortedError,
-    AlreadyExistsError,
-    CancelledError,
-    DataLossError,
-    DeadlineExceededError,
-    FailedPreconditionError,
-    InternalError,
-    InvalidArgumentError,
-    NotFoundError,
-    OpError,
-    OutOfRangeError,
-    PermissionDeniedError,
-    ResourceExhaustedError,
-    UnauthenticatedError,
-    UnavailableError,
-    UnimplementedError,
-    UnknownError,
-)
+from ._core.errors import InvalidArgumentError, OpError
+
+
+# fmt: off
+class CancelledError(OpError): error_code = 1  # noqa: E701
+class UnknownError(OpError): error_code = 2  # noqa: E701
+class DeadlineExceededError(OpError, TimeoutError): error_code = 4  # noqa: E701
+class NotFoundError(OpError, FileNotFoundError, LookupError): error_code = 5  # noqa: E701
+class AlreadyExistsError(OpError, FileExistsError): error_code = 6  # noqa: E701
+class PermissionDeniedError(OpError, PermissionError): error_code = 7  # noqa: E701
+class ResourceExhaustedError(OpError, RuntimeError): error_code = 8  # noqa: E701
+class FailedPreconditionError(OpError, RuntimeError): error_code = 9  # noqa: E701
+class AbortedError(OpError, RuntimeError): error_code = 10  # noqa: E701
+class OutOfRangeError(OpError, IndexError): error_code = 11  # noqa: E701
+class UnimplementedError(OpError, NotImplementedError): error_code = 12  # noqa: E701
+class InternalError(OpError, RuntimeError): error_code = 13  # noqa: E701
+class UnavailableError(OpError, ConnectionError): error_code = 14  # noqa: E701
+class DataLossError(OpError, ValueError): error_code = 15  # noqa: E701
+class UnauthenticatedError(OpError, PermissionError): error_code = 16  # noqa: E701
+# fmt: on
+
 
 # TensorFlow's error codes (``tf.errors.INVALID_ARGUMENT`` ...).
 OK = 0

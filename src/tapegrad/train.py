@@ -40,8 +40,9 @@ from typing import Any
 import numpy as np
 
 from . import checkpoint as _format
-from ._core.errors import InvalidArgumentError, NotFoundError
+from ._core.errors import InvalidArgumentError
 from ._core.variable import Variable
+from .errors import NotFoundError
 from .module import Module, _assignment_observers, _leaves_with_paths
 from .optimizers import Optimizer
 

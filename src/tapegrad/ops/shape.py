@@ -22,7 +22,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
-from ._rules import lead, linear, normalize_axis
+from ._rules import lead, linear, normalize_axes, normalize_axis, shape_of
 from .casting import conj_p, identity_p
 
 __all__ = [
@@ -86,8 +86,7 @@ def _reshape_impl(x, shape):
 
 
 def _reshape_vjp(g, ans, x, shape):
-    g_shape, x_shape = getattr(g, "_value", g).shape, getattr(x, "_value", x).shape
-    return reshape_p.bind(g, shape=g_shape[: lead(g, len(shape))] + tuple(x_shape))
+    return reshape_p.bind(g, shape=shape_of(g)[: lead(g, len(shape))] + tuple(shape_of(x)))
 
 
 def _reshape_batched(t, x, shape):
@@ -279,11 +278,6 @@ def _broadcast_to_impl(x, shape):
     return np.broadcast_to(x, shape)
 
 
-def _broadcast_to_vjp(g, ans, x, shape):
-    k = lead(g, len(shape))
-    return sum_to_shape_p.bind(g, shape=g.shape[:k] + tuple(x.shape), batch_ndim=k)
-
-
 def _broadcast_to_jvp(t, ans, x, shape):
     k = lead(t, x.ndim)
     t = _align(t, k, tuple(x.shape), len(shape))
@@ -291,8 +285,10 @@ def _broadcast_to_jvp(t, ans, x, shape):
 
 
 broadcast_to_p: Primitive = Primitive(
-    "broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,), jvps=(_broadcast_to_jvp,),
-    reads=((),),
+    "broadcast_to", _broadcast_to_impl, jvps=(_broadcast_to_jvp,), reads=((),),
+    # the cotangent as it is: the reverse sweep sums it down to the input's shape (backprop
+    # undoes broadcasting, in one place)
+    vjps=(lambda g, ans, x, shape: g,),
 )
 
 
@@ -357,7 +353,7 @@ sum_to_shape_p: Primitive = linear("sum_to_shape", _sum_to_shape_impl,
 
 def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
-    if getattr(x, "_value", x).shape == tuple(shape):
+    if shape_of(x) == tuple(shape):
         return x
     if x.size == math.prod(shape) and x.ndim <= len(shape):
         return reshape_p.bind(x, shape=tuple(shape))
@@ -370,33 +366,8 @@ def _is_int(a: Any) -> bool:
 
 
 def _reduction_axes(axis: Any, x: Tensor, op: str) -> tuple:
-    """TensorFlow's ``axis`` as a sorted tuple of distinct negative ints (all axes for None)."""
-    ndim = x.ndim
-    if axis is None:
-        return tuple(range(-ndim, 0))
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    if isinstance(axis, (np.ndarray, np.generic)):
-        if axis.dtype.kind not in "iu":
-            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
-        axis = axis.tolist()
-    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
-    for a in items:
-        if not _is_int(a):
-            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
-        if not -ndim <= a < ndim:
-            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
-            raise InvalidArgumentError(
-                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
-                f"(shape {x.shape}; valid axes: {valid})."
-            )
-    negative = [int(a) - ndim if a >= 0 else int(a) for a in items]
-    if len(set(negative)) != len(negative):
-        raise InvalidArgumentError(
-            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
-            f"(tensor of rank {ndim})."
-        )
-    return tuple(sorted(negative))
+    """TensorFlow's ``axis`` of a reduction of ``x`` as a sorted tuple of negative ints."""
+    return normalize_axes(axis, x.ndim, op, shape=x.shape)
 
 
 def _single_axis(axis: Any, x: Tensor, op: str) -> int:
@@ -459,9 +430,9 @@ def _sum_impl(x, axis, keepdims):
 
 def _sum_vjp(g, ans, x, axis, keepdims):
     k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
-    x_shape = tuple(getattr(x, "_value", x).shape)
+    x_shape = tuple(shape_of(x))
     g = expand_reduced(g, x_shape, axis, keepdims)
-    return broadcast_to_p.bind(g, shape=getattr(g, "_value", g).shape[:k] + x_shape)
+    return broadcast_to_p.bind(g, shape=shape_of(g)[:k] + x_shape)
 
 
 reduce_sum_p: Primitive = linear("reduce_sum", _sum_impl, vjps=(_sum_vjp,), dtypes="fciu")
