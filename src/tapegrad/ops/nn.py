@@ -261,19 +261,20 @@ def softmax_cross_entropy_with_logits(
     op = "softmax_cross_entropy_with_logits"
     x = _float_features(logits, op)
     a = _class_axis(x, axis, op)
-    z = convert_to_tensor(labels, dtype_hint=x.dtype)
-    if z.dtype != x.dtype:
-        z = cast(z, x.dtype)
+    z = convert_to_tensor(labels, dtype_hint=x._value.dtype)
+    if z._value.dtype != x._value.dtype:
+        z = cast(z, x._value.dtype)
+    x_shape, z_shape = x._value.shape, z._value.shape  # (the arrays': no TensorShape per call)
     try:
-        ok = np.broadcast_shapes(z.shape, x.shape) == x.shape
+        ok = np.broadcast_shapes(z_shape, x_shape) == x_shape
     except ValueError:
         ok = False
     if not ok:
         raise InvalidArgumentError(
-            f"{op}: labels shape {z.shape} must equal (or broadcast to) logits shape {x.shape}."
+            f"{op}: labels shape {z_shape} must equal (or broadcast to) logits shape {x_shape}."
         )
-    if z.shape != x.shape:
-        z = broadcast_to_p.bind(z, shape=x.shape)
+    if z_shape != x_shape:
+        z = broadcast_to_p.bind(z, shape=x_shape)
     return softmax_xent_p.bind(x, z, axis=a)
 
 
