@@ -231,4 +231,15 @@ bool = as_dtype("bool")  # noqa: A001  (TensorFlow's name: tf.bool)
 complex64 = as_dtype("complex64")
 complex128 = as_dtype("complex128")
 
-_tensor.public_types(dtype=_DTYPES.__getitem__)
+_engine_dtype = vars(_tensor.Tensor)["dtype"].fget  # (a NumPy dtype, another library's mapped)
+
+
+def _public_dtype(self: _tensor.Tensor) -> DType:
+    """The tensor's element type as a DType (one dict lookup)."""
+    d = self._value.dtype
+    return _DTYPES[d if isinstance(d, np.dtype) else _engine_dtype(self)]
+
+
+# ``x.dtype`` for users, installed as tapegrad.ops installs the operators (the engine reads
+# the arrays' dtypes on its paths).
+setattr(_tensor.Tensor, "dtype", property(_public_dtype))  # noqa: B010

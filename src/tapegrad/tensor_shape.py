@@ -228,5 +228,14 @@ def as_shape(shape: Any) -> TensorShape:
     return shape if isinstance(shape, TensorShape) else TensorShape(shape)
 
 
-# ``Tensor.shape`` builds one per read: the plain tuple constructor, no checks needed.
-_tensor.public_types(shape=functools.partial(tuple.__new__, TensorShape))
+_new_shape = functools.partial(tuple.__new__, TensorShape)  # (an array's shape needs no checks)
+
+
+def _public_shape(self: _tensor.Tensor) -> TensorShape:
+    """The tensor's shape as a TensorShape."""
+    return _new_shape(self._value.shape)
+
+
+# ``x.shape`` for users, installed as tapegrad.ops installs the operators (the engine reads
+# the arrays' shapes on its paths).
+setattr(_tensor.Tensor, "shape", property(_public_shape))  # noqa: B010

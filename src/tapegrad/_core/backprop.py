@@ -121,7 +121,7 @@ def reverse_sweep(
                     continue
                 if c.__class__ is Tensor:
                     cshape = c._value.shape
-                    x = inputs[k]  # a Tensor or an InputSpec (whose _value is None)
+                    x = inputs[k]  # a Tensor, or an InputSpec (whose _value is None)
                     shape = (x if x._value is None else x._value).shape
                     if (cshape[batch_ndim:] if batch_ndim else cshape) != shape:
                         c = unbroadcast(c, shape, batch_ndim)
@@ -149,7 +149,7 @@ def _output_cotangents(grads, out_ids, meta, source_ids, batch_ndim) -> tuple | 
         if o in grads and o not in source_ids:
             del grads[o]
     return tuple(
-        ops.zeros(batch + tuple(shape), dtype) if p is None else densify(p)
+        ops.zeros(batch + tuple(shape), dtype, first) if p is None else densify(p)
         for p, (shape, dtype) in zip(present, meta)
     )
 

@@ -37,34 +37,15 @@ __all__ = [
     "is_float_dtype",
 ]
 
-float16 = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = np.dtype("float64")
-int8 = np.dtype("int8")
-int16 = np.dtype("int16")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-uint8 = np.dtype("uint8")
-bool_ = np.dtype("bool")
-complex64 = np.dtype("complex64")
-complex128 = np.dtype("complex128")
-
-DTYPES = {
-    "float16": float16,
-    "float32": float32,
-    "float64": float64,
-    "int8": int8,
-    "int16": int16,
-    "int32": int32,
-    "int64": int64,
-    "uint8": uint8,
-    "bool": bool_,
-    "complex64": complex64,
-    "complex128": complex128,
-}
+DTYPES = {name: np.dtype(name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+    "complex64", "complex128")}
+float16, float32, float64, int8, int16, int32, int64, uint8, bool_, complex64, complex128 = (
+    DTYPES.values())
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
-SCALAR_KIND = {
+# "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
+SCALAR_KIND: dict[Any, str] = {
     t: np.dtype(t).kind
     for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
               np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
@@ -79,18 +60,6 @@ _INT64_MIN, _INT64_MAX = int(np.iinfo(np.int64).min), int(np.iinfo(np.int64).max
 new_id = itertools.count(1).__next__
 
 
-# ``Tensor.shape``/``.dtype`` give the public TensorShape and DType, defined above the engine
-# (tapegrad.tensor_shape, tapegrad.dtypes) and handed over here; the engine reads ``_value``.
-_public_shape: Any = tuple
-_public_dtype: Any = np.dtype
-
-
-def public_types(shape: Any = None, dtype: Any = None) -> None:
-    """Install the functions that make ``.shape`` (from a tuple) and ``.dtype`` (from np.dtype)."""
-    global _public_shape, _public_dtype
-    _public_shape, _public_dtype = shape or _public_shape, dtype or _public_dtype
-
-
 def is_float_dtype(dtype: np.dtype) -> bool:
     """True for the dtypes that carry gradients (floating and complex)."""
     return dtype.kind in "fc"
@@ -100,8 +69,6 @@ def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype argument (NumPy dtype, type, or name) to ``np.dtype``."""
     if isinstance(dtype, np.dtype):
         return dtype
-    if isinstance(getattr(dtype, "dtype", None), np.dtype):  # a DType: np.dtype(it) is slow
-        return dtype.dtype
     if dtype is float or dtype.__class__ is str and dtype == "float":  # (TensorFlow's "float")
         return float32
     if dtype is int:
@@ -194,7 +161,7 @@ def _short(value: Any) -> str:
 
 def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     """Cast to ``dtype``, refusing casts that would silently change values."""
-    src = array.dtype
+    src = array.dtype if isinstance(array, (np.ndarray, np.generic)) else ops.numpy_dtype(array)
     if src == dtype:
         return array
     if dtype.kind in "iub" and src.kind in "fc":
@@ -265,6 +232,11 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
             return dtype.type(value)
         except OverflowError as err:
             raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
+    if hasattr(value, "__array_namespace__") or hasattr(value, "dask"):  # Dask, CuPy, ...: kept
+        if not isinstance(value.dtype, np.dtype):
+            SCALAR_KIND.setdefault(value.__class__, "?")
+        return value if dtype is None or ops.numpy_dtype(value) == dtype else _cast_checked(
+            value, dtype, value)
     if value is None:
         raise TypeError(
             "Cannot convert None to a tensor. A None often comes from a gradient of an "
@@ -386,13 +358,16 @@ class Tensor:
         return t
 
     # --- properties -----------------------------------------------------------------
+    # (tapegrad.tensor_shape and tapegrad.dtypes install the public TensorShape and DType
+    # versions of these two, as tapegrad.ops installs the operators; the engine reads arrays.)
     @property
-    def shape(self) -> Any:
-        return _public_shape(self._value.shape)
+    def shape(self) -> tuple:
+        return self._value.shape
 
     @property
-    def dtype(self) -> Any:
-        return _public_dtype(self._value.dtype)
+    def dtype(self) -> np.dtype:
+        d = self._value.dtype
+        return d if isinstance(d, np.dtype) else ops.numpy_dtype(self._value)
 
     @property
     def ndim(self) -> int:
@@ -415,6 +390,7 @@ class Tensor:
         value = self._value
         if engine.active and events.value_exported:  # values leaving a tape (debugging)
             events.value_exported.emit(self, ".numpy()")
+        value = ops.to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
@@ -422,7 +398,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if engine.active and events.value_exported:
             events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
-        array = np.array(self._value, dtype=dtype, copy=True)
+        array = np.array(ops.to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
     def get_shape(self) -> tuple:
@@ -512,6 +488,8 @@ def _rebuild_tensor(array: np.ndarray) -> Tensor:
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
+    if type(value).__module__.split(".")[0] != "numpy":
+        return repr(value)  # (a Dask array shows its graph, computing nothing)
     if value.ndim == 0:
         text = str(value[()])
     else:
