@@ -387,7 +387,7 @@ def _map(fn: Callable, elems: Any, signature: Any, op: str) -> Any:
 
 def _check_signature(leaves: list, specs: list, op: str) -> None:
     for k, (value, (dtype, shape)) in enumerate(zip(leaves, specs, strict=True)):
-        if value._value.dtype != dtype.dtype:
+        if value.dtype != dtype:
             raise InvalidArgumentError(
                 f"{op}: output {k} of fn has dtype {value.dtype.name} but fn_output_signature "
                 f"declares {dtype.name}; cast it in fn or fix the signature."

@@ -92,7 +92,7 @@ class Differentiation(_tape.GradientTape):
         TensorFlow does not record StopGradient, so its output is unknown to the tape; here it
         is recorded (explanations name it), and left out as a source.
         """
-        ids = {s._id for s in sources if s._value.dtype.kind in "fc"}
+        ids = {s._id for s in sources if s.dtype.kind in "fc"}
         unwatched = ids - self._watched_ids - set(seeds)
         if unwatched:  # (rare: an intermediate as source) look for constant outputs
             for entry in self._entries:
@@ -163,7 +163,7 @@ class Differentiation(_tape.GradientTape):
             self._release()
         result: list = []
         for i, s in enumerate(flat_sources):
-            if s._value.dtype.kind not in "fc":
+            if s.dtype.kind not in "fc":
                 warnings.warn(
                     f"GradientTape.gradient: source {i} has dtype {s.dtype.name}; integer and "
                     "bool sources have no gradient, so it is None. Cast it to a float dtype "
@@ -179,7 +179,7 @@ class Differentiation(_tape.GradientTape):
         return nest.unflatten(treedef, result)
 
     def _seed(self, t: Tensor, output_gradient: Any, index: int) -> Tensor | None:
-        if t._value.dtype.kind not in "fc":
+        if t.dtype.kind not in "fc":
             return None
         if output_gradient is None:
             return ops.ones_like(t)
@@ -269,7 +269,7 @@ class Differentiation(_tape.GradientTape):
             if n == 0:
                 grads = self._empty_jacobian(target, flat_sources)
             elif experimental_use_pfor:
-                eye = np.eye(n, dtype=target._value.dtype).reshape((n,) + target._value.shape)
+                eye = np.eye(n, dtype=target.dtype).reshape((n,) + target._value.shape)
                 grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1,
                                       not self._persistent)
             else:
@@ -283,8 +283,7 @@ class Differentiation(_tape.GradientTape):
                 if s.dtype.kind not in "fc":
                     self._warn_integer_source("jacobian", i, s)
                 if policy is UnconnectedGradients.ZERO:
-                    result.append(ops.zeros(target._value.shape + s._value.shape,
-                                            s._value.dtype))
+                    result.append(ops.zeros(target._value.shape + s._value.shape, s.dtype))
                 else:
                     result.append(self._unconnected(s, i, policy, [target], flat_sources))
                 continue

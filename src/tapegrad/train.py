@@ -225,7 +225,7 @@ class _Deferred:
         key = _VALUES + var_path
         if key not in self.saved or key in self.used:
             return
-        bad = _format._check_array(var_path, self.saved[key], v.shape, v._value.dtype)
+        bad = _format._check_array(var_path, self.saved[key], v.shape, v.dtype)
         if bad:
             raise InvalidArgumentError(
                 f"Checkpoint.restore({self.path!r}): the variable created at {var_path!r} does "
@@ -461,7 +461,7 @@ class Checkpoint:
                 missing.append(var_path)
                 continue
             used.add(key)
-            bad = _format._check_array(var_path, saved[key], v.shape, v._value.dtype)
+            bad = _format._check_array(var_path, saved[key], v.shape, v.dtype)
             if bad:
                 problems.append(bad)
             updates.append(lambda v=v, a=saved[key]: v.assign(a))

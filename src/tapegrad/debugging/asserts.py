@@ -26,7 +26,7 @@ def _pair(x: Any, y: Any, op: str) -> tuple[Tensor, Tensor]:
         x = convert_to_tensor(x, dtype_hint=y.dtype)
     x = convert_to_tensor(x)
     y = convert_to_tensor(y, dtype_hint=x.dtype) if not isinstance(y, Tensor) else y
-    if x._value.dtype != y._value.dtype:
+    if x.dtype != y.dtype:
         raise InvalidArgumentError(
             f"{op}: x has dtype {x.dtype.name} but y has dtype {y.dtype.name}; "
             "cast one (tapegrad.cast) so that both have the same dtype."
@@ -95,11 +95,11 @@ def assert_near(x: Any, y: Any, rtol: Any = None, atol: Any = None, message: Any
     >>> tf.debugging.assert_near(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.1]), atol=0.2)
     """
     x, y = _pair(x, y, "assert_near")
-    if x._value.dtype.kind not in "fc":
+    if x.dtype.kind not in "fc":
         raise TypeError(
             f"assert_near: expected floating or complex tensors, got dtype {x.dtype.name}."
         )
-    eps = 10 * np.finfo(x._value.dtype).eps
+    eps = 10 * np.finfo(x.dtype).eps
     rtol = eps if rtol is None else float(convert_to_tensor(rtol)._value)
     atol = eps if atol is None else float(convert_to_tensor(atol)._value)
     xv, yv = np.asarray(x._value), np.asarray(y._value)
@@ -176,7 +176,7 @@ def assert_shapes(shapes: Any, data: Any = None, summarize: Any = None, message:
 
 
 def _nonfinite(x: Tensor, op: str) -> str | None:
-    if x._value.dtype.kind not in "fc":
+    if x.dtype.kind not in "fc":
         raise InvalidArgumentError(
             f"{op}: expected a floating tensor, got dtype {x.dtype.name} (shape {x.shape}); "
             "integer and bool tensors are always finite."

@@ -230,15 +230,15 @@ def _true_operands(x: Any, y: Any, op: str) -> tuple:
     if not isinstance(x, Tensor):
         x = _operand(x, y.dtype if isinstance(y, Tensor) else None, op, "x")
     if not isinstance(y, Tensor):
-        y = _operand(y, x._value.dtype, op, "y")
-    if x._value.dtype != y._value.dtype:  # (the arrays' dtypes: this runs for every x / y)
+        y = _operand(y, x.dtype, op, "y")
+    if x.dtype != y.dtype:
         raise TypeError(
             f"{op}: x and y must have the same dtype, got {x.dtype.name} {x.shape} and "
             f"{y.dtype.name} {y.shape}; tapegrad does not promote dtypes (as TensorFlow); "
             "use tapegrad.cast."
         )
-    if x._value.dtype.kind in "iu":
-        target = _TRUEDIV_FLOAT[x._value.dtype.itemsize]
+    if x.dtype.kind in "iu":
+        target = _TRUEDIV_FLOAT[x.dtype.itemsize]
         x, y = cast(x, target), cast(y, target)
     return x, y
 

@@ -281,9 +281,9 @@ def softmax_cross_entropy_with_logits(
     op = "softmax_cross_entropy_with_logits"
     x = _float_features(logits, op)
     a = _class_axis(x, axis, op)
-    z = convert_to_tensor(labels, dtype_hint=x._value.dtype)
-    if z._value.dtype != x._value.dtype:
-        z = cast(z, x._value.dtype)
+    z = convert_to_tensor(labels, dtype_hint=x.dtype)
+    if z.dtype != x.dtype:
+        z = cast(z, x.dtype)
     x_shape, z_shape = x._value.shape, z._value.shape  # (the arrays': no TensorShape per call)
     try:
         ok = np.broadcast_shapes(z_shape, x_shape) == x_shape
