@@ -93,4 +93,9 @@ def all_specs() -> list:
 INDIRECT: dict = {
     "read_variable": "a Variable's value is a source by id; tests/test_variables.py checks its "
     "gradients (first and second order) against closed forms",
+    "random_sample": "draws every random tensor; tests/test_random.py and "
+    "tests/test_function.py (fresh numbers per compiled call) cover it",
+    "print": "tapegrad.print; tests/test_function.py checks eager and compiled output",
+    "check_finite": "the NaN/Inf check of Optimizer.minimize; tests/test_function.py",
+    "optimizer_update": "one optimizer step; tests/test_optimizers.py checks every optimizer",
 }

@@ -22,6 +22,11 @@ event              called as                                              emitte
                                                                           or ``np.asarray`` read a
                                                                           tensor while a tape
                                                                           records
+``op_executed``    ``fn(prim, args, result, params)``                     after every op (per-op)
+``value_read``     ``fn(tensor, how)``: ``bool()``, ``int()``, ...          a tensor becomes a
+                                                                          Python or NumPy value
+``variable_set``   ``fn(variable, how, value)``: ``assign``, ...           a Variable is created or
+                                                                          assigned
 ``rule_running``   ``fn(kind, subject, running)``: ``kind`` ``"vjp"``     around each derivative
                    (``subject`` the tape entry) or ``"jvp"`` (the         rule the engine calls
                    primitive); ``running`` True before, False after
@@ -38,8 +43,9 @@ from collections.abc import Callable
 
 from .state import activate
 
-__all__ = ["Event", "op_recorded", "op_finished", "tape_changed", "value_exported",
-           "rule_running", "subscribe", "unsubscribe"]
+__all__ = ["Event", "op_recorded", "op_finished", "op_executed", "tape_changed",
+           "value_exported", "value_read", "variable_set", "rule_running", "subscribe",
+           "unsubscribe"]
 
 _lock = threading.Lock()
 
@@ -64,8 +70,11 @@ class Event(list):
 
 op_recorded = Event("op_recorded")
 op_finished = Event("op_finished", per_op=True)
+op_executed = Event("op_executed", per_op=True)  # with params: the compiler's tracer
 tape_changed = Event("tape_changed")
 value_exported = Event("value_exported")
+value_read = Event("value_read")  # emitted only while the engine is active
+variable_set = Event("variable_set")  # (idem); ``how`` "create", "assign", "assign_add", ...
 rule_running = Event("rule_running")
 
 

@@ -52,6 +52,7 @@ class Primitive:
         "differentiable",
         "batchable",
         "sparse_vjp",
+        "stateful",
     )
 
     def __init__(
@@ -74,6 +75,7 @@ class Primitive:
         save_inputs: Sequence[int] | None = None,
         vjp_reads: Sequence[Sequence[int]] | None = None,
         save_ans: bool = False,
+        stateful: bool = False,
     ):
         self.name = name
         self.impl = impl
@@ -87,6 +89,7 @@ class Primitive:
         self.differentiable = differentiable and (vjps is not None or vjp is not None)
         self.batchable = batchable
         self.sparse_vjp = sparse_vjp
+        self.stateful = stateful  # random draws, prints: never folded into a constant
         if reads is None and (save_inputs is not None or vjp_reads is not None or save_ans):
             reads = _legacy_reads(save_inputs, vjp_reads, save_ans, self.vjps)  # (until migrated)
         self.reads, self.joint_reads = self._declared_reads(reads)

@@ -211,6 +211,8 @@ def after_op(prim: Any, args: tuple, result: Any, params: dict) -> None:
             acc._propagate(prim, args, result, params)
     if events.op_finished:
         events.op_finished.emit(prim, args, result)
+    if events.op_executed:
+        events.op_executed.emit(prim, args, result, params)
 
 
 def record(tapes: list, prim: Any, args: tuple, result: Any, params: dict) -> None:

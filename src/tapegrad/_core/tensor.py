@@ -376,15 +376,15 @@ class Tensor:
     def numpy(self) -> Any:
         """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
         value = self._value
-        if engine.active and events.value_exported:  # values leaving a tape (debugging)
-            events.value_exported.emit(self, ".numpy()")
+        if engine.active:  # values leaving a tape (debugging), or a trace (the compiler)
+            _read_out(self, ".numpy()", True)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if engine.active and events.value_exported:
-            events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
+        if engine.active:
+            _read_out(self, "NumPy (np.asarray / __array__)", True)
         array = np.array(self._value, dtype=dtype, copy=True)
         return array
 
@@ -406,6 +406,8 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
+        if engine.active:
+            _read_out(self, "bool()", False)
         if self._value.size != 1:
             raise ValueError(
                 f"The truth value of a tensor of shape {self.shape} is ambiguous; only "
@@ -414,11 +416,13 @@ class Tensor:
         return bool(self._value)
 
     def __float__(self) -> float:
-        if engine.active and events.value_exported:
-            events.value_exported.emit(self, "float()")
+        if engine.active:
+            _read_out(self, "float()", True)
         return float(self._value)
 
     def __int__(self) -> int:
+        if engine.active:
+            _read_out(self, "int()", False)
         return int(self._value)
 
     def __index__(self) -> int:
@@ -427,9 +431,13 @@ class Tensor:
                 f"Only scalar integer tensors can be used as an index, not shape {self.shape} "
                 f"dtype {self.dtype}."
             )
+        if engine.active:
+            _read_out(self, "int()", False)
         return int(self._value)
 
     def __complex__(self) -> complex:
+        if engine.active:
+            _read_out(self, "complex()", False)
         return complex(self._value)
 
     def __len__(self) -> int:
@@ -468,6 +476,14 @@ class Tensor:
 
     def __reduce__(self):
         return (_rebuild_tensor, (np.array(self._value),))
+
+
+def _read_out(t: Tensor, how: str, exported: bool) -> None:
+    """A value leaves as Python or NumPy: tell explain (``exported``) and the compiler's guards."""
+    if exported and events.value_exported:
+        events.value_exported.emit(t, how)
+    if events.value_read:
+        events.value_read.emit(t, how)
 
 
 def _rebuild_tensor(array: np.ndarray) -> Tensor:
