@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._core import nest
+from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import _FAILURES, _describe_failure
 from .._core.record import InputSpec
 from .._core.state import state
@@ -122,6 +123,9 @@ class ConcreteFunction:
             if isinstance(leaf, Tensor) and not leaf._is_variable:
                 names.append(trace.name_of(leaf))
                 kinds.append(None)
+            elif isinstance(leaf, IndexedSlices):  # values and indices from the program
+                names += [trace.name_of(leaf.values), trace.name_of(leaf.indices)]
+                kinds.append(("slices", leaf.dense_shape))
             else:
                 kinds.append((leaf,))
         self._owner = owner
@@ -178,7 +182,9 @@ class ConcreteFunction:
             t._id = new_id()
             return t
         it = iter(outs)
-        leaves = [Tensor._wrap(next(it)) if k is None else k[0] for k in self._kinds]
+        leaves = [Tensor._wrap(next(it)) if k is None else k[0] if len(k) == 1 else
+                  IndexedSlices(Tensor._wrap(next(it)), Tensor._wrap(next(it)), k[1])
+                  for k in self._kinds]
         return nest.unflatten(self._treedef, leaves)
 
     def _explained(self, err: Exception) -> Exception:
