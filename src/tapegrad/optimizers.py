@@ -6,9 +6,12 @@ The argument names are Keras's (``learning_rate``, ``beta_1``, ``beta_2``,
 ``torch.optim``'s, so a run can be compared step by step with PyTorch.
 
 Each optimizer keeps its state per variable (moment estimates, a step count
-for bias correction), created at the variable's first update. Updates are
-computed with NumPy on the variable's dtype and written with
-``Variable.assign``; the arrays a tape saved are never touched.
+for bias correction) in Variables created at the variable's first update, and
+counts its updates in the Variable ``iterations`` (Keras 3's design). One update
+is one op, ``optimizer_update`` (TensorFlow's fused ``ResourceApplyAdam`` and
+friends): it computes the new values with NumPy on the variable's dtype, and
+``Variable.assign`` writes them. So a whole training step, updates included,
+compiles with ``tapegrad.function``; the arrays a tape saved are never touched.
 
 Sparse gradients (``IndexedSlices``, the gradient of ``gather`` and
 ``embedding_lookup``) update only the rows they name, after summing duplicate
@@ -29,8 +32,10 @@ from typing import Any
 import numpy as np
 
 from ._core.indexed_slices import IndexedSlices
-from ._core.tensor import Tensor, to_array
+from ._core.tensor import Tensor, convert_to_tensor, to_array
 from ._core.variable import Variable
+from .function.effects import check_finite
+from .optimizer_updates import sparse_update_p, update_p
 from .tape import GradientTape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -83,7 +88,8 @@ class Optimizer:
 
     Subclasses implement ``_dense_update(p, g, state, lr)`` (and optionally
     ``_sparse_update(p, rows, g, state, lr)``) on NumPy arrays, returning the
-    new value, and list their state arrays in ``_slot_names``.
+    new value, and list their state arrays in ``_slot_names``. The state lives in
+    Variables (``state_variables()``), so a compiled step reads and updates it.
 
     Args:
         learning_rate: a float, or a callable ``schedule(step) -> float`` called
@@ -95,7 +101,7 @@ class Optimizer:
     >>> import tapegrad as tg
     >>> v = tg.Variable([1.0, 2.0])
     >>> opt = tg.optimizers.SGD(learning_rate=0.5)
-    >>> opt.apply_gradients([(tg.constant([1.0, 1.0]), v)])
+    >>> int(opt.apply_gradients([(tg.constant([1.0, 1.0]), v)]))
     1
     >>> v.numpy().tolist()
     [0.5, 1.5]
@@ -107,8 +113,31 @@ class Optimizer:
         self.name = name or type(self).__name__
         self.learning_rate = learning_rate
         self.weight_decay = _check_hyper(self.name, "weight_decay", weight_decay)
-        self.iterations = 0
-        self._state: dict = {}  # var.ref() -> {slot name: ndarray, "step": int}
+        self._iterations = Variable(np.int64(0), trainable=False, name="iterations")
+        self._state: dict = {}  # var.ref() -> {slot name: Variable, "step": int64 Variable}
+
+    @property
+    def iterations(self) -> Variable:
+        """The number of updates applied so far (an int64 Variable, as in Keras)."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value: Any) -> None:
+        self._iterations.assign(np.int64(value))
+
+    def state_variables(self) -> list[Variable]:
+        """Every Variable of the optimizer's state: ``iterations``, then per variable its step
+        count and slots (in the order the variables were first updated)."""
+        out = [self._iterations]
+        for state in self._state.values():
+            out.append(state["step"])
+            out.extend(state[name] for name in self._slot_names if name in state)
+        return out
+
+    @property
+    def variables(self) -> list[Variable]:
+        """``state_variables()`` (Keras 3's property)."""
+        return self.state_variables()
 
     # --- hyperparameters -------------------------------------------------------------
     @property
@@ -127,18 +156,19 @@ class Optimizer:
         lr = self._learning_rate
         if not callable(lr):
             return lr
-        value = lr(self.iterations)
+        step = int(self._iterations)  # (in a compiled step: a guard, one variant per step)
+        value = lr(step)
         try:
             value = float(value)
         except (TypeError, ValueError):
             raise TypeError(
                 f"{self.name}: the learning-rate schedule returned {_describe(value)} at step "
-                f"{self.iterations}; it must return a number."
+                f"{step}; it must return a number."
             ) from None
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(
                 f"{self.name}: the learning-rate schedule returned {value} at step "
-                f"{self.iterations}; it must be a finite number >= 0."
+                f"{step}; it must be a finite number >= 0."
             )
         return value
 
@@ -167,10 +197,22 @@ class Optimizer:
                 f"{self.name}.get_slot: no slot {slot_name!r} for {_describe(var)}; slots are "
                 f"{self.get_slot_names()} and exist after the variable's first update."
             )
-        return Tensor._wrap(np.array(state[slot_name]))
+        return Tensor._wrap(np.array(state[slot_name]._value))
 
     def _new_state(self, p: np.ndarray) -> dict:
         return {"step": 0}
+
+    def _state_of(self, v: Variable) -> dict:
+        """The state Variables of ``v``, created at its first update."""
+        state = self._state.get(v.ref())
+        if state is None:
+            arrays = self._new_state(np.asarray(v._value))
+            base = v.name.rsplit(":", 1)[0]
+            state = self._state[v.ref()] = {
+                k: Variable(np.int64(a) if k == "step" else a, trainable=False,
+                            name=f"{base}/{k}") for k, a in arrays.items()
+            }
+        return state
 
     def _export_state(self, var: Variable) -> dict | None:
         """This variable's state as arrays (``step`` as int64), or None if it has none."""
@@ -178,7 +220,8 @@ class Optimizer:
         if state is None:
             return None
         return {
-            k: (np.asarray(v, np.int64) if k == "step" else np.array(v)) for k, v in state.items()
+            k: (np.asarray(v._value, np.int64) if k == "step" else np.array(v._value))
+            for k, v in state.items()
         }
 
     def _import_state(self, var: Variable, arrays: dict | None) -> None:
@@ -186,9 +229,13 @@ class Optimizer:
         if arrays is None:
             self._state.pop(var.ref(), None)
             return
-        self._state[var.ref()] = {
-            k: (int(v) if k == "step" else np.array(v)) for k, v in arrays.items()
-        }
+        state = self._state_of(var)
+        for k, v in arrays.items():
+            value = np.int64(v) if k == "step" else np.array(v, dtype=state[k].dtype)
+            if k in state and np.shape(value) == state[k].shape:
+                state[k].assign(value)
+            else:
+                state[k] = Variable(value, trainable=False, name=f"{var.name.rsplit(':')[0]}/{k}")
 
     # --- applying gradients ----------------------------------------------------------
     def apply_gradients(self, grads_and_vars: Iterable, name: Any = None, **kwargs: Any) -> int:
@@ -262,7 +309,7 @@ class Optimizer:
             seen[v.ref()] = i
             if g is None:
                 continue
-            work.append((self._checked_gradient(g, v, i), v))
+            work.append((self._checked_gradient(g, v, i), v, i))
         if pairs and not work:
             names = ", ".join(repr(v.name) for _, v in pairs[:5])
             raise ValueError(
@@ -271,56 +318,57 @@ class Optimizer:
                 "GradientTape.explain(loss, vars) tells why."
             )
         lr = self._current_learning_rate()
-        for g, v in work:
-            p = np.asarray(v._value)
-            state = self._state.get(v.ref())
-            if state is None:
-                state = self._state[v.ref()] = self._new_state(p)
+        for g, v, i in work:
+            state = self._state_of(v)
+            names = tuple(n for n in self._slot_names if n in state)
+            slots = [state[n] for n in names]
+            params = {"optimizer": self, "names": names, "lr": lr}
             if isinstance(g, tuple):
-                rows, values = g
-                new = self._sparse_update(p, rows, values, state, lr)
+                values, indices = g
+                outs = sparse_update_p.bind(v, values, indices, state["step"], *slots,
+                                            indices_of=(i, _describe(v)), **params)
             else:
-                new = self._dense_update(p, g, state, lr)
-            v.assign(new)
-        self.iterations += 1
-        return self.iterations
+                outs = update_p.bind(v, g, state["step"], *slots, **params)
+            v.assign(outs[0])
+            state["step"].assign(outs[1])
+            for var, new in zip(slots, outs[2:]):
+                var.assign(new)
+        self._iterations.assign_add(np.int64(1))
+        return self._iterations
 
     def _checked_gradient(self, g: Any, v: Variable, i: int) -> Any:
-        """A dense array, or ``(unique rows, summed row values)`` for IndexedSlices."""
+        """A dense tensor, or ``(values, indices)`` tensors for IndexedSlices (checked by shape
+        and dtype; the index range is checked when the update runs)."""
         if isinstance(g, IndexedSlices):
             if g.shape is not None and tuple(g.shape) != v.shape:  # None: unknown
                 raise ValueError(
                     f"{self.name}: the IndexedSlices gradient {i} has dense_shape "
                     f"{tuple(g.shape)} but {_describe(v)}."
                 )
-            values = self._as_array(g.values, v, i)
-            indices = np.asarray(to_array(g.indices)).astype(np.int64).reshape(-1)
-            if values.shape != indices.shape + v.shape[1:]:
+            values = self._as_tensor(g.values, v, i)
+            indices = convert_to_tensor(g.indices)
+            n = int(np.prod(indices.shape, dtype=np.int64))
+            if tuple(values.shape) != (n,) + v.shape[1:]:
                 raise ValueError(
                     f"{self.name}: the IndexedSlices gradient {i} has values of shape "
-                    f"{values.shape} for {indices.size} indices; expected "
-                    f"{indices.shape + v.shape[1:]} for {_describe(v)}."
+                    f"{tuple(values.shape)} for {n} indices; expected "
+                    f"{(n,) + v.shape[1:]} for {_describe(v)}."
                 )
-            if indices.size and (indices.min() < 0 or indices.max() >= v.shape[0]):
-                raise ValueError(
-                    f"{self.name}: the IndexedSlices gradient {i} has indices outside "
-                    f"[0, {v.shape[0]}) for {_describe(v)}."
-                )
-            rows, inverse = np.unique(indices, return_inverse=True)
-            summed = np.zeros((rows.size,) + v.shape[1:], v.dtype)
-            np.add.at(summed, inverse, values)
-            return rows, summed
-        array = self._as_array(g, v, i)
-        if array.shape != v.shape:
+            return values, indices
+        tensor = self._as_tensor(g, v, i)
+        if tuple(tensor.shape) != v.shape:
             raise ValueError(
-                f"{self.name}: gradient {i} has shape {array.shape} but {_describe(v)}; each "
-                "gradient must have its variable's shape."
+                f"{self.name}: gradient {i} has shape {tuple(tensor.shape)} but {_describe(v)}; "
+                "each gradient must have its variable's shape."
             )
-        return array
+        return tensor
 
-    def _as_array(self, g: Any, v: Variable, i: int) -> np.ndarray:
+    def _as_tensor(self, g: Any, v: Variable, i: int) -> Tensor:
         try:
-            return np.asarray(to_array(g, v.dtype))
+            if isinstance(g, Tensor):
+                to_array(g, v.dtype)  # (checks the dtype)
+                return g
+            return Tensor._wrap(np.asarray(to_array(g, v.dtype)))
         except TypeError as err:
             raise TypeError(f"{self.name}: gradient {i} for {_describe(v)}: {err}") from None
 
@@ -366,15 +414,13 @@ class Optimizer:
         if callable(var_list):
             var_list = var_list()
         var_list = list(var_list)
-        array = np.asarray(to_array(value))
-        if not np.all(np.isfinite(array)):
-            shown = float(array) if array.size == 1 else f"non-finite (shape {array.shape})"
-            raise FloatingPointError(
-                f"{self.name}.minimize: the loss is {shown} at step {self.iterations}; stopped "
-                "before updating, so the variables keep their last values. Lower the learning "
-                "rate, check the inputs for NaN, or use tapegrad.debugging.detect_anomaly() to "
-                "find the op that produced it."
-            )
+        check_finite(  # an op: a compiled step checks on every call
+            value, self._iterations,
+            f"{self.name}.minimize: the loss is {{value}} at step {{step}}; stopped before "
+            "updating, so the variables keep their last values. Lower the learning rate, check "
+            "the inputs for NaN, or use tapegrad.debugging.detect_anomaly() to find the op "
+            "that produced it.",
+        )
         for v in var_list:
             if not isinstance(v, Variable):
                 raise TypeError(
@@ -384,11 +430,13 @@ class Optimizer:
         grads = tape.gradient(value, var_list)
         for g, v in zip(grads, var_list, strict=True):
             data = g.values if isinstance(g, IndexedSlices) else g
-            if data is not None and not np.all(np.isfinite(to_array(data))):
-                raise FloatingPointError(
-                    f"{self.name}.minimize: the gradient for {_describe(v)} holds NaN or Inf at "
-                    f"step {self.iterations} (the loss is finite); stopped before updating. "
-                    "tapegrad.debugging.detect_anomaly() names the op."
+            if data is not None:
+                described = _describe(v).replace("{", "{{").replace("}", "}}")
+                check_finite(
+                    data, self._iterations,
+                    f"{self.name}.minimize: the gradient for {described} holds NaN or Inf at "
+                    "step {step} (the loss is finite); stopped before updating. "
+                    "tapegrad.debugging.detect_anomaly() names the op.",
                 )
         self.apply_gradients(zip(grads, var_list, strict=True))
         return value

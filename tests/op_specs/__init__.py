@@ -98,4 +98,5 @@ INDIRECT: dict = {
     "print": "tapegrad.print; tests/test_function.py checks eager and compiled output",
     "check_finite": "the NaN/Inf check of Optimizer.minimize; tests/test_function.py",
     "optimizer_update": "one optimizer step; tests/test_optimizers.py checks every optimizer",
+    "optimizer_sparse_update": "one optimizer step on IndexedSlices rows; tests/test_optimizers.py",
 }

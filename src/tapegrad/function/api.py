@@ -136,8 +136,9 @@ class ConcreteFunction:
         self.children: dict = {}
         has_guards = any(n.__class__.__name__ == "Guard" for n in self._program.lines.values())
         self._restore = [v for v, _ in trace.assigned.values()] if has_guards else None
-        self.variables = list(dict.fromkeys(
-            n.variable for n in self._program.lines.values() if hasattr(n, "variable")))
+        found = {id(n.variable): n.variable for n in self._program.lines.values()
+                 if hasattr(n, "variable")}
+        self.variables = list(found.values())  # the Variables the program reads or assigns
 
         def spec(x: Any) -> Any:
             return TensorSpec.from_tensor(x) if isinstance(x, Tensor) and not x._is_variable \

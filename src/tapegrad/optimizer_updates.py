@@ -1,0 +1,60 @@
+"""The op of one optimizer step: Optimizer's NumPy update rule, run as a primitive.
+
+As TensorFlow's fused ``ResourceApplyAdam`` (and friends), one op computes a
+variable's new value and new state from the gradient; ``Optimizer._apply`` then
+assigns them. Being an op, it is recorded by ``tapegrad.function``, so a compiled
+training step runs the update on every call with the Variables' current values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._core.primitive import Primitive
+
+__all__ = ["update_p", "sparse_update_p", "summed_rows"]
+
+
+def _update_impl(p, g, step, *slots, optimizer, names, lr, indices_of=None):
+    """One optimizer step on arrays: (new value, new step, new slots...)."""
+    state = dict(zip(names, slots))
+    state["step"] = int(step)
+    p = np.asarray(p)
+    if indices_of is None:
+        new = optimizer._dense_update(p, np.asarray(g), state, lr)
+    else:  # ``g`` is (values, indices) of IndexedSlices: the named rows only
+        state = {k: (v if k == "step" else np.array(v)) for k, v in state.items()}
+        values, indices = g
+        rows, summed = summed_rows(optimizer.name, p, np.asarray(values), indices, indices_of)
+        new = optimizer._sparse_update(p, rows, summed, state, lr)
+    return (new, np.int64(state["step"]), *[state[n] for n in names])
+
+
+def _dense_impl(p, g, step, *slots, **params):
+    return _update_impl(p, g, step, *slots, **params)
+
+
+def _sparse_impl(p, values, indices, step, *slots, **params):
+    return _update_impl(p, (values, indices), step, *slots, **params)
+
+
+update_p = Primitive("optimizer_update", _dense_impl, same_dtype=False, differentiable=False,
+                     multiple_results=True)
+sparse_update_p = Primitive("optimizer_sparse_update", _sparse_impl, same_dtype=False,
+                            differentiable=False, multiple_results=True)
+
+
+def summed_rows(name: str, p: np.ndarray, values: np.ndarray, indices: Any, where: tuple) -> tuple:
+    """(unique rows, summed row values) of an IndexedSlices gradient."""
+    indices = np.asarray(indices).astype(np.int64).reshape(-1)
+    if indices.size and (indices.min() < 0 or indices.max() >= p.shape[0]):
+        raise ValueError(
+            f"optimizer_sparse_update: {name}: the IndexedSlices gradient {where[0]} "
+            f"has indices outside [0, {p.shape[0]}) for {where[1]}."
+        )
+    rows, inverse = np.unique(indices, return_inverse=True)
+    summed = np.zeros((rows.size,) + p.shape[1:], p.dtype)
+    np.add.at(summed, inverse, values)
+    return rows, summed
