@@ -14,11 +14,12 @@ import numpy as np
 
 from ._core.primitive import Primitive
 
-__all__ = ["update_p", "sparse_update_p", "summed_rows"]
+__all__ = ["update_p", "sparse_update_p", "learning_rate_p", "summed_rows"]
 
 
-def _update_impl(p, g, step, *slots, optimizer, names, lr, indices_of=None):
+def _update_impl(p, g, step, lr, *slots, optimizer, names, indices_of=None):
     """One optimizer step on arrays: (new value, new step, new slots...)."""
+    lr = float(lr)  # (a Python float, as the formulas were written for: NumPy keeps p's dtype)
     state = dict(zip(names, slots))
     state["step"] = int(step)
     p = np.asarray(p)
@@ -32,16 +33,19 @@ def _update_impl(p, g, step, *slots, optimizer, names, lr, indices_of=None):
     return (new, np.int64(state["step"]), *[state[n] for n in names])
 
 
-def _dense_impl(p, g, step, *slots, **params):
-    return _update_impl(p, g, step, *slots, **params)
+def _dense_impl(p, g, step, lr, *slots, **params):
+    return _update_impl(p, g, step, lr, *slots, **params)
 
 
-def _sparse_impl(p, values, indices, step, *slots, **params):
-    return _update_impl(p, (values, indices), step, *slots, **params)
+def _sparse_impl(p, values, indices, step, lr, *slots, **params):
+    return _update_impl(p, (values, indices), step, lr, *slots, **params)
 
 
 update_p = Primitive("optimizer_update", _dense_impl, same_dtype=False, differentiable=False,
                      multiple_results=True)
+learning_rate_p = Primitive(  # a schedule's value at ``step`` (float64)
+    "learning_rate", lambda step, *, optimizer: np.float64(optimizer._scheduled(int(step))),
+    differentiable=False)
 sparse_update_p = Primitive("optimizer_sparse_update", _sparse_impl, same_dtype=False,
                             differentiable=False, multiple_results=True)
 

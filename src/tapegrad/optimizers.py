@@ -35,7 +35,7 @@ from ._core.indexed_slices import IndexedSlices
 from ._core.tensor import Tensor, convert_to_tensor, to_array
 from ._core.variable import Variable
 from .function.effects import check_finite
-from .optimizer_updates import sparse_update_p, update_p
+from .optimizer_updates import learning_rate_p, sparse_update_p, update_p
 from .tape import GradientTape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -152,12 +152,16 @@ class Optimizer:
         else:
             self._learning_rate = _check_hyper(self.name, "learning_rate", value)
 
-    def _current_learning_rate(self) -> float:
+    def _current_learning_rate(self) -> Tensor:
+        """This step's learning rate, a float64 tensor: a constant, or the schedule's value
+        (an op reading ``iterations``, so a compiled step calls the schedule every call)."""
         lr = self._learning_rate
         if not callable(lr):
-            return lr
-        step = int(self._iterations)  # (in a compiled step: a guard, one variant per step)
-        value = lr(step)
+            return Tensor._wrap(np.float64(lr))
+        return learning_rate_p.bind(self._iterations, optimizer=self)
+
+    def _scheduled(self, step: int) -> float:
+        value = self._learning_rate(step)
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -167,8 +171,8 @@ class Optimizer:
             ) from None
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(
-                f"{self.name}: the learning-rate schedule returned {value} at step "
-                f"{step}; it must be a finite number >= 0."
+                f"learning_rate: {self.name}: the learning-rate schedule returned {value} at "
+                f"step {step}; it must be a finite number >= 0."
             )
         return value
 
@@ -322,13 +326,13 @@ class Optimizer:
             state = self._state_of(v)
             names = tuple(n for n in self._slot_names if n in state)
             slots = [state[n] for n in names]
-            params = {"optimizer": self, "names": names, "lr": lr}
+            params = {"optimizer": self, "names": names}
             if isinstance(g, tuple):
                 values, indices = g
-                outs = sparse_update_p.bind(v, values, indices, state["step"], *slots,
+                outs = sparse_update_p.bind(v, values, indices, state["step"], lr, *slots,
                                             indices_of=(i, _describe(v)), **params)
             else:
-                outs = update_p.bind(v, g, state["step"], *slots, **params)
+                outs = update_p.bind(v, g, state["step"], lr, *slots, **params)
             v.assign(outs[0])
             state["step"].assign(outs[1])
             for var, new in zip(slots, outs[2:]):

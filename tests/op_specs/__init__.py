@@ -99,4 +99,5 @@ INDIRECT: dict = {
     "check_finite": "the NaN/Inf check of Optimizer.minimize; tests/test_function.py",
     "optimizer_update": "one optimizer step; tests/test_optimizers.py checks every optimizer",
     "optimizer_sparse_update": "one optimizer step on IndexedSlices rows; tests/test_optimizers.py",
+    "learning_rate": "a learning-rate schedule's value; tests/test_optimizers.py (schedules)",
 }
