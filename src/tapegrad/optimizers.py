@@ -242,7 +242,9 @@ class Optimizer:
                 state[k] = Variable(value, trainable=False, name=f"{var.name.rsplit(':')[0]}/{k}")
 
     # --- applying gradients ----------------------------------------------------------
-    def apply_gradients(self, grads_and_vars: Iterable, name: Any = None, **kwargs: Any) -> int:
+    def apply_gradients(
+        self, grads_and_vars: Iterable, name: Any = None, **kwargs: Any
+    ) -> Variable:
         """Apply one update from ``(gradient, variable)`` pairs; returns ``iterations``.
 
         Pairs whose gradient is None are skipped. Gradients may be Tensors,
@@ -272,7 +274,7 @@ class Optimizer:
             pairs.append(tuple(pair))
         return self._apply(pairs)
 
-    def apply(self, grads: Any, trainable_variables: Any) -> int:
+    def apply(self, grads: Any, trainable_variables: Any) -> Variable:
         """Apply ``grads[i]`` to ``trainable_variables[i]`` (Keras 3's form).
 
         Returns:
@@ -290,7 +292,7 @@ class Optimizer:
             )
         return self._apply(list(zip(grads, variables, strict=True)))
 
-    def _apply(self, pairs: list) -> int:
+    def _apply(self, pairs: list) -> Variable:
         seen: dict = {}
         work = []
         for i, (g, v) in enumerate(pairs):
@@ -324,9 +326,9 @@ class Optimizer:
         lr = self._current_learning_rate()
         for g, v, i in work:
             state = self._state_of(v)
-            names = tuple(n for n in self._slot_names if n in state)
-            slots = [state[n] for n in names]
-            params = {"optimizer": self, "names": names}
+            slot_names = tuple(n for n in self._slot_names if n in state)
+            slots = [state[n] for n in slot_names]
+            params = {"optimizer": self, "names": slot_names}
             if isinstance(g, tuple):
                 values, indices = g
                 outs = sparse_update_p.bind(v, values, indices, state["step"], lr, *slots,

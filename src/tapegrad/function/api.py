@@ -120,7 +120,7 @@ class ConcreteFunction:
         names: list[str] = []
         kinds: list = []  # per leaf: None (a tensor output, from the program) or the value
         for leaf in leaves:
-            if isinstance(leaf, Tensor) and not leaf._is_variable:
+            if isinstance(leaf, Tensor):  # (a Variable gives its value at the end, as TF)
                 names.append(trace.name_of(leaf))
                 kinds.append(None)
             elif isinstance(leaf, IndexedSlices):  # values and indices from the program
@@ -236,8 +236,8 @@ class Function:
         self._autograph = autograph
         self._jit_compile = jit_compile
         self._reduce_retracing = bool(reduce_retracing)
-        self.__name__ = name or getattr(python_function, "__name__", "function")
         functools.update_wrapper(self, python_function, updated=())
+        self.__name__: str = name or getattr(python_function, "__name__", None) or "function"
         self._lock = threading.RLock()
         self._fast: dict = {}  # concrete key -> (signature, root program)
         self._signatures: list[_Signature] = []
@@ -366,7 +366,8 @@ class Function:
 
     def _run(self, sig: _Signature, key: Any, cf: ConcreteFunction, tensors: list,
              args: tuple, kwargs: dict) -> Any:
-        arrays = [t._value if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        arrays = [(t if t._is_variable else t._value) if isinstance(t, Tensor) else np.asarray(t)
+                  for t in tensors]
         while True:
             saved = None if cf._restore is None else [(v, v._value) for v in cf._restore]
             try:
@@ -406,6 +407,10 @@ class Function:
         seen: set = set()
         inputs = []
         for t in tensors:
+            if isinstance(t, Tensor) and t._is_variable:
+                trace.add_variable(t)
+                inputs.append(t)
+                continue
             if isinstance(t, TensorSpec):
                 shape = tuple(1 if d is None else d for d in (t.shape or ()))
                 array: Any = np.ones(shape, t.dtype)

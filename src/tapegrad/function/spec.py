@@ -1,8 +1,9 @@
 """``TensorSpec`` and the cache keys of a function's arguments (TensorFlow's tracing rules).
 
-A call's arguments become one hashable key: tensors (and NumPy arrays) by shape and
-dtype, Variables and other objects by identity, Python numbers, strings, None and
-bools by type and value, lists, tuples, dicts and namedtuples by structure.
+A call's arguments become one hashable key: tensors (and NumPy arrays) and Variables by
+shape and dtype (as ``tf.function`` does: a Variable argument is passed to the program,
+which reads and assigns it), other objects by identity, Python numbers, strings, None
+and bools by type and value, lists, tuples, dicts and namedtuples by structure.
 """
 
 from __future__ import annotations
@@ -69,10 +70,13 @@ def arguments_key(value: Any, tensors: list, objects: list) -> Any:
     """The cache key of ``value``; its tensor leaves are appended to ``tensors`` in order."""
     t = type(value)
     if isinstance(value, Tensor):
-        if value._is_variable:
-            objects.append(value)
-            return ("V", id(value))
         array = value._value
+        if value._is_variable:
+            for i, t in enumerate(tensors):
+                if t is value:  # the same Variable twice: a different program
+                    return ("V", array.shape, array.dtype, i)
+            tensors.append(value)
+            return ("V", array.shape, array.dtype)
         tensors.append(value)
         return (TENSOR, array.shape, array.dtype)
     if t is np.ndarray:
@@ -98,7 +102,7 @@ def substitute(value: Any, replacements: Any) -> Any:
     """``value`` with its tensor leaves (as ``arguments_key`` found them) replaced in order."""
     t = type(value)
     if isinstance(value, Tensor):
-        return value if value._is_variable else next(replacements)
+        return next(replacements)
     if t is np.ndarray or isinstance(value, TensorSpec):
         return next(replacements)
     if t is tuple or t is list:

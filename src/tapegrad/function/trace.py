@@ -48,7 +48,7 @@ def current() -> Trace | None:
 
 def user_line() -> tuple[str, int]:
     """(file, line) of the innermost frame outside the tapegrad package."""
-    frame = sys._getframe(1)
+    frame: Any = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back
     if frame is None:
@@ -138,6 +138,14 @@ class Trace:
         name = self._new("x")
         self.inputs.append(name)
         self._register(tensor, name)
+        return name
+
+    def add_variable(self, v: Any) -> str:
+        """A Variable argument: the program gets the Variable itself."""
+        name = self._var_names.get(id(v))
+        if name is None:
+            name = self._var_names[id(v)] = self._new("x")
+            self.inputs.append(name)
         return name
 
     def constant(self, value: Any) -> str:
