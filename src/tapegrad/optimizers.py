@@ -126,8 +126,7 @@ class Optimizer:
         self._iterations.assign(np.int64(value))
 
     def state_variables(self) -> list[Variable]:
-        """Every Variable of the optimizer's state: ``iterations``, then per variable its step
-        count and slots (in the order the variables were first updated)."""
+        """The state: ``iterations``, then each variable's step count and slots (by first use)."""
         out = [self._iterations]
         for state in self._state.values():
             out.append(state["step"])
@@ -153,8 +152,7 @@ class Optimizer:
             self._learning_rate = _check_hyper(self.name, "learning_rate", value)
 
     def _current_learning_rate(self) -> Tensor:
-        """This step's learning rate, a float64 tensor: a constant, or the schedule's value
-        (an op reading ``iterations``, so a compiled step calls the schedule every call)."""
+        """A float64 tensor: a constant, or the schedule's value (an op reading iterations)."""
         lr = self._learning_rate
         if not callable(lr):
             return Tensor._wrap(np.float64(lr))
@@ -233,18 +231,12 @@ class Optimizer:
         if arrays is None:
             self._state.pop(var.ref(), None)
             return
-        state = self._state_of(var)
+        state = self._state_of(var)  # (the checkpoint checked the names and shapes)
         for k, v in arrays.items():
-            value = np.int64(v) if k == "step" else np.array(v, dtype=state[k].dtype)
-            if k in state and np.shape(value) == state[k].shape:
-                state[k].assign(value)
-            else:
-                state[k] = Variable(value, trainable=False, name=f"{var.name.rsplit(':')[0]}/{k}")
+            state[k].assign(np.int64(v) if k == "step" else np.asarray(v, state[k].dtype))
 
     # --- applying gradients ----------------------------------------------------------
-    def apply_gradients(
-        self, grads_and_vars: Iterable, name: Any = None, **kwargs: Any
-    ) -> Variable:
+    def apply_gradients(self, grads_and_vars: Iterable, name: Any = None, **kw: Any) -> Variable:
         """Apply one update from ``(gradient, variable)`` pairs; returns ``iterations``.
 
         Pairs whose gradient is None are skipped. Gradients may be Tensors,
@@ -343,8 +335,7 @@ class Optimizer:
         return self._iterations
 
     def _checked_gradient(self, g: Any, v: Variable, i: int) -> Any:
-        """A dense tensor, or ``(values, indices)`` tensors for IndexedSlices (checked by shape
-        and dtype; the index range is checked when the update runs)."""
+        """A dense tensor, or IndexedSlices' ``(values, indices)`` (index range: in the op)."""
         if isinstance(g, IndexedSlices):
             if g.shape is not None and tuple(g.shape) != v.shape:  # None: unknown
                 raise ValueError(
