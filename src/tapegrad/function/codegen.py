@@ -21,6 +21,7 @@ from __future__ import annotations
 import keyword
 import linecache
 import math
+import operator
 import re
 from typing import Any
 
@@ -32,6 +33,10 @@ EFFECTS: set = set()  # primitives run for their effect (print, checks): never d
 _DELETE_FROM = 4096  # elements: arrays this large are deleted after their last use
 _RESERVED = {"_guard", "_same", "_int", "_float", "_complex", "_bool"}
 _counter = [0]
+# Primitives whose forward function is Python's operator: written as the operator itself
+# (one bytecode instead of a call), the op's name stays in the line's comment.
+_INFIX = {operator.mul: "*", operator.add: "+", operator.sub: "-", operator.truediv: "/",
+          operator.matmul: "@"}
 
 
 class GuardFailed(Exception):
@@ -144,6 +149,7 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
     n_params = 0
     for i, node in enumerate(nodes):
         cls = node.__class__
+        infix = None
         if cls is Op:
             args = list(node.inputs)
             for key, value in node.params.items():
@@ -154,7 +160,12 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
                     pname = f"p{n_params}"
                     namespace[pname] = value
                     args.append(f"{key}={pname}")
-            call = f"{_function_name(node.prim, fnames, namespace)}({', '.join(args)})"
+            if len(args) == 2 and not node.params:
+                infix = _INFIX.get(node.prim.impl)
+            if infix is not None:
+                call = f"{args[0]} {infix} {args[1]}"
+            else:
+                call = f"{_function_name(node.prim, fnames, namespace)}({', '.join(args)})"
             if node.prim.multiple_results:
                 used = [o if o in last_use or o in keep_alive else "_" for o in node.outputs]
                 target = ", ".join(used) + ("," if len(used) == 1 else "")
@@ -172,7 +183,8 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
                 text = f"{node.var}._value = {node.var}._value {op} {node.value}"
         else:
             text = _guard_line(node, i, namespace)
-        lines.append(f"    {text}  # {_where(node.line)}")
+        named = f"{node.prim.name}, " if infix is not None else ""
+        lines.append(f"    {text}  # {named}{_where(node.line)}")
         where[len(lines)] = node
         dead = [r for r in _reads(node) if last_use.get(r) == i and r not in keep_alive
                 and r[0] in "tx" and trace.sizes.get(r, 0) >= _DELETE_FROM]

@@ -25,6 +25,7 @@ array identities stay unique).
 
 from __future__ import annotations
 
+import operator
 import os
 import sys
 import threading
@@ -196,6 +197,13 @@ class Trace:
                 name = self.constant(r._value)
                 self._by_id[r._id] = name
             return
+        if prim.impl is operator.mul and len(names) == 2 and not params:
+            alias = self._times_one(args, names, result)
+            if alias is not None:  # ``x * ones`` is x, bit for bit (e.g. a gradient's seed)
+                self._by_id[result._id] = alias
+                self._by_array[id(result._value)] = alias
+                self._keep.append(result._value)
+                return
         outputs = []
         for r in results:
             name = self._new()
@@ -203,6 +211,19 @@ class Trace:
             outputs.append(name)
         metas = tuple((a._value.shape, a._value.dtype) for a in args)
         self.nodes.append(Op(prim, params, names, outputs, line, metas))
+
+    def _times_one(self, args: tuple, names: list, result: Any) -> str | None:
+        """The name of ``x`` when the op is ``x * c`` with a constant ``c`` of ones that
+        changes neither the shape, the dtype nor the kind of array."""
+        out = result._value
+        for c, x in ((0, 1), (1, 0)):
+            if names[c][0] != "c" or names[x][0] == "c":
+                continue
+            one, value = args[c]._value, args[x]._value
+            if (value.__class__ is out.__class__ and value.dtype == out.dtype
+                    and value.shape == out.shape and one.dtype == out.dtype and (one == 1).all()):
+                return names[x]
+        return None
 
     def on_read(self, t: Any, how: str) -> None:
         name = self.name_of(t)
