@@ -51,7 +51,7 @@ def test_the_program_is_used_and_readable():
     assert src.startswith("def loss_and_grad(x1):")
     assert "= sin(x1)" in src and "= cos(x1)" in src  # the backward pass is in the program
     assert "test_function.py:" in src  # the user's lines
-    ops = [line for line in src.splitlines()[1:-1]]
+    ops = [line for line in src.splitlines()[1:-1] if not line.strip().startswith("#")]
     assert all("#" in line for line in ops)  # one line per op, each with its line
     assert "sin" in str(cf.graph) and len(cf.graph) == len(ops)
     assert str(cf.graph.dot()).startswith("digraph")
@@ -79,7 +79,7 @@ def test_dead_code_is_removed_and_constants_folded():
     same(f(x), x * 4.0)
     src = f.get_concrete_function(x).source
     assert "exp" not in src and "sqrt" not in src
-    assert src.count(" = ") == 1
+    assert sum(" = " in line and "#" in line.split(" = ")[1] for line in src.splitlines()) == 1
 
 
 def test_config_run_functions_eagerly():

@@ -490,11 +490,9 @@ def _weakrefable(obj: Any) -> bool:
 
 
 def _line_text(cf: ConcreteFunction, guard: Any) -> str:
-    for node in cf._program.lines.values():
-        if node.__class__.__name__ == "Guard":
-            file, line = node.line
-            return f"{file}:{line}"
-    return "an unknown line"
+    """The user's line of the guard that failed (``guard`` is its (index, value) key)."""
+    node = cf._program.guards.get(guard[0])
+    return "an unknown line" if node is None else f"{node.line[0]}:{node.line[1]}"
 
 
 def function(func: Any = None, input_signature: Any = None, autograph: bool = True,

@@ -74,6 +74,7 @@ class Program:
 
     def __init__(self, fn, source, filename, lines, n_nodes):
         self.fn = fn
+        self.guards: dict = {}  # guard index -> its node
         self.source = source
         self.filename = filename
         self.lines = lines  # line number in ``source`` -> the node it runs
@@ -190,13 +191,33 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
                 and r[0] in "tx" and trace.sizes.get(r, 0) >= _DELETE_FROM]
         if dead:
             lines.append(f"    del {', '.join(sorted(set(dead)))}")
-    lines.append(f"    return ({''.join(o + ', ' for o in outputs)})")
+    shown = _constants_shown(nodes, trace.consts)
+    if shown:
+        lines.insert(1, f"    # {shown}")
+        where = {k + 1: v for k, v in where.items()}
+    returned = ", ".join(outputs) + ("," if len(outputs) == 1 else "")
+    lines.append(f"    return ({returned})")
     source = "\n".join(lines) + "\n"
     _counter[0] += 1
     filename = f"<tapegrad.function {name} #{_counter[0]}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)
-    return Program(namespace[ident], source, filename, where, len(nodes))
+    program = Program(namespace[ident], source, filename, where, len(nodes))
+    program.guards = {i: node for i, node in enumerate(nodes) if node.__class__ is Guard}
+    return program
+
+
+def _constants_shown(nodes: list, consts: dict) -> str:
+    """``c5 = 2.0, c9 = 0.5``: the small constants the program reads, for the reader."""
+    shown = []
+    for name in dict.fromkeys(n for node in nodes for n in _reads(node) if n[0] == "c"):
+        value = consts[name]
+        if getattr(value, "size", 2) == 1 and getattr(value, "ndim", 1) == 0:
+            shown.append(f"{name} = {value!s}")
+        else:
+            shape = getattr(value, "shape", None)
+            shown.append(f"{name}: {'array' if shape is None else f'array{shape}'}")
+    return ", ".join(shown)
 
 
 def _reads(node: Any) -> tuple:
