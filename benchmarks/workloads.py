@@ -29,7 +29,7 @@ def _compiled(impls: dict, peers: dict, bodies: dict, args: dict) -> dict:
         compilers["tf.function"] = ("tensorflow", peers["tensorflow"].function)
     if "jax" in peers:
         compilers["jax.jit"] = ("jax", peers["jax"].jit)
-    if "torch" in peers and _torch_compiles(peers["torch"]):
+    if "torch" in peers and _torch_compiles(peers):
         compilers["torch.compile"] = ("torch", peers["torch"].compile)
     for name, (lib, compile_) in compilers.items():
         if lib in bodies:
@@ -48,9 +48,20 @@ def _blocking(jax, fn):
 _TORCH_COMPILES: list = []
 
 
-def _torch_compiles(torch) -> bool:
-    """Whether torch.compile works here (it needs a C compiler); checked once."""
+def _torch_compiles(peers: dict) -> bool:
+    """Whether torch.compile works here (it needs a C compiler); checked once.
+
+    With TensorFlow loaded in the same process, torch.compile's code crashes the process
+    (a segmentation fault, torch 2.14 with TensorFlow 2.21 here): ``--peers torch`` gives
+    its rows.
+    """
+    torch = peers["torch"]
     if not _TORCH_COMPILES:
+        if "tensorflow" in peers:
+            print("  torch.compile is skipped with TensorFlow in the process (it crashes); "
+                  "run with --peers torch for its rows")
+            _TORCH_COMPILES.append(False)
+            return False
         try:
             torch.compile(lambda v: v * 2)(torch.ones(2))
             _TORCH_COMPILES.append(True)

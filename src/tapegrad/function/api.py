@@ -49,7 +49,12 @@ def run_functions_eagerly(run_eagerly: bool) -> None:
 
 
 def functions_run_eagerly() -> bool:
-    """Whether ``run_functions_eagerly(True)`` is in effect."""
+    """Whether ``run_functions_eagerly(True)`` is in effect.
+
+    >>> import tapegrad as tg
+    >>> tg.config.functions_run_eagerly()
+    False
+    """
     return _eagerly[0]
 
 
@@ -251,7 +256,14 @@ class Function:
         return self._python_function
 
     def experimental_get_tracing_count(self) -> int:
-        """How many signatures were traced (TensorFlow's count)."""
+        """How many signatures were traced (TensorFlow's count; guard variants not included).
+
+        >>> import tapegrad as tg
+        >>> f = tg.function(lambda x: x + 1.0)
+        >>> _ = f(tg.constant(1.0)); _ = f(tg.constant(2.0)); _ = f(tg.constant([1.0]))
+        >>> f.experimental_get_tracing_count()
+        2
+        """
         return self._tracing_count
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
@@ -456,6 +468,11 @@ class Function:
 
         Tracing here runs the function on the arguments (ones for a ``TensorSpec``) and then
         restores every Variable it assigned.
+
+        >>> import tapegrad as tg
+        >>> f = tg.function(lambda x: tg.exp(x) * 2.0)
+        >>> print(f.get_concrete_function(tg.TensorSpec([3])).source.splitlines()[0])
+        def _lambda_(x1):
         """
         if not args and not kwargs and self.input_signature is not None:
             args = tuple(self.input_signature)

@@ -88,5 +88,12 @@ def check_finite(x: Any, step: Any, message: str) -> None:
 
     ``message`` may name ``{value}`` (the scalar, or "non-finite (shape ...)") and
     ``{step}`` (the integer ``step``, a tensor read when the check runs).
+
+    >>> import tapegrad as tg
+    >>> from tapegrad.function.effects import check_finite
+    >>> check_finite(tg.constant(1.0), 3, "bad {value} at step {step}")
+    >>> check_finite(tg.constant(float("inf")), 3, "bad {value} at step {step}")
+    Traceback (most recent call last):
+    FloatingPointError: bad inf at step 3
     """
     check_finite_p.bind(x, step, message=message)
