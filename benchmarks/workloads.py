@@ -49,19 +49,9 @@ _TORCH_COMPILES: list = []
 
 
 def _torch_compiles(peers: dict) -> bool:
-    """Whether torch.compile works here (it needs a C compiler); checked once.
-
-    With TensorFlow loaded in the same process, torch.compile's code crashes the process
-    (a segmentation fault, torch 2.14 with TensorFlow 2.21 here): ``--peers torch`` gives
-    its rows.
-    """
+    """Whether torch.compile works here (it needs a C compiler); checked once."""
     torch = peers["torch"]
     if not _TORCH_COMPILES:
-        if "tensorflow" in peers:
-            print("  torch.compile is skipped with TensorFlow in the process (it crashes); "
-                  "run with --peers torch for its rows")
-            _TORCH_COMPILES.append(False)
-            return False
         try:
             torch.compile(lambda v: v * 2)(torch.ones(2))
             _TORCH_COMPILES.append(True)
