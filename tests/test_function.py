@@ -359,6 +359,53 @@ def test_random_ops_draw_fresh_numbers_and_seeded_programs_repeat_eager():
         same(a, b)
 
 
+def test_dropout_masks_are_drawn_on_every_call():
+    def drop(x):
+        return tg.nn.dropout(x, rate=0.5)
+
+    f = tg.function(drop)
+    x = tg.ones([64])
+    tg.random.set_seed(3)
+    eager = [drop(x) for _ in range(3)]
+    tg.random.set_seed(3)
+    compiled = [f(x) for _ in range(3)]
+    for a, b in zip(eager, compiled):
+        same(a, b)
+    assert not np.array_equal(compiled[1].numpy(), compiled[2].numpy())
+
+
+def test_values_computed_from_data_follow_each_call():
+    """Masks, permutations and indices that ops compute from values are recomputed."""
+
+    def body(x, ids):
+        return (tg.sort(x), tg.math.top_k(x, 2).values, tg.where(x > 0), tg.math.cumprod(x),
+                tg.math.l2_normalize(x * tg.cast(x > 0, x.dtype)),
+                tg.reduce_mean(ids), tg.nn.relu(x), tg.maximum(x, 0.0))
+
+    f = tg.function(body)
+    rng = np.random.default_rng(1)
+    for _ in range(4):
+        x = tg.constant(np.round(rng.standard_normal(6), 1))
+        ids = tg.constant(rng.integers(-9, 9, 5))
+        got, want = f(x, ids), body(x, ids)
+        for a, b in zip(got, want):
+            same(a, b)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_embedding_max_norm_follows_each_call():
+    params = tg.Variable(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32))
+
+    def body(ids):
+        return tg.nn.embedding_lookup(params, ids, max_norm=1.0)
+
+    f = tg.function(body)
+    for k in range(3):
+        params.assign(params * 1.5)
+        ids = tg.constant([k, 4 - k, 2])
+        same(f(ids), body(ids))
+
+
 # --- guards: Python control flow on tensor values ----------------------------------------
 def test_if_and_while_on_tensor_values_follow_eager():
     def body(x):

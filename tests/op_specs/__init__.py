@@ -100,4 +100,6 @@ INDIRECT: dict = {
     "optimizer_update": "one optimizer step; tests/test_optimizers.py checks every optimizer",
     "optimizer_sparse_update": "one optimizer step on IndexedSlices rows; tests/test_optimizers.py",
     "learning_rate": "a learning-rate schedule's value; tests/test_optimizers.py (schedules)",
+    "integer_mean": "reduce_mean of integers (truncated, as TensorFlow); tests/test_reduce.py",
+    "where_indices": "where(condition) alone; tests/test_function.py and the where specs",
 }

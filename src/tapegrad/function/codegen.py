@@ -90,6 +90,7 @@ def _kept(trace: Trace, outputs: list[str]) -> list:
         if cls is Op:
             if node.prim in EFFECTS or any(o in needed for o in node.outputs):
                 needed.update(node.inputs)
+                needed.update(_ref_names(node))
                 kept.append(node)
         elif cls is Load:
             if node.output in needed:
@@ -139,9 +140,7 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
     fnames: dict = {}
     last_use: dict[str, int] = {}
     for i, node in enumerate(nodes):
-        cls = node.__class__
-        reads = node.inputs if cls is Op else (node.value,) if cls in (Assign, Guard) else ()
-        for r in reads:
+        for r in _reads(node):
             last_use[r] = i
     keep_alive = set(outputs)
     ident = re.sub(r"\W", "_", name) or "function"
@@ -154,7 +153,11 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
         if cls is Op:
             args = list(node.inputs)
             for key, value in node.params.items():
-                if _literal(value):
+                if key in node.param_refs:
+                    ref = node.param_refs[key]
+                    text = ref if isinstance(ref, str) else "(" + ", ".join(ref) + ",)"
+                    args.append(f"{key}={text}")
+                elif _literal(value):
                     args.append(f"{key}={value!r}")
                 else:
                     n_params += 1
@@ -220,10 +223,17 @@ def _constants_shown(nodes: list, consts: dict) -> str:
     return ", ".join(shown)
 
 
+def _ref_names(node: Any) -> tuple:
+    names: list = []
+    for ref in node.param_refs.values():
+        names.extend((ref,) if isinstance(ref, str) else ref)
+    return tuple(names)
+
+
 def _reads(node: Any) -> tuple:
     cls = node.__class__
     if cls is Op:
-        return tuple(node.inputs)
+        return tuple(node.inputs) + _ref_names(node)
     if cls is Assign or cls is Guard:
         return (node.value,)
     return ()

@@ -31,6 +31,8 @@ import sys
 import threading
 from typing import Any
 
+import numpy as np
+
 from .._core import events
 from .._core.tensor import Tensor
 
@@ -58,11 +60,12 @@ def user_line() -> tuple[str, int]:
 
 
 class Op:
-    __slots__ = ("prim", "params", "inputs", "outputs", "line", "metas")
+    __slots__ = ("prim", "params", "inputs", "outputs", "line", "metas", "param_refs")
 
-    def __init__(self, prim, params, inputs, outputs, line, metas):
+    def __init__(self, prim, params, inputs, outputs, line, metas, param_refs=None):
         self.prim = prim
         self.params = params
+        self.param_refs = param_refs or {}  # param -> name: a traced array passed as a param
         self.inputs = inputs  # names
         self.outputs = outputs  # names (None for an output nothing can use)
         self.line = line
@@ -192,12 +195,18 @@ class Trace:
         line = user_line()
         names = [self.name_of(a, line) for a in args]
         results = result if prim.multiple_results else (result,)
-        if not prim.stateful and all(n[0] == "c" for n in names):
+        refs = None
+        for key, value in params.items():  # e.g. where's condition: a traced tensor's array
+            ref = self._param_ref(value)
+            if ref is not None:
+                refs = refs or {}
+                refs[key] = ref
+        if not prim.stateful and all(n[0] == "c" for n in names) and not refs:
             for r in results:  # folded: its value is known now and never changes
                 name = self.constant(r._value)
                 self._by_id[r._id] = name
             return
-        if prim.impl is operator.mul and len(names) == 2 and not params:
+        if prim.impl is operator.mul and len(names) == 2 and not params and not refs:
             alias = self._times_one(args, names, result)
             if alias is not None:  # ``x * ones`` is x, bit for bit (e.g. a gradient's seed)
                 self._by_id[result._id] = alias
@@ -210,7 +219,18 @@ class Trace:
             self._register(r, name)
             outputs.append(name)
         metas = tuple((a._value.shape, a._value.dtype) for a in args)
-        self.nodes.append(Op(prim, params, names, outputs, line, metas))
+        self.nodes.append(Op(prim, params, names, outputs, line, metas, refs))
+
+    def _param_ref(self, value: Any) -> Any:
+        """A param holding traced arrays (alone, or in a tuple such as an index): its names
+        (a name, or a tuple of names with the other items as constants); else None."""
+        if value.__class__ is np.ndarray or isinstance(value, np.generic):
+            return self._by_array.get(id(value)) or None
+        if value.__class__ is tuple and any(
+                self._by_array.get(id(v)) for v in value if v.__class__ is np.ndarray):
+            return tuple((self._by_array.get(id(v)) if v.__class__ is np.ndarray else None)
+                         or self.constant(v) for v in value)
+        return None
 
     def _times_one(self, args: tuple, names: list, result: Any) -> str | None:
         """The name of ``x`` when the op is ``x * c`` with a constant ``c`` of ones that

@@ -23,7 +23,7 @@ from ._rules import normalize_axes, normalize_axis
 from .activations import (
     _float_features,
 )
-from .arithmetic import add_p, where_p
+from .arithmetic import add_p, greater_equal_p, where_p
 from .casting import cast
 from .index import IndexOutOfRangeError
 from .random import uniform
@@ -629,7 +629,8 @@ def dropout(
             raise ValueError(
                 f"{op}: noise_shape {list(shape)} does not broadcast to x shape {t.shape}."
             ) from None
-    keep = uniform(shape, dtype=t.dtype, seed=seed)._value >= t.dtype.type(rate_value)
+    keep = greater_equal_p.bind(uniform(shape, dtype=t.dtype, seed=seed),
+                                t.dtype.type(rate_value))._value  # (an op: drawn per call)
     if isinstance(rate, Tensor):  # TensorFlow: x / (1 - rate), differentiable in rate
         scaled = t / (1 - (rate if rate.dtype == t.dtype else cast(rate, t.dtype)))
     else:

@@ -31,7 +31,7 @@ import numpy as np
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
 from ._rules import lead, nondifferentiable
-from .arithmetic import equal_p, minimum_p, where_p
+from .arithmetic import equal_p, greater_equal_p, minimum_p, where_p
 from .casting import cast, real_part
 from .cumulative import cumprod, cumprod_p, cumsum  # noqa: F401  (public names, re-exported)
 from .index import getitem_grad_p, getitem_p
@@ -81,11 +81,14 @@ def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
     return np.where((total < 0) & inexact, quotient + 1, quotient).astype(total.dtype)
 
 
+integer_mean_p: Primitive = nondifferentiable("integer_mean", _trunc_divide)
+
+
 def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     total = reduce_sum_p.bind(x, axis=axes, keepdims=keepdims)
     if x.dtype.kind in "iu":  # no gradient for integers: a plain value is enough
-        return Tensor._wrap(_trunc_divide(total._value, max(count, 1)))
+        return integer_mean_p.bind(total, count=max(count, 1))
     if count == 0:
         return total * np.nan  # TensorFlow: the mean of nothing is NaN
     return total / np.asarray(count, dtype=x.dtype)
@@ -515,7 +518,7 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
     axes = _reduction_axes(axis, x, "l2_normalize")
     square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
     eps = np.asarray(epsilon, dtype=square_sum.dtype)
-    above = np.greater_equal(square_sum._value, eps)  # TensorFlow's maximum: ties go to x
+    above = greater_equal_p.bind(square_sum, eps)._value  # TensorFlow's maximum: ties go to x
     clipped = where_p.bind(square_sum, eps, condition=above)
     inv_norm = 1.0 / sqrt_p.bind(clipped)
     return x * (cast(inv_norm, x.dtype) if x.dtype.kind == "c" else inv_norm)
@@ -673,7 +676,7 @@ def _along_last(indices: np.ndarray, x_shape: tuple) -> tuple:
     grids = tuple(
         np.arange(x_shape[j]).reshape((-1,) + (1,) * (ndim - 1 - j)) for j in range(ndim - 1)
     )
-    return grids + (indices.astype(np.intp),)
+    return grids + (indices,)  # (the op's own output array: a compiled function follows it)
 
 
 def _top_k_vjp(g, ans, x, k, index_type):
