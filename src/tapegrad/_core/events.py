@@ -23,10 +23,8 @@ event              called as                                              emitte
                                                                           tensor while a tape
                                                                           records
 ``op_executed``    ``fn(prim, args, result, params)``                     after every op (per-op)
-``value_read``     ``fn(tensor, how)``: ``bool()``, ``int()``, ...          a tensor becomes a
-                                                                          Python or NumPy value
-``variable_set``   ``fn(variable, how, value)``: ``assign``, ...           a Variable is created or
-                                                                          assigned
+``value_read``     ``fn(tensor, how)``: ``"bool()"``, ``".numpy()"``, ...   a tensor becomes a value
+``variable_set``   ``fn(variable, how, value)``: ``"create"``, ``"assign"``  a Variable changes
 ``rule_running``   ``fn(kind, subject, running)``: ``kind`` ``"vjp"``     around each derivative
                    (``subject`` the tape entry) or ``"jvp"`` (the         rule the engine calls
                    primitive); ``running`` True before, False after
