@@ -666,3 +666,42 @@ def test_digits_mlp_100_compiled_steps_equal_eager_bit_for_bit():
         np.testing.assert_array_equal(a, b)
     assert step.experimental_get_tracing_count() == 1
     assert losses[-1] < losses[0]
+
+
+def test_cnn_example_step_compiled_equals_eager():
+    """The CNN example's step (conv2d, max_pool2d, sparse cross entropy, Adam) compiled."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "cnn_digits.py"
+    spec = importlib.util.spec_from_file_location("cnn_digits_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    from tapegrad.tour import digits
+
+    x, y = digits.load_digits()
+    x = x.reshape(-1, 8, 8, 1)
+    results = []
+    for compiled in (False, True):
+        tg.random.set_seed(0)
+        model, opt = example.CNN(), tg.optimizers.Adam(3e-3)
+
+        def step(images, labels, model=model, opt=opt):
+            with tg.GradientTape() as tape:
+                logits = model(images)
+                loss = tg.reduce_mean(tg.nn.sparse_softmax_cross_entropy_with_logits(
+                    labels=labels, logits=logits))
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        run = tg.function(step) if compiled else step
+        rng = np.random.default_rng(0)
+        losses = []
+        for _ in range(5):
+            rows = rng.choice(len(x), 16, replace=False)
+            losses.append(run(tg.constant(x[rows]), tg.constant(y[rows])).numpy())
+        results.append((losses, [v.numpy() for v in model.trainable_variables]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)

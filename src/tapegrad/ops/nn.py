@@ -25,7 +25,7 @@ from .activations import (
 )
 from .arithmetic import add_p, greater_equal_p, where_p
 from .casting import cast
-from .index import IndexOutOfRangeError
+from .index import IndexOutOfRangeError, one_hot_p
 from .random import uniform
 from .reduce import reduce_sum_p
 from .shape import broadcast_to_p, reshape_p
@@ -276,8 +276,9 @@ def softmax_cross_entropy_with_logits(
     return softmax_xent_p.bind(x, z, axis=a)
 
 
-def _one_hot(labels: np.ndarray, depth: int, dtype: np.dtype) -> np.ndarray:
-    return (labels[..., None] == np.arange(depth)).astype(dtype)
+def _one_hot(labels: np.ndarray, depth: int, dtype: np.dtype) -> Tensor:
+    """The labels one-hot, by the one_hot op (a compiled function recomputes it per call)."""
+    return one_hot_p.bind(dtype.type(1), dtype.type(0), indices=labels, depth=depth, axis=-1)
 
 
 def _sparse_xent_impl(logits, labels):
@@ -355,7 +356,8 @@ def sparse_softmax_cross_entropy_with_logits(
             f"{op}: received a label value of {int(bad)} which is outside the valid range of "
             f"[0, {depth}) (logits shape {x.shape})."
         )
-    return sparse_xent_p.bind(x, labels=values)
+    # Signed labels go in as they are: a compiled function follows the array they came from.
+    return sparse_xent_p.bind(x, labels=z._value if z.dtype.kind == "i" else values)
 
 
 def _sigmoid_xent_impl(logits, labels):
