@@ -7,6 +7,22 @@ generated Python function on arrays (:mod:`.codegen`). Later calls with the same
 signature run that program. Retracing follows TensorFlow's rules
 (:mod:`.spec`); Python ``if``/``while`` on tensor values become guards; a guard
 that fails traces the other path, cached as a variant.
+
+What to know:
+
+* Python side effects (``print``, appending to a list, ``tg.random.set_seed``) run
+  when a signature is traced, not on every call (``tapegrad.print`` runs every call).
+* A guard that fails part-way restores the Variables the program assigned, then
+  traces the new path by running the function: ops before the guard run again, so
+  random draws and ``tapegrad.print`` happen twice for that call.
+* An unused random draw is dropped with the dead code (so Variables initialised
+  from random values on the first call draw nothing on later calls, as eagerly).
+* Values are followed through ops and the arrays ops hand each other; a NumPy
+  computation on ``tensor._value`` inside an op's wrapper is invisible and is
+  kept as a constant of the trace (``tapegrad.fill`` and ``tapegrad.range`` with
+  tensor arguments are such cases). ``.numpy()`` and ``np.asarray`` on a traced
+  value are seen: the function then runs eagerly, with a warning.
+* A returned Variable comes back as a tensor of its value.
 """
 
 from __future__ import annotations
