@@ -393,6 +393,18 @@ def test_values_computed_from_data_follow_each_call():
     assert f.experimental_get_tracing_count() == 1
 
 
+def test_shapes_and_fills_from_tensor_values_are_guarded():
+    def body(n, v):
+        return tg.range(n) * 2, tg.fill([2], v), tg.linspace(0.0, v, 3)
+
+    f = tg.function(body)
+    for k in (3, 5, 3, 4):
+        n, v = tg.constant(k), tg.constant(float(k) / 2)
+        for a, b in zip(f(n, v), body(n, v)):
+            same(a, b)
+    assert f.experimental_get_tracing_count() == 1
+
+
 def test_embedding_max_norm_follows_each_call():
     params = tg.Variable(np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32))
 

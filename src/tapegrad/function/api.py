@@ -18,11 +18,12 @@ What to know:
 * An unused random draw is dropped with the dead code (so Variables initialised
   from random values on the first call draw nothing on later calls, as eagerly).
 * Values are followed through ops and the arrays ops hand each other; a NumPy
-  computation on ``tensor._value`` inside an op's wrapper is invisible and is
-  kept as a constant of the trace (``tapegrad.fill`` and ``tapegrad.range`` with
-  tensor arguments are such cases). ``.numpy()`` and ``np.asarray`` on a traced
-  value are seen: the function then runs eagerly, with a warning.
-* A returned Variable comes back as a tensor of its value.
+  computation on ``tensor._value`` inside an op's wrapper would be invisible and
+  kept as a constant of the trace (the ops' wrappers use ops, or Python
+  conversions that become guards, for that reason). ``.numpy()`` and
+  ``np.asarray`` on a traced value are seen: the function then runs eagerly, with
+  a warning.
+* A returned Variable comes back from compiled calls as a tensor of its value.
 """
 
 from __future__ import annotations
