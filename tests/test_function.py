@@ -717,3 +717,14 @@ def test_cnn_example_step_compiled_equals_eager():
     np.testing.assert_array_equal(results[0][0], results[1][0])
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_function_named_like_its_op():
+    @tg.function
+    def sin(x):
+        return tg.sin(x) * 2.0
+
+    x = tg.constant([1.0, 2.0])
+    sin(x)
+    same(sin(x + 1.0), tg.sin(x + 1.0) * 2.0)
+    assert sin.get_concrete_function(x).source.startswith("def sin_(x1):")

@@ -200,6 +200,9 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
         where = {k + 1: v for k, v in where.items()}
     returned = ", ".join(outputs) + ("," if len(outputs) == 1 else "")
     lines.append(f"    return ({returned})")
+    while ident in namespace:  # (a function named like one of its ops: sin calling sin)
+        ident += "_"
+    lines[0] = f"def {ident}({', '.join(trace.inputs)}):"
     source = "\n".join(lines) + "\n"
     _counter[0] += 1
     filename = f"<tapegrad.function {name} #{_counter[0]}>"
