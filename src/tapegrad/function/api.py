@@ -24,6 +24,8 @@ What to know:
   ``np.asarray`` on a traced value are seen: the function then runs eagerly, with
   a warning.
 * A returned Variable comes back from compiled calls as a tensor of its value.
+* The tracing call keeps every intermediate array until it ends (array identities
+  must stay unique); the generated program frees large arrays after their last use.
 """
 
 from __future__ import annotations
