@@ -728,3 +728,20 @@ def test_a_function_named_like_its_op():
     sin(x)
     same(sin(x + 1.0), tg.sin(x + 1.0) * 2.0)
     assert sin.get_concrete_function(x).source.startswith("def sin_(x1):")
+
+
+def test_a_failed_guard_rewinds_random_draws():
+    def body(x):
+        noise = tg.random.normal([4])
+        if tg.reduce_sum(x) > 0:
+            return x + noise
+        return x - noise
+
+    f = tg.function(body)
+    inputs = [tg.ones([4]), -tg.ones([4]), tg.ones([4]), -tg.ones([4])]
+    tg.random.set_seed(21)
+    eager = [body(x) for x in inputs]
+    tg.random.set_seed(21)
+    compiled = [f(x) for x in inputs]
+    for a, b in zip(eager, compiled):
+        same(a, b)

@@ -12,9 +12,9 @@ What to know:
 
 * Python side effects (``print``, appending to a list, ``tg.random.set_seed``) run
   when a signature is traced, not on every call (``tapegrad.print`` runs every call).
-* A guard that fails part-way restores the Variables the program assigned, then
-  traces the new path by running the function: ops before the guard run again, so
-  random draws and ``tapegrad.print`` happen twice for that call.
+* A guard that fails part-way restores the Variables the program assigned and the
+  random streams, then traces the new path by running the function: ops before
+  the guard run again, so ``tapegrad.print`` before it prints twice for that call.
 * An unused random draw is dropped with the dead code (so Variables initialised
   from random values on the first call draw nothing on later calls, as eagerly).
 * Values are followed through ops and the arrays ops hand each other; a NumPy
@@ -44,6 +44,7 @@ from .._core.primitive import _FAILURES, _describe_failure
 from .._core.record import InputSpec
 from .._core.state import state
 from .._core.tensor import Tensor, new_id, to_array
+from ..ops import random as random_ops
 from . import codegen
 from .codegen import GuardFailed, generate
 from .spec import TensorSpec, arguments_key, matches, relax, substitute
@@ -158,8 +159,11 @@ class ConcreteFunction:
         self._program = generate(trace, names, owner.__name__)
         self._fn = self._program.fn
         self.children: dict = {}
-        has_guards = any(n.__class__.__name__ == "Guard" for n in self._program.lines.values())
+        nodes = self._program.lines.values()
+        has_guards = any(n.__class__.__name__ == "Guard" for n in nodes)
         self._restore = [v for v, _ in trace.assigned.values()] if has_guards else None
+        self._draws = has_guards and any(getattr(getattr(n, "prim", None), "stateful", False)
+                                         for n in nodes)  # random draws before a guard
         found = {id(n.variable): n.variable for n in self._program.lines.values()
                  if hasattr(n, "variable")}
         self.variables = list(found.values())  # the Variables the program reads or assigns
@@ -401,11 +405,14 @@ class Function:
                   for t in tensors]
         while True:
             saved = None if cf._restore is None else [(v, v._value) for v in cf._restore]
+            rng = random_ops.get_state() if cf._draws else None
             try:
                 return cf._run(arrays)
             except GuardFailed as failed:
                 for v, value in saved or ():
                     v._value = value
+                if rng is not None:  # rewind the draws, so that seeded runs repeat eagerly
+                    random_ops.set_state(rng)
                 child = cf.children.get(failed.key)
                 if child is None:
                     return self._new_variant(sig, key, cf, failed.key, tensors, args, kwargs)

@@ -99,6 +99,25 @@ def _draw(seed: Any, fn) -> np.ndarray:
 
 
 
+def get_state() -> tuple:
+    """Where every random stream is now; :func:`set_state` returns to it (a compiled
+    function whose guard fails part-way rewinds the draws it made before tracing again)."""
+    with _state.lock:
+        streams = {k: (g, g.bit_generator.state) for k, g in _state.streams.items()}
+        return (_state.generator, _state.generator.bit_generator.state, streams)
+
+
+def set_state(saved: tuple) -> None:
+    """Rewind every random stream to ``saved`` (from :func:`get_state`)."""
+    generator, position, streams = saved
+    with _state.lock:
+        generator.bit_generator.state = position
+        _state.generator = generator
+        for g, state in streams.values():
+            g.bit_generator.state = state
+        _state.streams = {k: g for k, (g, _) in streams.items()}
+
+
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
     d = as_dtype(dtype)
     if d.kind != "f":
