@@ -1,4 +1,5 @@
-"""The op of one optimizer step: Optimizer's NumPy update rule, run as a primitive.
+"""The op of one optimizer step (Optimizer's NumPy update rule as a primitive), and the
+helpers of ``apply_gradients``.
 
 As TensorFlow's fused ``ResourceApplyAdam`` (and friends), one op computes a
 variable's new value and new state from the gradient; ``Optimizer._apply`` then
@@ -8,11 +9,15 @@ training step runs the update on every call with the Variables' current values.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
+from ._core.indexed_slices import IndexedSlices
 from ._core.primitive import Primitive
+from ._core.tensor import Tensor
+from ._core.variable import Variable
 
 __all__ = ["update_p", "sparse_update_p", "learning_rate_p", "summed_rows"]
 
@@ -62,3 +67,48 @@ def summed_rows(name: str, p: np.ndarray, values: np.ndarray, indices: Any, wher
     summed = np.zeros((rows.size,) + p.shape[1:], p.dtype)
     np.add.at(summed, inverse, values)
     return rows, summed
+
+
+def _zip_lengths(pairs: Any) -> tuple[int, int] | None:
+    """The lengths of a ``zip(grads, vars)``'s two sequences, when both are known."""
+    if type(pairs) is not zip:
+        return None
+    iterators = pairs.__reduce__()[1]
+    if len(iterators) != 2:
+        return None
+    lengths = [operator.length_hint(it, -1) for it in iterators]
+    if min(lengths) < 0:
+        return None
+    return lengths[0], lengths[1]
+
+
+def _computed(pairs: list) -> list:
+    """The step's lazy (Dask) gradients and variable values, computed in one ``dask.compute``.
+
+    One pass over the data gives every gradient (computing them one by one would read the
+    data once per variable); the update itself runs on the computed NumPy values.
+    """
+    lazy: dict = {}
+    for k, (g, v) in enumerate(pairs):
+        parts = (g.values, g.indices) if isinstance(g, IndexedSlices) else (g,)
+        for j, part in enumerate((*parts, v)):
+            raw = part._value if isinstance(part, Tensor) else part
+            if hasattr(raw, "dask") and hasattr(raw, "compute"):
+                lazy[k, j] = raw
+    if not lazy:
+        return pairs
+    import dask
+
+    done = dict(zip(lazy, dask.compute(*lazy.values())))
+    out = []
+    for k, (g, v) in enumerate(pairs):
+        if isinstance(g, IndexedSlices):
+            g = IndexedSlices(done.get((k, 0), g.values), done.get((k, 1), g.indices),
+                              g.dense_shape)
+            position = 2
+        else:
+            g, position = done.get((k, 0), g), 1
+        if (k, position) in done and isinstance(v, Variable):
+            v.assign(done[k, position])
+        out.append((g, v))
+    return out

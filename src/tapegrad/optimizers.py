@@ -25,7 +25,6 @@ densifies sparse gradients.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,7 +34,7 @@ from ._core.indexed_slices import IndexedSlices
 from ._core.tensor import Tensor, convert_to_tensor, to_array
 from ._core.variable import Variable
 from .function.effects import check_finite
-from .optimizer_updates import learning_rate_p, sparse_update_p, update_p
+from .optimizer_updates import _computed, _zip_lengths, learning_rate_p, sparse_update_p, update_p
 from .tape import GradientTape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -68,19 +67,6 @@ def _check_hyper(
         bound = "" if high is None else f" and {'<' if high_open else '<='} {high}"
         raise ValueError(f"{owner}: {name} must be finite, >= {low}{bound}, got {value!r}.")
     return number
-
-
-def _zip_lengths(pairs: Any) -> tuple[int, int] | None:
-    """The lengths of a ``zip(grads, vars)``'s two sequences, when both are known."""
-    if type(pairs) is not zip:
-        return None
-    iterators = pairs.__reduce__()[1]
-    if len(iterators) != 2:
-        return None
-    lengths = [operator.length_hint(it, -1) for it in iterators]
-    if min(lengths) < 0:
-        return None
-    return lengths[0], lengths[1]
 
 
 class Optimizer:
@@ -285,6 +271,7 @@ class Optimizer:
         return self._apply(list(zip(grads, variables, strict=True)))
 
     def _apply(self, pairs: list) -> Variable:
+        pairs = _computed(pairs)
         seen: dict = {}
         work = []
         for i, (g, v) in enumerate(pairs):

@@ -10,21 +10,16 @@ fast path (``state.engine.active`` counts them).
 =================  =====================================================  ======================
 event              called as                                              emitted
 =================  =====================================================  ======================
-``op_recorded``    ``fn(tapes, prim, args, result, entry)``               after an op ran while a
-                                                                          tape records (``entry``
-                                                                          is None if no tape
-                                                                          kept it)
-``op_finished``    ``fn(prim, args, result)``                             after every op (per-op)
+``op_recorded``    ``fn(tapes, prim, args, result, entry)`` (``entry``    after an op ran while a
+                   None if no tape kept it)                               tape records
+``op_finished``    ``fn(prim, args, result, params)``                     after every op (per-op)
 ``tape_changed``   ``fn(tape, what, data)``: ``what`` is ``"start"``,     when a tape starts,
                    ``"stop"``, ``"pause"``, ``"resume"`` or ``"release"``  stops, pauses, resumes
                    (``data``: the sources and the gradients found)        or frees its record
-``value_exported`` ``fn(tensor, how)``                                    ``.numpy()``, ``float()``
-                                                                          or ``np.asarray`` read a
-                                                                          tensor while a tape
-                                                                          records
-``op_executed``    ``fn(prim, args, result, params)``                     after every op (per-op)
+``value_exported`` ``fn(tensor, how)``: ``.numpy()``, ``float()`` or      ... read a tensor while a
+                   ``np.asarray``                                         tape records
 ``value_read``     ``fn(tensor, how)``: ``"bool()"``, ``".numpy()"``, ...   a tensor becomes a value
-``variable_set``   ``fn(variable, how, value)``: ``"create"``, ``"assign"``  a Variable changes
+``variable_set``   ``fn(variable, how, value)``: ``"assign"``, ...        a Variable changes
 ``rule_running``   ``fn(kind, subject, running)``: ``kind`` ``"vjp"``     around each derivative
                    (``subject`` the tape entry) or ``"jvp"`` (the         rule the engine calls
                    primitive); ``running`` True before, False after
@@ -41,9 +36,8 @@ from collections.abc import Callable
 
 from .state import activate
 
-__all__ = ["Event", "op_recorded", "op_finished", "op_executed", "tape_changed",
-           "value_exported", "value_read", "variable_set", "rule_running", "subscribe",
-           "unsubscribe"]
+__all__ = ["Event", "op_recorded", "op_finished", "tape_changed", "value_exported",
+           "value_read", "variable_set", "rule_running", "subscribe", "unsubscribe"]
 
 _lock = threading.Lock()
 
@@ -68,7 +62,6 @@ class Event(list):
 
 op_recorded = Event("op_recorded")
 op_finished = Event("op_finished", per_op=True)
-op_executed = Event("op_executed", per_op=True)  # with params: the compiler's tracer
 tape_changed = Event("tape_changed")
 value_exported = Event("value_exported")
 value_read = Event("value_read")  # emitted only while the engine is active

@@ -1,13 +1,10 @@
 """Tape entries: what a recorded op keeps, decided from its rules' declared reads.
 
 When an op runs while a tape watches one of its inputs, the tape appends one
-:class:`TapeEntry`: the op, its parameters, input and output ids, and only
-the values that the rules of the *tracked* inputs read (``Primitive.reads``).
-Everything kept is frozen (read-only; a Variable is kept as a snapshot of its
-current value). Inputs the rules do not read are kept as an :class:`InputSpec`,
-shape and dtype only. One entry is shared by every active tape that knows an
-input, and counts them (``users``), so a non-persistent tape's sweep can free
-it when no other tape still needs it.
+:class:`TapeEntry`: the op, its parameters, input and output ids, and only the values the
+rules of the *tracked* inputs read (``Primitive.reads``), frozen (a Variable as a snapshot);
+other inputs as an :class:`InputSpec` (shape and dtype). One entry is shared by every tape
+that knows an input and counts them (``users``), so a sweep frees it when none needs it.
 """
 
 from __future__ import annotations
@@ -139,8 +136,8 @@ def freeze(t: Tensor) -> Tensor:
 def _grad_id(a: Tensor) -> int | None:
     """The id under which ``a`` can receive a gradient (None for integer and bool tensors)."""
     value = a._value
-    kind = SCALAR_KIND.get(value.__class__) or value.dtype.kind
-    return a._id if kind in "fc" else None
+    kind = SCALAR_KIND.get(value.__class__) or value.dtype.kind  # ("?": a.dtype tells)
+    return a._id if kind in "fc" or (kind == "?" and a.dtype.kind in "fc") else None
 
 
 _NOTHING = ((), False)  # no tracked input's rule reads anything
@@ -202,7 +199,7 @@ def _make_entry(prim: Any, args: tuple, result: Any, params: dict, tapes: list,
     ans: Any
     if prim.multiple_results:
         out_ids = tuple([r._id for r in result])
-        meta = tuple([(r._value.shape, r._value.dtype) for r in result])
+        meta = tuple([(r._value.shape, r.dtype) for r in result])
         ans = tuple([freeze(r) for r in result]) if keep_ans else None
     else:
         value = result._value
@@ -221,9 +218,7 @@ def after_op(prim: Any, args: tuple, result: Any, params: dict) -> None:
         for acc in st.accumulators:
             acc._propagate(prim, args, result, params)
     if events.op_finished:
-        events.op_finished.emit(prim, args, result)
-    if events.op_executed:
-        events.op_executed.emit(prim, args, result, params)
+        events.op_finished.emit(prim, args, result, params)
 
 
 def record(tapes: list, prim: Any, args: tuple, result: Any, params: dict) -> None:

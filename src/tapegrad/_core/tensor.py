@@ -1,20 +1,13 @@
 """Tensor and the dtype rules of conversion at the boundary.
 
-A ``Tensor`` is an immutable value (a NumPy array or NumPy scalar) plus a small
-increasing integer id; tapes and accumulators key everything by that id. The
-operators (``+``, ``@``, ``[]``, ...) are attached by ``tapegrad.ops`` so that
-this module stays free of op knowledge. A ``Variable`` is a Tensor whose value
-can be replaced with ``assign``; its id never changes, so gradients with
-respect to it accumulate over every read.
-
-Dtype rules follow TensorFlow: Python floats become float32, Python ints
-int32, NumPy values keep their dtype, and a Python number (or NumPy value)
-combined with a tensor takes the tensor's dtype.
-
-A tensor never shares memory that its caller can still write: a NumPy array
-given to tapegrad is copied at conversion (as TensorFlow does), unless it cannot
-change (read-only down to the array that owns the memory). Views of tapegrad's
-own arrays need no copy: no one outside holds those.
+A ``Tensor`` is an immutable value (a NumPy array or scalar) plus a small increasing integer
+id, by which tapes and accumulators key everything; ``tapegrad.ops`` attaches the operators,
+so this module knows no op. A ``Variable`` is a Tensor whose value ``assign`` replaces; its
+id never changes, so its gradients add up over every read. Dtypes follow TensorFlow: Python
+floats become float32, ints int32, NumPy values keep theirs, and a number combined with a
+tensor takes the tensor's dtype. A tensor never shares memory its caller can still write: a
+NumPy array is copied at conversion (as TensorFlow) unless it cannot change (read-only down
+to the array that owns the memory); views of tapegrad's own arrays need no copy.
 """
 
 from __future__ import annotations
@@ -63,7 +56,8 @@ DTYPES = {
 }
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
-SCALAR_KIND = {
+# "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
+SCALAR_KIND: dict[Any, str] = {
     t: np.dtype(t).kind
     for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
               np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
@@ -179,7 +173,7 @@ def _short(value: Any) -> str:
 
 def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     """Cast to ``dtype``, refusing casts that would silently change values."""
-    src = array.dtype
+    src = array.dtype if isinstance(array, (np.ndarray, np.generic)) else ops.numpy_dtype(array)
     if src == dtype:
         return array
     if dtype.kind in "iub" and src.kind in "fc":
@@ -250,6 +244,11 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
             return dtype.type(value)
         except OverflowError as err:
             raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
+    if hasattr(value, "__array_namespace__") or hasattr(value, "dask"):  # Dask, CuPy, ...: kept
+        if not isinstance(value.dtype, np.dtype):
+            SCALAR_KIND.setdefault(value.__class__, "?")
+        return value if dtype is None or ops.numpy_dtype(value) == dtype else _cast_checked(
+            value, dtype, value)
     if value is None:
         raise TypeError(
             "Cannot convert None to a tensor. A None often comes from a gradient of an "
@@ -377,7 +376,8 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
-        return self._value.dtype
+        d = self._value.dtype
+        return d if isinstance(d, np.dtype) else ops.numpy_dtype(self._value)
 
     @property
     def ndim(self) -> int:
@@ -398,16 +398,15 @@ class Tensor:
     def numpy(self) -> Any:
         """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
         value = self._value
-        if engine.active:  # values leaving a tape (debugging), or a trace (the compiler)
-            _read_out(self, ".numpy()", True)
+        engine.active and _read_out(self, ".numpy()", True)
+        value = ops.to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if engine.active:
-            _read_out(self, "NumPy (np.asarray / __array__)", True)
-        array = np.array(self._value, dtype=dtype, copy=True)
+        engine.active and _read_out(self, "NumPy (np.asarray / __array__)", True)
+        array = np.array(ops.to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
     def get_shape(self) -> tuple:
@@ -428,8 +427,7 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
-        if engine.active:
-            _read_out(self, "bool()", False)
+        engine.active and _read_out(self, "bool()", False)
         if self._value.size != 1:
             raise ValueError(
                 f"The truth value of a tensor of shape {self.shape} is ambiguous; only "
@@ -438,13 +436,11 @@ class Tensor:
         return bool(self._value)
 
     def __float__(self) -> float:
-        if engine.active:
-            _read_out(self, "float()", True)
+        engine.active and _read_out(self, "float()", True)
         return float(self._value)
 
     def __int__(self) -> int:
-        if engine.active:
-            _read_out(self, "int()", False)
+        engine.active and _read_out(self, "int()", False)
         return int(self._value)
 
     def __index__(self) -> int:
@@ -453,13 +449,11 @@ class Tensor:
                 f"Only scalar integer tensors can be used as an index, not shape {self.shape} "
                 f"dtype {self.dtype}."
             )
-        if engine.active:
-            _read_out(self, "int()", False)
+        engine.active and _read_out(self, "int()", False)
         return int(self._value)
 
     def __complex__(self) -> complex:
-        if engine.active:
-            _read_out(self, "complex()", False)
+        engine.active and _read_out(self, "complex()", False)
         return complex(self._value)
 
     def __len__(self) -> int:
@@ -500,12 +494,9 @@ class Tensor:
         return (_rebuild_tensor, (np.array(self._value),))
 
 
-def _read_out(t: Tensor, how: str, exported: bool) -> None:
-    """A value leaves as Python or NumPy: tell explain (``exported``) and the compiler's guards."""
-    if exported and events.value_exported:
-        events.value_exported.emit(t, how)
-    if events.value_read:
-        events.value_read.emit(t, how)
+def _read_out(t: Tensor, how: str, exported: bool) -> None:  # explain (exported), compiler
+    for event in (events.value_exported, events.value_read) if exported else (events.value_read,):
+        event.emit(t, how)
 
 
 def _rebuild_tensor(array: np.ndarray) -> Tensor:
@@ -513,6 +504,8 @@ def _rebuild_tensor(array: np.ndarray) -> Tensor:
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
+    if type(value).__module__.split(".")[0] != "numpy":
+        return repr(value)  # (a Dask array shows its graph, computing nothing)
     if value.ndim == 0:
         text = str(value[()])
     else:

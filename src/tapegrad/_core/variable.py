@@ -14,10 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import events
 from .primitive import Primitive
-from .state import engine
-from .tensor import Tensor, _numpy_text, as_dtype, new_id, prefixed, to_array
+from .tensor import Tensor, _numpy_text, as_dtype, engine, events, new_id, prefixed, to_array
 
 __all__ = ["Variable", "read_variable"]
 
@@ -57,8 +55,6 @@ class Variable(Tensor):
         self._id = new_id()
         self._trainable = bool(trainable)
         self._name = f"{name or 'Variable'}:0"
-        if engine.active and events.variable_set:
-            events.variable_set.emit(self, "create", initial_value)
 
     @property
     def trainable(self) -> bool:
@@ -93,21 +89,18 @@ class Variable(Tensor):
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Add ``delta`` in place of the value; returns the variable."""
-        array = self._checked(delta, "assign_add")
         self._changed("assign_add", delta)
-        self._value = self._value + array
+        self._value = self._value + self._checked(delta, "assign_add")
         return self
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Subtract ``delta`` from the value; returns the variable."""
-        array = self._checked(delta, "assign_sub")
         self._changed("assign_sub", delta)
-        self._value = self._value - array
+        self._value = self._value - self._checked(delta, "assign_sub")
         return self
 
-    def _changed(self, how: str, value: Any) -> None:
-        if engine.active and events.variable_set:  # (a compiled function records assignments)
-            events.variable_set.emit(self, how, value)
+    def _changed(self, how: str, value: Any) -> None:  # (a compiled function records it)
+        engine.active and events.variable_set and events.variable_set.emit(self, how, value)
 
     def _in_place(self, *unused: Any) -> Any:
         raise RuntimeError(

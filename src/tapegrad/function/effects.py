@@ -39,7 +39,8 @@ def _print_impl(*values: Any, template: tuple, stream: Any, sep: str, end: str,
     return _DONE
 
 
-print_p = Primitive("print", _print_impl, same_dtype=False, differentiable=False, stateful=True)
+print_p = Primitive("print", _print_impl, same_dtype=False, differentiable=False)
+print_p.stateful = True
 EFFECTS.add(print_p)
 
 
@@ -78,8 +79,8 @@ def _check_impl(x: Any, step: Any, *, message: str) -> Any:
     return _DONE
 
 
-check_finite_p = Primitive("check_finite", _check_impl, same_dtype=False, differentiable=False,
-                           stateful=True)
+check_finite_p = Primitive("check_finite", _check_impl, same_dtype=False, differentiable=False)
+check_finite_p.stateful = True
 EFFECTS.add(check_finite_p)
 
 

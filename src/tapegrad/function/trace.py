@@ -1,7 +1,7 @@
 """The tracer: records every primitive one call of a function runs, as a list of nodes.
 
 A trace is an eager call of the Python function while the tracer listens to the
-engine's events (``op_executed``, ``value_read``, ``variable_set``): no engine
+engine's events (``op_finished``, ``value_read``, ``variable_set``): no engine
 class is patched. Each value the call computes gets a name; the nodes say which
 op made it from which names. What the tracer sees:
 
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .._core import events
-from .._core.tensor import Tensor
+from .._core.tensor import Tensor, new_id
 
 __all__ = ["Trace", "Op", "Load", "Assign", "Guard", "current", "user_line"]
 
@@ -126,6 +126,7 @@ class Trace:
         self._keep: list = []  # every traced array, alive until the trace ends
         self.sizes: dict[str, int] = {}  # name -> number of elements (to free large arrays)
         self._count = 0
+        self._first_id = new_id()  # Variables with a larger id were created during the trace
 
     # --- names ------------------------------------------------------------------------
     def _new(self, prefix: str = "t") -> str:
@@ -165,6 +166,8 @@ class Trace:
     def variable(self, v: Any) -> str:
         name = self._var_names.get(id(v))
         if name is None:
+            if v._id > self._first_id:
+                self.created.append(v)
             name = self._var_names[id(v)] = self._new("v")
             self.consts[name] = v
         return name
@@ -257,10 +260,7 @@ class Trace:
         self.nodes.append(Guard(name, how[:-2], convert(t._value), user_line()))
 
     def on_variable(self, v: Any, how: str, value: Any) -> None:
-        """A Variable is created, or is about to be assigned (``value`` as given)."""
-        if how == "create":
-            self.created.append(v)
-            return
+        """A Variable is about to be assigned (``value`` as given)."""
         line = user_line()
         if id(v) not in self.assigned:
             self.assigned[id(v)] = (v, v._value)
@@ -306,7 +306,7 @@ class recording:
         with _lock:
             _subscribers[0] += 1
             if _subscribers[0] == 1:
-                events.subscribe(events.op_executed, _on_op)
+                events.subscribe(events.op_finished, _on_op)
                 events.subscribe(events.value_read, _on_read)
                 events.subscribe(events.variable_set, _on_variable)
         self.outer = getattr(_local, "trace", None)
@@ -318,6 +318,6 @@ class recording:
         with _lock:
             _subscribers[0] -= 1
             if _subscribers[0] == 0:
-                events.unsubscribe(events.op_executed, _on_op)
+                events.unsubscribe(events.op_finished, _on_op)
                 events.unsubscribe(events.value_read, _on_read)
                 events.unsubscribe(events.variable_set, _on_variable)

@@ -28,6 +28,7 @@ import numpy as np
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
 from ._args import int_arg as _int
+from ._namespace import take
 from ._rules import nondifferentiable
 from .creation import allocate, shape_arg
 
@@ -140,8 +141,8 @@ def _sample_impl(*, op: str, shape: tuple, dtype: np.dtype, seed: Any, sampler: 
 
 # One stateful op draws every random tensor, so that a compiled function draws fresh
 # numbers on each call (and in the same order as eager execution).
-random_sample_p: Primitive = Primitive("random_sample", _sample_impl, differentiable=False,
-                                       stateful=True)
+random_sample_p: Primitive = Primitive("random_sample", _sample_impl, differentiable=False)
+random_sample_p.stateful = True
 
 
 def _sample(op: str, shape: tuple, dtype: np.dtype, seed: Any, sampler: Any, scale: Any = None,
@@ -311,7 +312,7 @@ def _seed_like_int(value: Any, what: str, op: str) -> int:
 
 def _shuffle_impl(x, seed=None):
     perm = () if x.ndim == 0 else _draw(seed, lambda g: g.permutation(x.shape[0]))
-    return x[perm]
+    return take("random_shuffle", x, perm if isinstance(perm, tuple) else (perm,))
 
 
 random_shuffle_p: Primitive = nondifferentiable("random_shuffle", _shuffle_impl)
