@@ -1,10 +1,9 @@
 """Tape entries: what a recorded op keeps, decided from its rules' declared reads.
 
-When an op runs while a tape watches one of its inputs, the tape appends one
-:class:`TapeEntry`: the op, its parameters, input and output ids, and only the values the
-rules of the *tracked* inputs read (``Primitive.reads``), frozen (a Variable as a snapshot);
-other inputs as an :class:`InputSpec` (shape and dtype). One entry is shared by every tape
-that knows an input and counts them (``users``), so a sweep frees it when none needs it.
+When an op runs while a tape watches one of its inputs, the tape appends a :class:`TapeEntry`:
+op, params, input and output ids, and only the values the rules of the *tracked* inputs read
+(``Primitive.reads``), frozen (a Variable as a snapshot); other inputs as an :class:`InputSpec`
+(shape, dtype). Tapes share an entry and count it (``users``): a sweep frees it when unused.
 """
 
 from __future__ import annotations

@@ -494,7 +494,7 @@ class Tensor:
         return (_rebuild_tensor, (np.array(self._value),))
 
 
-def _read_out(t: Tensor, how: str, exported: bool) -> None:  # explain (exported), compiler
+def _read_out(t: Tensor, how: str, exported: bool) -> Any:  # explain (exported), compiler
     for event in (events.value_exported, events.value_read) if exported else (events.value_read,):
         event.emit(t, how)
 

@@ -100,7 +100,8 @@ class Variable(Tensor):
         return self
 
     def _changed(self, how: str, value: Any) -> None:  # (a compiled function records it)
-        engine.active and events.variable_set and events.variable_set.emit(self, how, value)
+        if engine.active and events.variable_set:
+            events.variable_set.emit(self, how, value)
 
     def _in_place(self, *unused: Any) -> Any:
         raise RuntimeError(
