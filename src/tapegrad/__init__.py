@@ -9,6 +9,7 @@ import builtins
 from . import (
     autodiff,
     checkpoint,
+    config,
     debugging,  # subscribes the evidence observers GradientTape.explain reads
     dtypes,  # hands Tensor.dtype its public type, DType
     errors,
@@ -50,6 +51,8 @@ from .dtypes import (
 )
 from .dtypes import bool as bool  # noqa: A004
 from .forward_mode import ForwardAccumulator
+from .function import TensorSpec, function
+from .function import print as print
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module, name_scope
 from .ops.binary import *  # noqa: F403
@@ -128,6 +131,10 @@ __all__ = [
     "optimizers",
     "Module",
     "name_scope",
+    "function",
+    "TensorSpec",
+    "config",
+    "print",
     "bool",
     "complex64",
     "complex128",
