@@ -1,20 +1,13 @@
 """Tensor and the dtype rules of conversion at the boundary.
 
-A ``Tensor`` is an immutable value (a NumPy array or NumPy scalar) plus a small
-increasing integer id; tapes and accumulators key everything by that id. The
-operators (``+``, ``@``, ``[]``, ...) are attached by ``tapegrad.ops`` so that
-this module stays free of op knowledge. A ``Variable`` is a Tensor whose value
-can be replaced with ``assign``; its id never changes, so gradients with
-respect to it accumulate over every read.
-
-Dtype rules follow TensorFlow: Python floats become float32, Python ints
-int32, NumPy values keep their dtype, and a Python number (or NumPy value)
-combined with a tensor takes the tensor's dtype.
-
-A tensor never shares memory that its caller can still write: a NumPy array
-given to tapegrad is copied at conversion (as TensorFlow does), unless it cannot
-change (read-only down to the array that owns the memory). Views of tapegrad's
-own arrays need no copy: no one outside holds those.
+A ``Tensor`` is an immutable value (a NumPy array or scalar) plus a small increasing integer
+id, by which tapes and accumulators key everything; ``tapegrad.ops`` attaches the operators,
+so this module knows no op. A ``Variable`` is a Tensor whose value ``assign`` replaces; its
+id never changes, so its gradients add up over every read. Dtypes follow TensorFlow: Python
+floats become float32, ints int32, NumPy values keep theirs, and a number combined with a
+tensor takes the tensor's dtype. A tensor never shares memory its caller can still write: a
+NumPy array is copied at conversion (as TensorFlow) unless it cannot change (read-only down
+to the array that owns the memory); views of tapegrad's own arrays need no copy.
 """
 
 from __future__ import annotations
@@ -26,6 +19,7 @@ import numpy as np
 
 from . import events
 from .engine_ops import ops
+from .errors import InvalidArgumentError
 from .state import engine
 
 __all__ = [
@@ -36,31 +30,11 @@ __all__ = [
     "is_float_dtype",
 ]
 
-float16 = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = np.dtype("float64")
-int8 = np.dtype("int8")
-int16 = np.dtype("int16")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-uint8 = np.dtype("uint8")
-bool_ = np.dtype("bool")
-complex64 = np.dtype("complex64")
-complex128 = np.dtype("complex128")
-
-DTYPES = {
-    "float16": float16,
-    "float32": float32,
-    "float64": float64,
-    "int8": int8,
-    "int16": int16,
-    "int32": int32,
-    "int64": int64,
-    "uint8": uint8,
-    "bool": bool_,
-    "complex64": complex64,
-    "complex128": complex128,
-}
+DTYPES = {name: np.dtype(name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+    "complex64", "complex128")}
+float16, float32, float64, int8, int16, int32, int64, uint8, bool_, complex64, complex128 = (
+    DTYPES.values())
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
 # "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
@@ -88,7 +62,7 @@ def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype argument (NumPy dtype, type, or name) to ``np.dtype``."""
     if isinstance(dtype, np.dtype):
         return dtype
-    if dtype is float:
+    if dtype is float or dtype.__class__ is str and dtype == "float":  # (TensorFlow's "float")
         return float32
     if dtype is int:
         return int32
@@ -117,7 +91,7 @@ def _python_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
         array = np.asarray(value)
     except ValueError:
         if isinstance(value, (list, tuple)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Cannot convert {_short(value)} to a tensor: its nested lists differ in length "
                 "(a non-rectangular sequence). Give every row the same length (pad them), or "
                 "keep them as separate tensors."
@@ -167,7 +141,7 @@ def _all_ints(array: np.ndarray) -> bool:
 
 
 def _out_of_range(value: Any) -> ValueError:
-    return ValueError(
+    return InvalidArgumentError(
         f"Cannot convert {_short(value)} to a tensor: an integer is out of the range of int64 "
         f"[{_INT64_MIN}, {_INT64_MAX}]. Use a float value (e.g. 2.0**63) or smaller integers."
     )
@@ -268,7 +242,7 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
 
 def prefixed(err: Exception, where: str) -> Exception:
     """A conversion error again, its message prefixed with the op and argument it concerns."""
-    return (ValueError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
+    return (InvalidArgumentError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
 
 
 def _contains_tensor(value: Any) -> bool:
@@ -284,7 +258,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
     >>> import tapegrad as tg
     >>> tg.convert_to_tensor([1.0, 2.0]).dtype
-    dtype('float32')
+    tapegrad.float32
     """
     if dtype is not None:
         dtype = as_dtype(dtype)
@@ -319,7 +293,7 @@ class Tensor:
     >>> import tapegrad as tg
     >>> x = tg.constant([[1.0, 2.0], [3.0, 4.0]])
     >>> x.shape, x.dtype.name
-    ((2, 2), 'float32')
+    (TensorShape([2, 2]), 'float32')
     """
 
     # ``_origin``, set only on results of Variable arithmetic, names the Variable a tensor
@@ -377,6 +351,8 @@ class Tensor:
         return t
 
     # --- properties -----------------------------------------------------------------
+    # (tapegrad.tensor_shape and tapegrad.dtypes install the public TensorShape and DType
+    # versions of these two, as tapegrad.ops installs the operators; the engine reads arrays.)
     @property
     def shape(self) -> tuple:
         return self._value.shape
@@ -405,16 +381,14 @@ class Tensor:
     def numpy(self) -> Any:
         """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
         value = self._value
-        if engine.active and events.value_exported:  # values leaving a tape (debugging)
-            events.value_exported.emit(self, ".numpy()")
+        engine.active and _read_out(self, ".numpy()", True)
         value = ops.to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if engine.active and events.value_exported:
-            events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
+        engine.active and _read_out(self, "NumPy (np.asarray / __array__)", True)
         array = np.array(ops.to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
@@ -436,6 +410,7 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
+        engine.active and _read_out(self, "bool()", False)
         if self._value.size != 1:
             raise ValueError(
                 f"The truth value of a tensor of shape {self.shape} is ambiguous; only "
@@ -444,11 +419,11 @@ class Tensor:
         return bool(self._value)
 
     def __float__(self) -> float:
-        if engine.active and events.value_exported:
-            events.value_exported.emit(self, "float()")
+        engine.active and _read_out(self, "float()", True)
         return float(self._value)
 
     def __int__(self) -> int:
+        engine.active and _read_out(self, "int()", False)
         return int(self._value)
 
     def __index__(self) -> int:
@@ -457,9 +432,11 @@ class Tensor:
                 f"Only scalar integer tensors can be used as an index, not shape {self.shape} "
                 f"dtype {self.dtype}."
             )
+        engine.active and _read_out(self, "int()", False)
         return int(self._value)
 
     def __complex__(self) -> complex:
+        engine.active and _read_out(self, "complex()", False)
         return complex(self._value)
 
     def __len__(self) -> int:
@@ -498,6 +475,11 @@ class Tensor:
 
     def __reduce__(self):
         return (_rebuild_tensor, (np.array(self._value),))
+
+
+def _read_out(t: Tensor, how: str, exported: bool) -> Any:  # explain (exported), compiler
+    for event in (events.value_exported, events.value_read) if exported else (events.value_read,):
+        event.emit(t, how)
 
 
 def _rebuild_tensor(array: np.ndarray) -> Tensor:

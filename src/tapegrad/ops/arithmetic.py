@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
@@ -71,6 +72,10 @@ where_p: Primitive = Primitive(
 )
 
 
+where_indices_p: Primitive = Primitive(  # tf.where(condition): the indices of True entries
+    "where_indices", lambda c: np.argwhere(c).astype(np.int64), differentiable=False)
+
+
 def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Tensor:
     """Elementwise ``x if condition else y`` with broadcasting (``tf.where``).
 
@@ -95,13 +100,13 @@ def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Ten
     if cond.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype.name}.")
     if x is None and y is None:
-        return Tensor._wrap(np.argwhere(cond._value).astype(np.int64))
+        return where_indices_p.bind(cond)
     if x is None or y is None:
-        raise ValueError("where: give both x and y, or neither.")
+        raise InvalidArgumentError("where: give both x and y, or neither.")
     try:
         np.broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
     except ValueError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"where: condition {cond.shape}, x {np.shape(x)} and y {np.shape(y)} do not "
             "broadcast together."
         ) from None
@@ -443,7 +448,7 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: Any = 
     except ValueError:
         shape = None
     if shape != values.shape:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"clip_by_value: clip_value_min {lo.shape} and clip_value_max {hi.shape} must "
             f"broadcast to the shape of t {values.shape} (clipping does not enlarge t)."
         )

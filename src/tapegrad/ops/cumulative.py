@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._namespace import namespace, unsupported
 from ._rules import linear
-from .arithmetic import where_p
+from .arithmetic import not_equal_p, where_p
 from .shape import _accumulator, _input, _prefix, _single_axis
 
 __all__ = ["cumsum", "cumprod"]
@@ -58,7 +59,7 @@ def _foreign_scan(fn, identity, x, axis, exclusive, reverse):
 def _scan_arguments(x: Any, axis: Any, op: str) -> tuple:
     x = _input(x, "fciu", op)
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: input must have rank >= 1, got a scalar.")
     return x, _single_axis(axis, x, op)
 
 
@@ -101,7 +102,7 @@ def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False
 
 def _div_no_nan(a: Tensor, y: Tensor) -> Tensor:
     """``a / y`` where ``y != 0``, else 0 (TensorFlow's div_no_nan; ``y`` has no batch dims)."""
-    nonzero = y._value != 0  # a static mask, like where's condition (any array library)
+    nonzero = not_equal_p.bind(y, 0)._value  # a mask, like where's condition (from an op)
     safe = where_p.bind(y, 1, condition=nonzero)
     return where_p.bind(a / safe, 0, condition=nonzero)
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
 from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only, unsupported
@@ -83,6 +84,9 @@ def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
     return np.where((total < 0) & inexact, quotient + 1, quotient).astype(total.dtype)
 
 
+integer_mean_p: Primitive = nondifferentiable("integer_mean", _trunc_divide)
+
+
 def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
     total = reduce_sum_p.bind(x, axis=axes, keepdims=keepdims)
     if any(x.shape[a] != x.shape[a] for a in axes):  # NaN: a Dask length known only later
@@ -92,7 +96,7 @@ def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
         return total / reduce_sum_p.bind(ones_like(x), axis=axes, keepdims=keepdims)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     if x.dtype.kind in "iu":  # no gradient for integers: a plain value is enough
-        return Tensor._wrap(_trunc_divide(total._value, max(count, 1)))
+        return integer_mean_p.bind(total, count=max(count, 1))
     if count == 0:
         return total * np.nan  # TensorFlow: the mean of nothing is NaN
     return total / np.asarray(count, dtype=x.dtype)
@@ -542,7 +546,9 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
     x = _real_or_complex(x, "l2_normalize")
     if dim is not None:
         if axis is not None:
-            raise ValueError("l2_normalize: give axis or its deprecated alias dim, not both.")
+            raise InvalidArgumentError(
+                "l2_normalize: give axis or its deprecated alias dim, not both."
+            )
         axis = dim
     axes = _reduction_axes(axis, x, "l2_normalize")
     square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
@@ -633,13 +639,15 @@ _INDEX_TYPES = ("int16", "uint16", "int32", "int64")
 def _arg_reduction(prim, input, axis, output_type, op):
     x = _input(input, "fiub", op)
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: input must have rank >= 1, got a scalar.")
     a = _single_axis(0 if axis is None else axis, x, op)
     out_type = as_dtype(output_type)
     if out_type.name not in _INDEX_TYPES:
         raise TypeError(f"{op}: output_type must be one of {_INDEX_TYPES}, got {out_type.name}.")
     if x.shape[a] == 0:
-        raise ValueError(f"{op}: reduction axis {a % x.ndim} is empty in shape {x.shape}.")
+        raise InvalidArgumentError(
+            f"{op}: reduction axis {a % x.ndim} is empty in shape {x.shape}."
+        )
     return prim.bind(x, axis=a, output_type=out_type)
 
 
@@ -713,7 +721,7 @@ def _along_last(indices: np.ndarray, x_shape: tuple) -> tuple:
     grids = tuple(
         np.arange(x_shape[j]).reshape((-1,) + (1,) * (ndim - 1 - j)) for j in range(ndim - 1)
     )
-    return grids + (indices.astype(np.intp),)
+    return grids + (indices,)  # (the op's own output array: a compiled function follows it)
 
 
 def _top_k_vjp(g, ans, x, k, index_type):
@@ -758,14 +766,14 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = np.int3
     """
     x = _input(input, "fiu", "top_k")
     if x.ndim == 0:
-        raise ValueError("top_k: input must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError("top_k: input must have rank >= 1, got a scalar.")
     if isinstance(k, Tensor):
         k = k.numpy()
     if not _is_int(k):
         raise TypeError(f"top_k: k must be an int or a scalar integer tensor, got {k!r}.")
     k = int(k)
     if not 0 <= k <= x.shape[-1]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"top_k: k must be in [0, {x.shape[-1]}] for input of shape {x.shape} "
             f"(the last dimension has {x.shape[-1]} entries), got k={k}."
         )
