@@ -291,8 +291,8 @@ class Embedding(Layer):
             embeddings_initializer=self.embeddings_initializer,
         )
 
-    # The ids reach embedding_lookup as a static parameter that a trace would freeze, so fit
-    # runs models holding an Embedding eagerly.
+    # Compiled by tapegrad.function, a fit step of a model holding an Embedding gives other
+    # numbers than eager from the second batch on, so fit keeps such models eager.
     _compilable = False
 
     def build(self, input_shape=None):
