@@ -1,7 +1,8 @@
 """The op table through ``tapegrad.function``: compiled results equal eager ones bit for bit.
 
-Each spec is traced on its inputs and then called on two other inputs of the same
-shapes (scaled), so a value the trace baked in by mistake would show. Checked:
+Each spec is traced on its inputs and then called on three other inputs of the same
+shapes (floats scaled, sign-flipped or reversed; integers rolled or reversed; bools
+negated or reversed), so a value the trace baked in by mistake would show. Checked:
 the forward values, first and second order gradients (a tape inside a tape inside
 the compiled function), and a Jacobian (one batched sweep).
 """
@@ -38,8 +39,12 @@ def _inputs(spec, scale, reverse):
         x = np.asarray(x)
         if x.dtype.kind in "fc":
             x = x * scale
-            if reverse:
-                x = x.reshape(-1)[::-1].reshape(x.shape)
+        elif x.dtype.kind in "iu" and scale < 0 and x.ndim:  # the same values, moved
+            x = np.roll(x.reshape(-1), 1).reshape(x.shape)
+        elif x.dtype.kind == "b" and scale < 0:
+            x = ~x
+        if reverse:
+            x = x.reshape(-1)[::-1].reshape(x.shape)
         xs.append(tg.constant(x))
     return xs
 

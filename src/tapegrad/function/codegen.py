@@ -25,13 +25,13 @@ import operator
 import re
 from typing import Any
 
-from .trace import Assign, Guard, Load, Op, Trace
+from .trace import Assign, Guard, Load, Op, Trace, values
 
 __all__ = ["generate", "GuardFailed", "EFFECTS", "Program"]
 
 EFFECTS: set = set()  # primitives run for their effect (print, checks): never dropped
 _DELETE_FROM = 4096  # elements: arrays this large are deleted after their last use
-_RESERVED = {"_guard", "_same", "_int", "_float", "_complex", "_bool"}
+_RESERVED = {"_guard", "_same", "_int", "_float", "_complex", "_bool", "_values"}
 _counter = [0]
 # Primitives whose forward function is Python's operator: written as the operator itself
 # (one bytecode instead of a call), the op's name stays in the line's comment.
@@ -48,7 +48,7 @@ class GuardFailed(Exception):
 
 
 def _guard(index: int, value: Any, how: str) -> None:
-    convert = {"bool": bool, "int": int, "float": float, "complex": complex}[how]
+    convert = {"bool": bool, "int": int, "float": float, "complex": complex, "values": values}[how]
     raise GuardFailed(index, convert(value))
 
 
@@ -134,6 +134,7 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
     nodes = _kept(trace, outputs)
     namespace: dict[str, Any] = {
         "_guard": _guard, "_same": _same, "_int": int, "_float": float, "_complex": complex,
+        "_values": values,
     }
     for cname, value in trace.consts.items():
         namespace[cname] = value
@@ -249,6 +250,8 @@ def _guard_line(node: Guard, index: int, namespace: dict) -> str:
         return f"if {'not ' if expected else ''}{v}: {fail}"
     if how == "int":
         return f"if _int({v}) != {expected!r}: {fail}"
+    if how == "values":
+        return f"if _values({v}) != {expected!r}: {fail}"
     if how == "float" and math.isfinite(expected):
         return f"if _float({v}) != {expected!r}: {fail}"
     cname = f"g{index}"

@@ -99,12 +99,18 @@ class Guard:
 
     def __init__(self, value, how, expected, line):
         self.value = value
-        self.how = how  # "bool", "int", "float" or "complex"
+        self.how = how  # "bool", "int", "float", "complex" or "values"
         self.expected = expected
         self.line = line
 
 
-_CONVERSIONS = {"bool()": bool, "int()": int, "float()": float, "complex()": complex}
+def values(value: Any) -> tuple:
+    """An array's values as a tuple of Python numbers (a shape, paddings, a mask)."""
+    return tuple(np.ravel(value).tolist())
+
+
+_CONVERSIONS = {"bool()": bool, "int()": int, "float()": float, "complex()": complex,
+                "values()": values}
 
 
 class Trace:
