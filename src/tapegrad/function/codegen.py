@@ -48,7 +48,8 @@ class GuardFailed(Exception):
 
 
 def _guard(index: int, value: Any, how: str) -> None:
-    convert = {"bool": bool, "int": int, "float": float, "complex": complex, "values": values}[how]
+    convert: Any = {"bool": bool, "int": int, "float": float, "complex": complex,
+                    "values": values}[how]
     raise GuardFailed(index, convert(value))
 
 

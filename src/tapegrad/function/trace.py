@@ -109,8 +109,8 @@ def values(value: Any) -> tuple:
     return tuple(np.ravel(value).tolist())
 
 
-_CONVERSIONS = {"bool()": bool, "int()": int, "float()": float, "complex()": complex,
-                "values()": values}
+_CONVERSIONS: dict[str, Any] = {"bool()": bool, "int()": int, "float()": float,
+                                "complex()": complex, "values()": values}
 
 
 class Trace:
