@@ -250,3 +250,8 @@ def test_fun_must_be_callable():
 def test_empty_start_is_rejected():
     with pytest.raises(ValueError, match="x0 holds no arrays"):
         least_squares(lambda x: x, [])
+
+
+def test_objective_of_shape_one_is_a_scalar():
+    res = minimize(lambda x: tg.reshape(tg.reduce_sum((x - 1.0) ** 2), (1,)), np.zeros(2))
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-6)

@@ -69,6 +69,9 @@ class _Problem:
         self.leaves: list = []  # Variables as given; other leaves as float arrays
         for i, leaf in enumerate(leaves):
             if isinstance(leaf, Variable):
+                if leaf.dtype.kind != "f":
+                    raise TypeError(f"tapegrad.optimize.{name}: Variable {leaf.name} (x0 leaf "
+                                    f"{i}) has dtype {leaf.dtype.name}; it must be floating.")
                 self.leaves.append(leaf)
                 continue
             value = np.asarray(leaf.numpy() if isinstance(leaf, Tensor) else leaf)
@@ -83,10 +86,6 @@ class _Problem:
                     f"tapegrad.optimize.{name}: x0 leaf {i} is complex ({value.dtype}); SciPy "
                     "optimizes real vectors: split it into real and imaginary parts.")
             self.leaves.append(value)
-        for i, leaf in enumerate(self.leaves):
-            if isinstance(leaf, Variable) and leaf.dtype.kind != "f":
-                raise TypeError(f"tapegrad.optimize.{name}: Variable {leaf.name} (x0 leaf {i}) "
-                                f"has dtype {leaf.dtype.name}; it must be floating.")
         self.shapes = [tuple(leaf.shape) for leaf in self.leaves]
         self.sizes = [int(np.prod(s, dtype=np.int64)) for s in self.shapes]
         self.offsets = np.cumsum([0] + self.sizes)
@@ -143,7 +142,7 @@ class _Problem:
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         value, grads = self._value_and_grads(self.point(x))
         self.evaluations["grad"] += 1
-        return float(value.numpy()), self.vector(grads)
+        return self._scalar(value), self.vector(grads)
 
     def _value_and_grads(self, leaves: list) -> tuple[Tensor, list]:
         with GradientTape() as tape:
