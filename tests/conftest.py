@@ -3,6 +3,11 @@
 
 from hypothesis import settings
 
+try:  # torch's Triton, imported lazily by torch.optim, crashes the process (SIGSEGV) when
+    import triton  # noqa: F401  TensorFlow's libraries were loaded first; first, it does not.
+except Exception:  # an optional peer of an optional peer: absent or broken, nothing to do
+    pass
+
 settings.register_profile("tapegrad", derandomize=True, print_blob=True)
 settings.load_profile("tapegrad")
 

@@ -7,13 +7,17 @@ them; the tests read the executed copies it writes.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tapegrad.tour import run
 from tapegrad.tour.notebooks import NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STORED = sorted(NOTEBOOKS.glob("*.ipynb"))
 
@@ -36,11 +40,20 @@ def test_stored_notebooks_have_no_outputs(path):
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
+    """The executed copies, from ``python -m tapegrad --notebooks DIR`` in a subprocess.
+
+    A subprocess keeps the Jupyter client's threads and ZeroMQ out of the test process.
+    """
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     nbformat = pytest.importorskip("nbformat")
     out = tmp_path_factory.mktemp("executed")
-    assert run.main(["--notebooks", str(out)]) == 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)}
+    done = subprocess.run([sys.executable, "-m", "tapegrad", "--notebooks", str(out)],
+                          capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.count("executed ") == len(STORED), done.stdout
     return {p.stem: nbformat.read(str(p), as_version=4) for p in sorted(out.glob("*.ipynb"))}
 
 
@@ -146,4 +159,4 @@ def test_notebook_runner_names_a_missing_folder(tmp_path):
 
 
 def test_notebooks_folder_is_the_source_trees():
-    assert NOTEBOOKS == Path(__file__).resolve().parents[1] / "examples" / "notebooks"
+    assert NOTEBOOKS == ROOT / "examples" / "notebooks"
