@@ -10,6 +10,7 @@ from . import (
     autodiff,
     checkpoint,
     debugging,  # subscribes the evidence observers GradientTape.explain reads
+    display,  # noqa: F401  (tensors as HTML tables in notebooks)
     linalg,
     math,
     nn,

@@ -19,7 +19,6 @@ own arrays need no copy: no one outside holds those.
 
 from __future__ import annotations
 
-import html
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -461,10 +460,6 @@ class Tensor:
             f"dtype={self.dtype.name})"
         )
 
-    def _repr_html_(self) -> str:
-        """Notebooks show a compact table, cut down as NumPy cuts its printing."""
-        return _html_table(f"tapegrad.Tensor id={self._id}", self._value)
-
     def __copy__(self) -> Tensor:
         return self
 
@@ -487,31 +482,6 @@ def _numpy_text(value: Any, is_repr: bool) -> str:
     if "\n" in text:
         text = "\n" + text
     return text
-
-
-def _html_table(title: str, value: Any) -> str:
-    """``value`` as an HTML table (a 1-d array is one row) under ``title``.
-
-    0-d, empty and > 2-d values show NumPy's text instead.
-    """
-    v = np.asarray(value)
-    head = html.escape(f"{title} shape={v.shape} dtype={v.dtype.name}")
-    if v.ndim not in (1, 2) or v.size == 0:
-        text = html.escape(_numpy_text(v, False).strip())
-        return f"<div><small>{head}</small><pre>{text}</pre></div>"
-    m = v.reshape(1, -1) if v.ndim == 1 else v
-    edge, cut = np.get_printoptions()["edgeitems"], v.size > np.get_printoptions()["threshold"]
-    rows, cols = ([*range(edge), -1, *range(n - edge, n)] if cut and n > 2 * edge
-                  else list(range(n)) for n in m.shape)
-    shown = m[np.ix_([max(i, 0) for i in rows], [max(j, 0) for j in cols])]
-    texts = np.array2string(shown.reshape(-1), separator="|", threshold=shown.size + 1,
-                            max_line_width=2**31)[1:-1].replace("\n", "").split("|")
-    cells = np.array([html.escape(t.strip()) for t in texts]).reshape(shown.shape)
-    body = "".join("<tr>" + "".join("<td>&hellip;</td>" if i < 0 or j < 0 else
-                                    f"<td>{cells[r, c]}</td>" for c, j in enumerate(cols))
-                   + "</tr>" if i >= 0 else f"<tr><td colspan={len(cols)}>&vellip;</td></tr>"
-                   for r, i in enumerate(rows))
-    return f"<div><small>{head}</small><table>{body}</table></div>"
 
 
 class _Reference:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .primitive import Primitive
-from .tensor import Tensor, _html_table, _numpy_text, as_dtype, new_id, prefixed, to_array
+from .tensor import Tensor, _numpy_text, as_dtype, new_id, prefixed, to_array
 
 __all__ = ["Variable", "read_variable"]
 
@@ -127,9 +127,6 @@ class Variable(Tensor):
             f"<tapegrad.Variable '{self._name}' shape={self.shape} dtype={self.dtype.name}, "
             f"numpy={_numpy_text(self._value, True)}>"
         )
-
-    def _repr_html_(self) -> str:
-        return _html_table(f"tapegrad.Variable '{self._name}'", self._value)
 
     def __deepcopy__(self, memo: Any) -> Variable:
         return Variable(np.array(self._value), self._trainable, self._name.rsplit(":", 1)[0])
