@@ -83,17 +83,23 @@ class TapeGraph:
             f.write(data)
         return str(path)
 
+    def _repr_svg_(self) -> str | None:
+        try:
+            return self.pipe("svg").decode("utf-8")
+        except (RuntimeError, OSError):
+            return None  # no Graphviz: _repr_mimebundle_ gives the DOT text instead
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
         """Notebooks show the SVG drawing; without Graphviz, the DOT text and a note."""
-        try:
-            return {"image/svg+xml": self.pipe("svg").decode("utf-8")}
-        except (RuntimeError, OSError):
-            note = (f"{self!r}: Graphviz is not installed, so here is the DOT text (draw it with "
-                    "any Graphviz viewer, or `pip install graphviz` and `apt install graphviz` "
-                    "to see it here).")
-            return {"text/plain": f"{note}\n{self.source}",
-                    "text/html": f"<p><em>{html.escape(note)}</em></p>"
-                                 f"<pre>{html.escape(self.source)}</pre>"}
+        svg = self._repr_svg_()
+        if svg is not None:
+            return {"image/svg+xml": svg}
+        note = (f"{self!r}: Graphviz is not installed, so here is the DOT text (draw it with "
+                "any Graphviz viewer, or `pip install graphviz` and `apt install graphviz` "
+                "to see it here).")
+        return {"text/plain": f"{note}\n{self.source}",
+                "text/html": f"<p><em>{html.escape(note)}</em></p>"
+                             f"<pre>{html.escape(self.source)}</pre>"}
 
 
 def _missing(what: str) -> str:
