@@ -90,3 +90,10 @@ def test_tape_graph_with_graphviz_is_svg(monkeypatch):
         tape.watch(x)
         y = x * x
     assert _shown(tape.graph(y))["image/svg+xml"] == "<svg/>"
+
+
+def test_shape_and_dtype_show_as_text():
+    t = tg.constant([[1.0, 2.0]])
+    for value in (t.shape, t.dtype, tg.float32):
+        shown = _shown(value)
+        assert set(shown) == {"text/plain"} and shown["text/plain"] == repr(value)
