@@ -16,6 +16,7 @@ import numpy as np
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._namespace import device_of, namespace, numpy_only
 from ._rules import lead, linear, normalize_axis
 from .shape import _unchanged, reduce_sum_p, reshape_p
 
@@ -36,7 +37,9 @@ strided_slice_p: Primitive = linear("strided_slice", _slice_impl, vjps=(_slice_v
 
 
 def _slice_grad_impl(g, idx, shape):
-    out = np.zeros(g.shape[: g.ndim - len(shape)] + tuple(shape), dtype=g.dtype)
+    xp = namespace(g)  # (Dask: a lazy write into lazy zeros)
+    out = xp.zeros(g.shape[: g.ndim - len(shape)] + tuple(shape), dtype=g.dtype,
+                   **({} if xp is np else {"device": device_of(g)}))
     out[(Ellipsis,) + idx] = g
     return out
 
@@ -104,6 +107,8 @@ def _full_paddings(x_ndim: int, paddings: tuple) -> tuple:
 
 def _pad_impl(x, paddings, mode, constant_values):
     pads = _full_paddings(x.ndim, paddings)
+    if mode != "CONSTANT":
+        numpy_only("pad", x)  # (Dask's mirror padding fails when computed)
     if mode == "CONSTANT":
         return np.pad(x, pads, mode="constant", constant_values=constant_values)
     return np.pad(x, pads, mode=mode.lower())
@@ -201,6 +206,7 @@ def _slab(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
 
 def _pad_grad_impl(g, paddings, mode):
     """Fold a mirror-padded cotangent back onto the unpadded positions (MirrorPadGrad)."""
+    numpy_only("pad_grad", g)  # (writes into slices of a NumPy buffer)
     k = g.ndim - len(paddings)
     out = g
     for i, (before, after) in enumerate(paddings):
