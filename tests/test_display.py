@@ -97,3 +97,19 @@ def test_shape_and_dtype_show_as_text():
     for value in (t.shape, t.dtype, tg.float32):
         shown = _shown(value)
         assert set(shown) == {"text/plain"} and shown["text/plain"] == repr(value)
+
+
+def test_a_dask_tensor_shows_its_summary_without_computing():
+    da = pytest.importorskip("dask.array")
+    computed = []
+
+    def mark(block):
+        computed.append(1)
+        return block
+
+    t = tg.constant(da.ones((4, 3), chunks=2).map_blocks(mark, meta=np.ones((0, 0))))
+    computed.clear()
+    text = t._repr_html_()
+    assert "tapegrad.Tensor" in text and "shape=(4, 3) dtype=float64" in text
+    assert "dask.array&lt;" in text and "<table>" not in text
+    assert computed == []

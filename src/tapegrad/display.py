@@ -22,19 +22,22 @@ __all__ = ["html_table", "install"]
 
 
 def html_table(title: str, value: Any) -> str:
-    """``value`` as an HTML table under ``title`` (a 1-d array is one row).
+    """A NumPy array ``value`` as an HTML table under ``title`` (a 1-d array is one row).
 
-    0-d, empty and > 2-d values show NumPy's text instead.
+    0-d, empty and > 2-d arrays show NumPy's text instead, and arrays of other
+    libraries their own ``repr`` (a Dask array its summary: nothing is computed).
 
     >>> import re
     >>> text = html_table("x", np.array([1.0, 2.5]))
-    >>> text.startswith("<div><small>x shape=(2,) dtype=float64</small><table>")
+    >>> text.startswith("<div><small>x</small><table>")
     True
     >>> re.findall(r"<td>(.*?)</td>", text)  # NumPy's formatting of the values
     ['1.', '2.5']
     """
+    head = html.escape(title)
+    if type(value).__module__.split(".")[0] != "numpy":
+        return f"<div><small>{head}</small><pre>{html.escape(repr(value))}</pre></div>"
     v = np.asarray(value)
-    head = html.escape(f"{title} shape={v.shape} dtype={v.dtype.name}")
     if v.ndim not in (1, 2) or v.size == 0:
         return f"<div><small>{head}</small><pre>{html.escape(str(v))}</pre></div>"
     m = v.reshape(1, -1) if v.ndim == 1 else v
@@ -55,12 +58,16 @@ def html_table(title: str, value: Any) -> str:
     return f"<div><small>{head}</small><table>{body}</table></div>"
 
 
+def _about(tensor: Tensor) -> str:
+    return f"shape={tuple(tensor.shape)} dtype={tensor.dtype.name}"
+
+
 def _tensor_html(self: Tensor) -> str:
-    return html_table(f"tapegrad.Tensor id={self._id}", self._value)
+    return html_table(f"tapegrad.Tensor id={self._id} {_about(self)}", self._value)
 
 
 def _variable_html(self: Variable) -> str:
-    return html_table(f"tapegrad.Variable '{self.name}'", self._value)
+    return html_table(f"tapegrad.Variable '{self.name}' {_about(self)}", self._value)
 
 
 def install() -> None:
