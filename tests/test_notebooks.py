@@ -142,6 +142,15 @@ def test_debugging_notebook_explains_and_draws(executed):
     assert report.startswith("GradientTape memory: ") and "matmul" in report
 
 
+def test_debugging_notebook_prints_a_compiled_functions_source(executed):
+    nb = executed["02_debugging_gradients"]
+    source = next(text for src, text in _cells(nb) if src.startswith("@tg.function"))
+    assert "def loss_and_grad(" in source and "tanh_grad(" in source
+    graph_cell = next(c for c in nb.cells if c.source.endswith(".graph"))
+    shown = graph_cell.outputs[0].data
+    assert "image/svg+xml" in shown or "<pre>digraph program {" in shown["text/html"]
+
+
 def test_training_notebook_learns_and_plots(executed):
     nb = executed["03_training"]
     accuracy = next(text for src, text in _cells(nb) if "test accuracy" in src)

@@ -255,3 +255,22 @@ def test_empty_start_is_rejected():
 def test_objective_of_shape_one_is_a_scalar():
     res = minimize(lambda x: tg.reshape(tg.reduce_sum((x - 1.0) ** 2), (1,)), np.zeros(2))
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-6)
+
+
+def test_compiled_objective_compiles_its_gradient_and_changes_nothing():
+    from tapegrad.optimize import _Problem
+
+    compiled = tg.function(rosen)
+    for method in ("BFGS", "trust-ncg"):
+        ours = minimize(compiled, X0, method=method)
+        eager = minimize(rosen, X0, method=method)
+        np.testing.assert_array_equal(ours.x, eager.x)  # bit for bit, the same path
+        assert ours.nit == eager.nit and ours.evaluations == eager.evaluations
+    problem = _Problem("minimize", compiled, X0, ())
+    assert problem.compiled
+    for x in np.random.default_rng(0).normal(size=(3, 5)):
+        value, grad = problem.value_and_grad(x)
+        np.testing.assert_allclose(grad, so.rosen_der(x), rtol=1e-13)
+    assert problem._grads.experimental_get_tracing_count() == 1  # traced once, then replayed
+    w = tg.Variable(X0)
+    assert not _Problem("minimize", compiled, w, ()).compiled  # Variables are assigned eagerly

@@ -42,6 +42,7 @@ from ._core import nest
 from ._core.tensor import Tensor, convert_to_tensor
 from ._core.variable import Variable
 from .forward_mode import ForwardAccumulator
+from .function import Function, function
 from .ops.shape import concat, reshape
 from .tape import GradientTape
 
@@ -91,6 +92,11 @@ class _Problem:
         self.offsets = np.cumsum([0] + self.sizes)
         self.size = int(self.offsets[-1])
         self.evaluations = {"fun": 0, "grad": 0, "hessp": 0, "hess": 0, "jac": 0}
+        # A compiled objective gets a compiled gradient: value and gradient traced once into
+        # one program (Variables in x0 are assigned from outside, so those stay eager).
+        self.compiled = isinstance(fun, Function) and not any(
+            isinstance(leaf, Variable) for leaf in self.leaves)
+        self._grads = function(self._value_and_grads) if self.compiled else self._value_and_grads
 
     def flat(self) -> np.ndarray:
         """The starting point as SciPy's float64 vector."""
@@ -115,8 +121,11 @@ class _Problem:
         return out
 
     def call(self, leaves: list) -> Any:
-        self.evaluations["fun"] += 1
         return self.fun(nest.unflatten(self.treedef, leaves), *self.args)
+
+    def _count(self, *kinds: str) -> None:
+        for kind in ("fun",) + kinds:
+            self.evaluations[kind] += 1
 
     def vector(self, parts: list) -> np.ndarray:
         """Per-leaf values (tensors, arrays; None counts as zeros) as one float64 vector."""
@@ -137,27 +146,28 @@ class _Problem:
 
     # -- derivatives --------------------------------------------------------------
     def value(self, x: np.ndarray) -> float:
+        self._count()
         return self._scalar(self.call(self.point(x)))
 
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grads = self._value_and_grads(self.point(x))
-        self.evaluations["grad"] += 1
+        self._count("grad")
+        value, grads = self._grads(self.point(x))
         return self._scalar(value), self.vector(grads)
 
     def _value_and_grads(self, leaves: list) -> tuple[Tensor, list]:
         with GradientTape() as tape:
             tape.watch(leaves)
             value = convert_to_tensor(self.call(leaves))
-            self._scalar(value)
+            self._check_scalar(value)
         return value, tape.gradient(value, leaves, unconnected_gradients="zero")
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         leaves = self.point(x)
         tangents = [convert_to_tensor(t.astype(leaf.dtype))
                     for t, leaf in zip(self._pieces(p), leaves)]
+        self._count("hessp")
         with ForwardAccumulator(leaves, tangents) as acc:
             _, grads = self._value_and_grads(leaves)
-        self.evaluations["hessp"] += 1
         return self.vector(acc.jvp(grads, unconnected_gradients="zero"))
 
     def hess(self, x: np.ndarray) -> np.ndarray:
@@ -166,17 +176,19 @@ class _Problem:
         tangents = [convert_to_tensor(eye[:, a:b].reshape((self.size,) + s).astype(leaf.dtype))
                     for a, b, s, leaf in zip(self.offsets[:-1], self.offsets[1:], self.shapes,
                                              leaves)]
+        self._count("hess")
         with ForwardAccumulator(leaves, tangents, batch_ndim=1) as acc:  # all columns at once
             _, grads = self._value_and_grads(leaves)
-        self.evaluations["hess"] += 1
         columns = acc.jvp(grads, unconnected_gradients="zero")  # each (n,) + leaf shape
         return np.concatenate([np.asarray(c.numpy(), np.float64).reshape(self.size, -1)
                                for c in columns], axis=1)
 
     def residuals(self, x: np.ndarray) -> np.ndarray:
+        self._count()
         return self._flat_output(self.call(self.point(x)))
 
     def residuals_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self._count("jac")
         leaves = self.point(x)
         with GradientTape() as tape:
             tape.watch(leaves)
@@ -184,7 +196,6 @@ class _Problem:
             outs = [reshape(convert_to_tensor(o), (-1,)) for o in flat_out]
             target = outs[0] if len(outs) == 1 else concat(outs, 0)
         blocks = tape.jacobian(target, leaves, unconnected_gradients="zero")  # one batched sweep
-        self.evaluations["jac"] += 1
         m = int(target.shape[0])
         jac = np.concatenate([np.asarray(b.numpy(), np.float64).reshape(m, -1) for b in blocks],
                              axis=1)
@@ -199,12 +210,15 @@ class _Problem:
 
     def _scalar(self, value: Any) -> float:
         value = convert_to_tensor(value)
+        self._check_scalar(value)
+        return float(np.asarray(value.numpy()).reshape(()))
+
+    def _check_scalar(self, value: Tensor) -> None:
         if value.shape != () and value.shape != (1,):
             raise ValueError(
                 f"tapegrad.optimize.{self.name}: fun must return a scalar, got shape "
                 f"{tuple(value.shape)} (dtype {value.dtype.name}). Reduce it (tapegrad."
                 "reduce_sum) or use tapegrad.optimize.least_squares for residual vectors.")
-        return float(np.asarray(value.numpy()).reshape(()))
 
     def result(self, res: Any) -> Any:
         res.x = self.restore(res.x)
