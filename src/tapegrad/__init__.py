@@ -78,6 +78,10 @@ from .ops.unary import __all__ as _unary_names
 from .tape import GradientTape
 from .tensor_shape import TensorShape
 
+# isort: off
+from . import keras  # last: tapegrad.keras is built on the names above
+# isort: on
+
 __version__ = "0.1.0"
 
 
@@ -132,6 +136,7 @@ __all__ = [
     "checkpoint",
     "optimizers",
     "optimize",
+    "keras",
     "Module",
     "name_scope",
     "function",
