@@ -156,7 +156,7 @@ def test_training_notebook_learns_and_plots(executed):
     accuracy = next(text for src, text in _cells(nb) if "test accuracy" in src)
     value = float(re.search(r"test accuracy: ([\d.]+)%", accuracy).group(1))
     assert value >= 95.0
-    plot = next(c for c in nb.cells if c.source.startswith("plt.figure"))
+    plot = next(c for c in nb.cells if c.source.endswith("plt.show()"))
     assert any("image/png" in o.get("data", {}) for o in plot.outputs)
 
 
@@ -169,3 +169,9 @@ def test_notebook_runner_names_a_missing_folder(tmp_path):
 
 def test_notebooks_folder_is_the_source_trees():
     assert NOTEBOOKS == ROOT / "examples" / "notebooks"
+
+
+def test_training_notebook_fits_with_keras(executed):
+    cells = _cells(executed["03_training"])
+    text = next(text for src, text in cells if "keras_model.fit" in src)
+    assert float(re.search(r"Keras test accuracy: ([\d.]+)%", text).group(1)) >= 95.0
