@@ -190,6 +190,15 @@ INT_CASES = [
     ("fill", lambda x, k: tg.fill(k, x[0, 0]), np.array([3, 4]), np.array([2, 6])),
     ("reduce_axis", lambda x, k: tg.reduce_sum(x, axis=k), np.int32(0), np.int32(1)),
     ("cast_mask", lambda x, k: x[:, 0] * tg.cast(k, x.dtype), _B, _B2),
+    ("one_hot_depth", lambda x, k: tg.one_hot([0, 1], k, dtype=x.dtype) * x[1, 1],
+     np.int32(3), np.int32(4)),
+    ("expand_dims_axis", lambda x, k: tg.expand_dims(x, k), np.int32(0), np.int32(1)),
+    ("concat_axis", lambda x, k: tg.concat([x, x], axis=k), np.int32(0), np.int32(1)),
+    ("cumsum_axis", lambda x, k: tg.cumsum(x, axis=k), np.int32(0), np.int32(1)),
+    ("gather_axis", lambda x, k: tg.gather(x, [0, 1], axis=k), np.int32(0), np.int32(1)),
+    ("top_k", lambda x, k: tg.math.top_k(x[1], k).values, np.int32(1), np.int32(2)),
+    ("leaky_relu_alpha", lambda x, k: tg.nn.leaky_relu(x - 0.5, alpha=k), np.float64(0.1),
+     np.float64(0.3)),
 ]
 
 

@@ -31,7 +31,7 @@ __all__ = ["generate", "GuardFailed", "EFFECTS", "Program"]
 
 EFFECTS: set = set()  # primitives run for their effect (print, checks): never dropped
 _DELETE_FROM = 4096  # elements: arrays this large are deleted after their last use
-_RESERVED = {"_guard", "_same", "_int", "_float", "_complex", "_bool", "_values"}
+_RESERVED = {"_guard", "_same", "_int", "_float", "_complex", "_bool"}
 _counter = [0]
 # Primitives whose forward function is Python's operator: written as the operator itself
 # (one bytecode instead of a call), the op's name stays in the line's comment.
@@ -54,6 +54,10 @@ def _guard(index: int, value: Any, how: str) -> None:
 
 
 def _same(value: Any, expected: Any, how: str) -> bool:
+    if how == "values":  # (a tuple: equal, nan matching nan)
+        got = values(value)
+        return got == expected or (len(got) == len(expected) and all(
+            a == b or (a != a and b != b) for a, b in zip(got, expected)))
     got = float(value) if how == "float" else complex(value)
     return got == expected or (got != got and expected != expected)
 
@@ -135,7 +139,6 @@ def generate(trace: Trace, outputs: list[str], name: str) -> Program:
     nodes = _kept(trace, outputs)
     namespace: dict[str, Any] = {
         "_guard": _guard, "_same": _same, "_int": int, "_float": float, "_complex": complex,
-        "_values": values,
     }
     for cname, value in trace.consts.items():
         namespace[cname] = value
@@ -251,8 +254,6 @@ def _guard_line(node: Guard, index: int, namespace: dict) -> str:
         return f"if {'not ' if expected else ''}{v}: {fail}"
     if how == "int":
         return f"if _int({v}) != {expected!r}: {fail}"
-    if how == "values":
-        return f"if _values({v}) != {expected!r}: {fail}"
     if how == "float" and math.isfinite(expected):
         return f"if _float({v}) != {expected!r}: {fail}"
     cname = f"g{index}"

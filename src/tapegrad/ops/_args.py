@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.engine_ops import ops
 from .._core.errors import InvalidArgumentError
 from .._core.state import engine
 from .._core.tensor import Tensor, _read_out
@@ -21,7 +22,8 @@ def read_values(value: Any) -> Any:
     """
     if isinstance(value, Tensor):
         engine.active and _read_out(value, "values()", False)
-        return value._value
+        array = ops.to_numpy(value._value)  # (as ``.numpy()``: a NumPy scalar for 0-d)
+        return array[()] if array.ndim == 0 else array
     return value
 
 

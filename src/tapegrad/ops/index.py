@@ -455,7 +455,7 @@ def gather(
         )
     raw_axis = batch_dims if axis is None else axis
     if isinstance(raw_axis, Tensor):
-        raw_axis = raw_axis.numpy()
+        raw_axis = read_values(raw_axis)
     if x.ndim == 0:
         raise InvalidArgumentError(
             f"gather: params must have rank >= 1, got a scalar (shape {x.shape})."
@@ -729,8 +729,8 @@ def one_hot(
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
     ind = _index_array(indices, "one_hot", "indices")
-    if isinstance(depth, Tensor):
-        depth = depth.numpy()
+    if isinstance(depth, Tensor):  # (int() of a tensor: a compiled function checks it)
+        depth = int(depth) if depth.ndim == 0 and depth.dtype.kind in "iu" else depth.numpy()
     if not _is_int(depth) or int(depth) < 0:
         raise InvalidArgumentError(f"one_hot: depth must be a non-negative int, got {depth!r}.")
     depth = int(depth)

@@ -31,6 +31,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._args import read_values
 from ._matrix import (
     _const,
 )
@@ -245,7 +246,7 @@ matrix_diag_p: Primitive = linear(
 
 def _single_k(k: Any, op: str) -> int:
     if isinstance(k, Tensor):
-        k = k.numpy().tolist()
+        k = read_values(k).tolist()
     if isinstance(k, np.ndarray):
         k = k.tolist()
     if isinstance(k, (list, tuple)):
@@ -615,7 +616,7 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
 
 def _axes_list(axes: Any) -> Any:
     if isinstance(axes, Tensor):
-        axes = axes.numpy()
+        axes = read_values(axes)
     if isinstance(axes, np.ndarray):
         axes = axes.tolist()
     return axes
