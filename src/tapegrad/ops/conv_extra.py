@@ -1,0 +1,298 @@
+"""More of ``tf.nn``: conv2d_transpose, depthwise_conv2d, batch_normalization, and the
+1-D pools.
+
+``conv2d_transpose`` is ``conv2d_backprop_input`` (the transpose of a convolution), the
+primitive conv2d's gradient already uses, so its gradients are the other two faces of
+the same trilinear form. ``depthwise_conv2d`` is a grouped conv2d with one group per
+input channel; the 1-D pools are the 2-D pools on a height-1 image (TensorFlow builds
+all three the same way). ``batch_normalization`` is TensorFlow's formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._core.tensor import Tensor, convert_to_tensor
+from .casting import cast
+from .conv import (
+    _data_format,
+    _ints,
+    _padding,
+    _same_dtype,
+    _spatial_pair,
+    _spatial_single,
+    _to_channels_first,
+    _to_channels_last,
+    avg_pool2d,
+    conv2d,
+    conv2d_backprop_input_p,
+    max_pool2d,
+)
+from .shape import reshape_p, transpose_p
+from .unary import rsqrt
+
+__all__ = [
+    "conv2d_transpose",
+    "depthwise_conv2d",
+    "batch_normalization",
+    "max_pool1d",
+    "avg_pool1d",
+]
+
+
+def _float_input(x: Tensor, op: str) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating-point tensor, got dtype {x.dtype.name} "
+                        f"(shape {x.shape}); cast with tapegrad.cast.")
+
+
+# --- conv2d_transpose ---------------------------------------------------------------------
+def conv2d_transpose(
+    input: Any,
+    filters: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: str = "SAME",
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: Any = None,
+) -> Tensor:
+    """The transpose of conv2d (``tf.nn.conv2d_transpose``), sometimes called deconvolution.
+
+    The result is what conv2d's gradient with respect to its input would be for an
+    input of ``output_shape`` and a cotangent ``input``; ``conv2d(result, filters,
+    strides, padding)`` has ``input``'s shape.
+
+    Args:
+        input: ``[batch, height, width, in_channels]`` (``[N, C, H, W]`` for NCHW).
+        filters: ``[filter_height, filter_width, out_channels, in_channels]``.
+        output_shape: The result's shape, 4 ints (in ``data_format``).
+        strides: An int, or a list of 1, 2 or 4 ints.
+        padding: ``"SAME"``, ``"VALID"``, or explicit pairs as conv2d.
+        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+        dilations: An int, or a list of 1, 2 or 4 ints (default 1).
+        name: Ignored.
+
+    Returns:
+        A tensor of ``output_shape``.
+
+    >>> import tapegrad as tg
+    >>> tg.nn.conv2d_transpose(tg.ones((1, 2, 2, 3)), tg.ones((3, 3, 5, 3)), [1, 4, 4, 5], 2).shape
+    (1, 4, 4, 5)
+    """
+    op = "conv2d_transpose"
+    x = convert_to_tensor(input)
+    w = convert_to_tensor(filters, dtype_hint=x.dtype)
+    channels_first = _data_format(data_format, ("NHWC", "NCHW"), op)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(
+            f"{op}: input must have rank 4 and filters rank 4 [filter_height, filter_width, "
+            f"out_channels, in_channels], got shapes {x.shape} and {w.shape}."
+        )
+    _same_dtype(x, w, op, "filters")
+    _float_input(x, op)
+    out = _ints(output_shape, "output_shape", op)
+    if len(out) != 4:
+        raise ValueError(f"{op}: output_shape must have 4 entries, got {out}.")
+    if channels_first:
+        x = _to_channels_last(x)
+        out = [out[0], out[2], out[3], out[1]]
+    if x.shape[-1] != w.shape[3] or out[3] != w.shape[2] or out[0] != x.shape[0]:
+        raise ValueError(
+            f"{op}: input (shape {x.shape}, channels last) needs filters [h, w, "
+            f"{out[3]}, {x.shape[-1]}] for output_shape {out}, got filters of shape {w.shape}: "
+            "filters are [height, width, output channels, input channels]."
+        )
+    strides = _spatial_pair(strides, "strides", op, channels_first)
+    dilations = (
+        (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
+    )
+    in_hw = (out[1], out[2])
+    eff = tuple((k - 1) * d + 1 for k, d in zip(w.shape[:2], dilations))
+    pads = _padding(padding, in_hw, eff, strides, op, channels_first, explicit=True)
+    expected = tuple((n + lo + hi - e) // s + 1
+                     for n, e, s, (lo, hi) in zip(in_hw, eff, strides, pads))
+    if expected != tuple(x.shape[1:3]):
+        raise ValueError(
+            f"{op}: output_shape {out} with strides {strides} and padding {padding!r} gives "
+            f"conv2d outputs of spatial size {expected}, but input has {tuple(x.shape[1:3])} "
+            f"(input shape {x.shape}); choose an output_shape whose convolution matches."
+        )
+    y = conv2d_backprop_input_p.bind(x, w, in_hw=in_hw, strides=strides, dilations=dilations,
+                                     pads=pads)
+    return _to_channels_first(y) if channels_first else y
+
+
+# --- depthwise_conv2d ---------------------------------------------------------------------
+def depthwise_conv2d(
+    input: Any,
+    filter: Any,
+    strides: Any,
+    padding: Any,
+    data_format: Any = None,
+    dilations: Any = None,
+    name: Any = None,
+) -> Tensor:
+    """Each input channel convolved with its own filters (``tf.nn.depthwise_conv2d``).
+
+    Output channel ``c * multiplier + m`` is input channel ``c`` convolved with
+    ``filter[:, :, c, m]``: a grouped conv2d with one group per input channel.
+
+    Args:
+        input: ``[batch, height, width, in_channels]`` (``[N, C, H, W]`` for NCHW).
+        filter: ``[filter_height, filter_width, in_channels, channel_multiplier]``.
+        strides: 4 ints ``[1, stride_h, stride_w, 1]`` (or 1 or 2 ints).
+        padding: ``"SAME"``, ``"VALID"``, or explicit pairs as conv2d.
+        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+        dilations: 2 ints (the dilation rate), default 1.
+        name: Ignored.
+
+    Returns:
+        ``[batch, out_height, out_width, in_channels * channel_multiplier]``.
+
+    >>> import tapegrad as tg
+    >>> tg.nn.depthwise_conv2d(tg.ones((1, 3, 3, 2)), tg.ones((2, 2, 2, 3)), [1, 1, 1, 1],
+    ...                        "VALID").shape
+    (1, 2, 2, 6)
+    """
+    op = "depthwise_conv2d"
+    x = convert_to_tensor(input)
+    w = convert_to_tensor(filter, dtype_hint=x.dtype)
+    fmt = "NHWC" if data_format is None else data_format
+    channels_first = _data_format(fmt, ("NHWC", "NCHW"), op)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(
+            f"{op}: input must have rank 4 and filter rank 4 [filter_height, filter_width, "
+            f"in_channels, channel_multiplier], got shapes {x.shape} and {w.shape}."
+        )
+    _same_dtype(x, w, op, "filter")
+    channels = x.shape[1] if channels_first else x.shape[3]
+    if channels != w.shape[2] or w.shape[2] == 0:
+        raise ValueError(
+            f"{op}: input has {channels} channels (shape {x.shape}, {fmt}) but filter (shape "
+            f"{w.shape}) has {w.shape[2]} input channels; they must be equal (and non-zero)."
+        )
+    _spatial_pair(strides, "strides", op, channels_first)  # checked here, to name this op
+    kh, kw, c, m = w.shape
+    flat = reshape_p.bind(w, shape=(kh, kw, 1, c * m))
+    return conv2d(x, flat, strides, padding, data_format=fmt, dilations=dilations)
+
+
+# --- batch_normalization ------------------------------------------------------------------
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    offset: Any,
+    scale: Any,
+    variance_epsilon: Any,
+    name: Any = None,
+) -> Tensor:
+    """``scale * (x - mean) / sqrt(variance + epsilon) + offset`` (``tf.nn.batch_normalization``).
+
+    Computed as TensorFlow does (``x * inv + (offset - mean * inv)`` with ``inv =
+    scale * rsqrt(variance + epsilon)``); the statistics broadcast against ``x``.
+
+    Args:
+        x: The input.
+        mean: The mean, broadcastable to ``x``.
+        variance: The variance, broadcastable to ``x``.
+        offset: The shift (beta), or None.
+        scale: The scale (gamma), or None.
+        variance_epsilon: A small float avoiding division by zero.
+        name: Ignored.
+
+    Returns:
+        The normalized tensor, of ``x``'s dtype.
+
+    >>> import tapegrad as tg
+    >>> y = tg.nn.batch_normalization(tg.constant([1.0, 3.0]), 2.0, 1.0, None, None, 0.0)
+    >>> y.numpy().tolist()
+    [-1.0, 1.0]
+    """
+    t = convert_to_tensor(x)
+    _float_input(t, "batch_normalization")
+    m = convert_to_tensor(mean, dtype_hint=t.dtype)
+    v = convert_to_tensor(variance, dtype_hint=t.dtype)
+    eps = np.asarray(variance_epsilon, v.dtype)[()]
+    inv = rsqrt(v + eps)
+    if scale is not None:
+        inv = inv * convert_to_tensor(scale, dtype_hint=t.dtype)
+    shift = -m * inv if offset is None else convert_to_tensor(offset, dtype_hint=t.dtype) - m * inv
+    inv = inv if inv.dtype == t.dtype else cast(inv, t.dtype)
+    shift = shift if shift.dtype == t.dtype else cast(shift, t.dtype)
+    return t * inv + shift
+
+
+# --- 1-D pools ----------------------------------------------------------------------------
+def _pool1d(pool: Any, op: str, input: Any, ksize: Any, strides: Any, padding: Any,
+            data_format: str) -> Tensor:
+    x = convert_to_tensor(input)
+    channels_first = _data_format(data_format, ("NWC", "NCW"), op)
+    if x.ndim != 3:
+        raise ValueError(
+            f"{op}: input must have rank 3 [batch, width, channels] ([batch, channels, width] "
+            f"for NCW), got shape {x.shape}."
+        )
+    _float_input(x, op)
+    k = _spatial_single(ksize, "ksize", op, channels_first)
+    s = _spatial_single(strides, "strides", op, channels_first)
+    if not isinstance(padding, str) or padding not in ("SAME", "VALID"):
+        raise ValueError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}.")
+    if channels_first:
+        x = transpose_p.bind(x, perm=(0, 2, 1))
+    _padding(padding, (1, x.shape[1]), (1, k), (1, s), op, False, explicit=False)
+    image = reshape_p.bind(x, shape=(x.shape[0], 1) + tuple(x.shape[1:]))
+    y = pool(image, (1, k), (1, s), padding)
+    y = reshape_p.bind(y, shape=(y.shape[0],) + tuple(y.shape[2:]))
+    return transpose_p.bind(y, perm=(0, 2, 1)) if channels_first else y
+
+
+def max_pool1d(
+    input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC", name: Any = None
+) -> Tensor:
+    """Maximum over each window of a 1-D signal (``tf.nn.max_pool1d``).
+
+    Args:
+        input: ``[batch, width, channels]`` (``[batch, channels, width]`` for NCW).
+        ksize: Window width: an int, or 1 or 3 ints.
+        strides: An int, or 1 or 3 ints.
+        padding: ``"SAME"`` or ``"VALID"``.
+        data_format: ``"NWC"`` (default) or ``"NCW"``.
+        name: Ignored.
+
+    Returns:
+        The pooled tensor; the gradient goes to the first maximum of each window.
+
+    >>> import tapegrad as tg
+    >>> x = tg.reshape(tg.constant([1.0, 3.0, 2.0, 5.0]), (1, 4, 1))
+    >>> tg.nn.max_pool1d(x, 2, 2, "VALID").numpy().ravel().tolist()
+    [3.0, 5.0]
+    """
+    return _pool1d(max_pool2d, "max_pool1d", input, ksize, strides, padding, data_format)
+
+
+def avg_pool1d(
+    input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NWC", name: Any = None
+) -> Tensor:
+    """Mean over each window of a 1-D signal (``tf.nn.avg_pool1d``).
+
+    Args:
+        input: ``[batch, width, channels]`` (``[batch, channels, width]`` for NCW).
+        ksize: Window width: an int, or 1 or 3 ints.
+        strides: An int, or 1 or 3 ints.
+        padding: ``"SAME"`` (averages over the valid entries) or ``"VALID"``.
+        data_format: ``"NWC"`` (default) or ``"NCW"``.
+        name: Ignored.
+
+    Returns:
+        The pooled tensor.
+
+    >>> import tapegrad as tg
+    >>> x = tg.reshape(tg.constant([1.0, 3.0, 2.0, 5.0]), (1, 4, 1))
+    >>> tg.nn.avg_pool1d(x, 2, 2, "VALID").numpy().ravel().tolist()
+    [2.0, 3.5]
+    """
+    return _pool1d(avg_pool2d, "avg_pool1d", input, ksize, strides, padding, data_format)

@@ -1,0 +1,333 @@
+"""``tf.linalg`` ops that TensorFlow itself composes from others: lstsq, pinv, expm,
+band_part, cross, normalize.
+
+Each is written as TensorFlow's Python layer writes it (regularized normal equations
+for ``lstsq``, the SVD with small singular values saturated to infinity for ``pinv``,
+Padé approximants with scaling and squaring for ``expm``), so values and gradients
+follow from the ops they use; gradients of any order come for free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._core.tensor import Tensor, convert_to_tensor
+from .arithmetic import where
+from .casting import cast
+from .decompositions import norm, svd
+from .index import gather
+from .linalg import matmul
+from .reduce import reduce_max
+from .shape import expand_dims, reshape
+from .solvers import solve
+
+__all__ = ["lstsq", "pinv", "expm", "band_part", "cross", "normalize"]
+
+_FLOATS = "fc"
+
+
+def _matrix(value: Any, op: str, kinds: str = _FLOATS) -> Tensor:
+    x = convert_to_tensor(value)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expected a matrix (rank >= 2, [..., M, N]), got shape {x.shape}.")
+    if x.dtype.kind not in kinds or x.dtype == np.float16:
+        raise TypeError(
+            f"{op}: expected float32/float64/complex64/complex128 matrices, got dtype "
+            f"{x.dtype.name} (shape {x.shape}); cast with tapegrad.cast."
+        )
+    return x
+
+
+def _eye(n: int, dtype: Any) -> Tensor:
+    return Tensor._wrap(np.eye(n, dtype=dtype))
+
+
+def _scalar(value: float, dtype: Any) -> Any:
+    return np.asarray(value, dtype)[()]
+
+
+# --- lstsq ------------------------------------------------------------------------------
+def lstsq(
+    matrix: Any, rhs: Any, l2_regularizer: Any = 0.0, fast: bool = True, name: Any = None
+) -> Tensor:
+    """Least-squares solutions of ``matrix @ x = rhs`` (``tf.linalg.lstsq``).
+
+    ``fast=True`` solves the regularized normal equations, ``(A^H A + l2 I) x = A^H b``
+    for tall ``A`` and ``x = A^H (A A^H + l2 I)^{-1} b`` for wide ``A`` (minimum norm);
+    ``fast=False`` uses the pseudo-inverse (rank-deficient ``A`` too; ``l2_regularizer``
+    must be 0).
+
+    Args:
+        matrix: ``[..., M, N]``.
+        rhs: ``[..., M, K]``.
+        l2_regularizer: A non-negative scalar.
+        fast: Normal equations (True) or the pseudo-inverse (False).
+        name: Ignored.
+
+    Returns:
+        ``[..., N, K]``.
+
+    >>> import tapegrad as tg
+    >>> a = tg.constant([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> b = tg.constant([[1.0], [2.0], [3.0]])
+    >>> [round(v, 6) for v in tg.reshape(tg.linalg.lstsq(a, b), [-1]).numpy().tolist()]
+    [1.0, 2.0]
+    """
+    op = "lstsq"
+    a = _matrix(matrix, op)
+    b = convert_to_tensor(rhs, dtype_hint=a.dtype)
+    if b.dtype != a.dtype:
+        raise TypeError(f"{op}: matrix dtype {a.dtype.name} and rhs dtype {b.dtype.name} "
+                        "differ; cast one with tapegrad.cast.")
+    if b.ndim < 2 or b.shape[-2] != a.shape[-2]:
+        raise ValueError(
+            f"{op}: rhs must be [..., M, K] with M = {a.shape[-2]} rows like matrix (shape "
+            f"{a.shape}), got shape {b.shape}."
+        )
+    l2 = float(np.asarray(l2_regularizer.numpy() if isinstance(l2_regularizer, Tensor)
+                          else l2_regularizer))
+    if l2 < 0:
+        raise ValueError(f"{op}: l2_regularizer must be >= 0, got {l2}.")
+    if not fast:
+        if l2:
+            raise NotImplementedError(
+                f"{op}: l2_regularizer={l2} needs fast=True (as TensorFlow); pass fast=True."
+            )
+        return matmul(pinv(a), b)
+    m, n = a.shape[-2:]
+    if m >= n:
+        gram = matmul(a, a, adjoint_a=True)
+        if l2:
+            gram = gram + _eye(n, a.dtype) * _scalar(l2, a.dtype)
+        return solve(gram, matmul(a, b, adjoint_a=True))
+    gram = matmul(a, a, adjoint_b=True)
+    if l2:
+        gram = gram + _eye(m, a.dtype) * _scalar(l2, a.dtype)
+    return matmul(a, solve(gram, b), adjoint_a=True)
+
+
+# --- pinv -------------------------------------------------------------------------------
+def pinv(a: Any, rcond: Any = None, validate_args: bool = False, name: Any = None) -> Tensor:
+    """The Moore-Penrose pseudo-inverse (``tf.linalg.pinv``), from the SVD.
+
+    Singular values at most ``rcond * max(s)`` count as zero (default ``rcond`` is
+    ``10 * max(M, N) * eps``); they are replaced by infinity, so their reciprocal is 0
+    and the gradient stays finite, as TensorFlow does.
+
+    Args:
+        a: ``[..., M, N]`` float matrices.
+        rcond: The relative cutoff.
+        validate_args: Ignored.
+        name: Ignored.
+
+    Returns:
+        ``[..., N, M]``.
+
+    >>> import tapegrad as tg
+    >>> tg.linalg.pinv(tg.constant([[2.0, 0.0], [0.0, 0.0]])).numpy().tolist()
+    [[0.5, 0.0], [0.0, 0.0]]
+    """
+    x = _matrix(a, "pinv", "f")
+    if rcond is None:
+        rcond = 10.0 * max(x.shape[-2:]) * np.finfo(x.dtype).eps
+    cutoff = _scalar(float(np.asarray(rcond)), x.dtype)
+    s, u, v = svd(x)
+    top = reduce_max(s, axis=-1, keepdims=True) * cutoff if s.shape[-1] else s
+    s = where(s > top, s, _scalar(np.inf, x.dtype))
+    return matmul(v / expand_dims(s, -2), u, adjoint_b=True)
+
+
+# --- expm -------------------------------------------------------------------------------
+_PADE = {
+    3: [120.0, 60.0, 12.0],
+    5: [30240.0, 15120.0, 3360.0, 420.0, 30.0],
+    7: [17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0],
+    9: [17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0, 2162160.0,
+        110880.0, 3960.0, 90.0],
+    13: [64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+         129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+         40840800.0, 960960.0, 16380.0, 182.0],
+}
+# (l1-norm thresholds, Padé degrees, scaling threshold) per precision, from Higham (2005).
+_SCHEDULE = {
+    "single": ((4.258730016922831e-001, 1.880152677804762e000), (3, 5, 7), 3.925724783138660),
+    "double": ((1.495585217958292e-002, 2.539398330063230e-001, 9.504178996162932e-001,
+                2.097847961257068e000), (3, 5, 7, 9, 13), 5.371920351148152),
+}
+
+
+def _pade(m: Tensor, degree: int) -> tuple:
+    """``(u, v)`` of the degree-``degree`` Padé approximant: ``expm(m) ~ (v - u)^-1 (v + u)``."""
+    b = [_scalar(c, m.dtype) for c in _PADE[degree]]
+    eye = _eye(m.shape[-1], m.dtype)
+    m2 = matmul(m, m)
+    if degree == 13:
+        m4 = matmul(m2, m2)
+        m6 = matmul(m4, m2)
+        inner = matmul(m6, m6 + b[11] * m4 + b[9] * m2)
+        u = matmul(m, inner + b[7] * m6 + b[5] * m4 + b[3] * m2 + b[1] * eye)
+        v = matmul(m6, b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 \
+            + b[2] * m2 + b[0] * eye
+        return u, v
+    powers = [eye, m2]
+    while len(powers) <= degree // 2:
+        powers.append(matmul(powers[-1], m2))
+    odd = powers[-1]  # the leading coefficient of the odd part is 1
+    for k in range(len(powers) - 2, -1, -1):
+        odd = odd + b[2 * k + 1] * powers[k]
+    even = None
+    for k in range(len(powers)):
+        term = b[2 * k] * powers[k]
+        even = term if even is None else even + term
+    return matmul(m, odd), even
+
+
+def expm(input: Any, name: Any = None) -> Tensor:
+    """The matrix exponential (``tf.linalg.expm``), by scaling and squaring.
+
+    TensorFlow's algorithm: Padé approximants of degree 3 to 13 (7 in single precision)
+    chosen per matrix by its 1-norm, after halving the matrix ``s`` times, then ``s``
+    squarings. Gradients differentiate this computation.
+
+    Args:
+        input: ``[..., N, N]`` float or complex matrices.
+        name: Ignored.
+
+    Returns:
+        ``exp(input)``, of the same shape and dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.linalg.expm(tg.zeros([2, 2])).numpy().tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    op = "expm"
+    x = _matrix(input, op)
+    if x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{op}: expected square matrices [..., N, N], got shape {x.shape}.")
+    if x.shape[-1] == 0 or x.size == 0:
+        return x + 0
+    batch = tuple(x.shape[:-2])
+    flat = reshape(x, (-1,) + tuple(x.shape[-2:]))
+    l1 = np.abs(flat.numpy()).sum(axis=-2).max(axis=-1)[:, None, None]  # selects, no gradient
+    real = np.finfo(np.abs(flat.numpy()).dtype)
+    bounds, degrees, maxnorm = _SCHEDULE["double" if real.bits == 64 else "single"]
+    if not np.isfinite(l1).all():
+        return Tensor._wrap(np.full(x.shape, np.nan, x.dtype))
+    with np.errstate(divide="ignore"):
+        squarings = np.maximum(np.floor(np.log2(l1 / maxnorm)), 0)
+    pieces = []
+    for d in degrees:
+        m = flat
+        if d == degrees[-1]:
+            m = flat / Tensor._wrap((2.0 ** squarings).astype(x.dtype))
+        pieces.append(_pade(m, d))
+    u, v = pieces[-1]
+    for bound, (pu, pv) in zip(reversed(bounds), reversed(pieces[:-1])):
+        pick = np.broadcast_to(l1 < bound, flat.shape)
+        u, v = where(pick, pu, u), where(pick, pv, v)
+    result = solve(v - u, v + u)
+    for i in range(int(squarings.max()) if squarings.size else 0):
+        result = where(np.broadcast_to(i < squarings, flat.shape), matmul(result, result), result)
+    return reshape(result, batch + tuple(x.shape[-2:]))
+
+
+# --- band_part --------------------------------------------------------------------------
+def _band_arg(value: Any, op: str, arg: str) -> int:
+    v = np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+    if v.ndim != 0 or v.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {arg} must be an integer scalar, got {value!r}.")
+    return int(v)
+
+
+def band_part(input: Any, num_lower: Any, num_upper: Any, name: Any = None) -> Tensor:
+    """Zero everything outside a band around the diagonal (``tf.linalg.band_part``).
+
+    Keeps ``x[..., i, j]`` where ``i - j <= num_lower`` and ``j - i <= num_upper``; a
+    negative count keeps that whole triangle. The gradient is the band of the
+    cotangent.
+
+    Args:
+        input: ``[..., M, N]``.
+        num_lower: Subdiagonals to keep (negative: all).
+        num_upper: Superdiagonals to keep (negative: all).
+        name: Ignored.
+
+    Returns:
+        A tensor of ``input``'s shape and dtype.
+
+    >>> import tapegrad as tg
+    >>> tg.linalg.band_part(tg.ones([3, 3]), 0, -1).numpy().tolist()
+    [[1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+    """
+    op = "band_part"
+    x = convert_to_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: input must have rank >= 2 ([..., M, N]), got shape {x.shape}.")
+    lower = _band_arg(num_lower, op, "num_lower")
+    upper = _band_arg(num_upper, op, "num_upper")
+    m, n = x.shape[-2:]
+    if lower > m or upper > n:
+        raise ValueError(
+            f"{op}: num_lower ({lower}) must be at most the number of rows ({m}) and "
+            f"num_upper ({upper}) at most the number of columns ({n}) (input shape {x.shape})."
+        )
+    offset = np.arange(m)[:, None] - np.arange(n)[None, :]
+    keep = ((lower < 0) | (offset <= lower)) & ((upper < 0) | (-offset <= upper))
+    return where(np.broadcast_to(keep, x.shape), x, np.zeros((), x.dtype)[()])
+
+
+# --- cross ------------------------------------------------------------------------------
+def cross(a: Any, b: Any, name: Any = None) -> Tensor:
+    """The cross product of 3-vectors along the last axis (``tf.linalg.cross``).
+
+    Args:
+        a: ``[..., 3]``.
+        b: ``[..., 3]``, of ``a``'s shape and dtype.
+        name: Ignored.
+
+    Returns:
+        ``a x b``, ``[..., 3]``.
+
+    >>> import tapegrad as tg
+    >>> tg.linalg.cross(tg.constant([1.0, 0.0, 0.0]), tg.constant([0.0, 1.0, 0.0])).numpy().tolist()
+    [0.0, 0.0, 1.0]
+    """
+    op = "cross"
+    x = convert_to_tensor(a)
+    y = convert_to_tensor(b, dtype_hint=x.dtype)
+    if x.dtype != y.dtype:
+        raise TypeError(f"{op}: a dtype {x.dtype.name} and b dtype {y.dtype.name} differ; cast "
+                        "one with tapegrad.cast.")
+    if x.shape != y.shape or x.ndim < 1 or x.shape[-1] != 3:
+        raise ValueError(
+            f"{op}: a and b must have the same shape [..., 3], got {x.shape} and {y.shape}."
+        )
+    first, second = [1, 2, 0], [2, 0, 1]
+    return (gather(x, first, axis=-1) * gather(y, second, axis=-1)
+            - gather(x, second, axis=-1) * gather(y, first, axis=-1))
+
+
+# --- normalize --------------------------------------------------------------------------
+def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None, name: Any = None) -> tuple:
+    """``tensor / norm(tensor)`` and the norm (``tf.linalg.normalize``).
+
+    Args:
+        tensor: A float or complex tensor.
+        ord: As :func:`tapegrad.norm`.
+        axis: As :func:`tapegrad.norm`.
+        name: Ignored.
+
+    Returns:
+        ``(normalized, norm)``; ``norm`` keeps the reduced axes with size 1.
+
+    >>> import tapegrad as tg
+    >>> x, n = tg.linalg.normalize(tg.constant([3.0, 4.0]))
+    >>> x.numpy().tolist(), n.numpy().tolist()
+    ([0.6, 0.8], [5.0])
+    """
+    x = convert_to_tensor(tensor)
+    n = norm(x, ord=ord, axis=axis, keepdims=True)
+    n = cast(n, x.dtype) if n.dtype != x.dtype else n
+    return x / n, n
