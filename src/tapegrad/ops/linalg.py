@@ -279,7 +279,7 @@ def _band_part_diagonals(x: Tensor, low: int, high: int, padding: Any, align: st
 def _band_diag(d: Tensor, low: int, high: int, rows: int, cols: int, align: str) -> Tensor:
     """Matrices with the rows of ``d`` (diagonals ``high`` down to ``low``) on their diagonals."""
     longest = d.shape[-1]
-    out = None
+    out: Any = None
     for i, k in enumerate(range(high, low - 1, -1)):
         length = _diag_len(k, rows, cols)
         start = _offset(k, length, longest, align, "diag")

@@ -10,6 +10,7 @@ compose existing ops, as TensorFlow's Python layer does: ``repeat`` and ``unique
 
 from __future__ import annotations
 
+import builtins
 import functools
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +38,7 @@ __all__ = [
     "add_n",
 ]
 
-_slice = slice  # the builtin, before ``slice`` below shadows it
+_slice = builtins.slice  # ``slice`` below shadows the builtin
 
 
 def _int_list(value: Any, op: str, arg: str) -> list:
