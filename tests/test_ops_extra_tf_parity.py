@@ -215,3 +215,39 @@ def test_float32_expm_matches_tensorflow():
     a = (SQ * 3).astype(np.float32)
     np.testing.assert_allclose(tg.linalg.expm(a).numpy(), tf.linalg.expm(a).numpy(), rtol=2e-5,
                                atol=1e-5)
+
+
+def test_strided_slice_masks_match_tensorflow_on_random_specs():
+    """Random begin/end/strides and masks: the same values, or an error where TensorFlow errs."""
+    rng = np.random.default_rng(1)
+    x = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
+    for _ in range(250):
+        k = int(rng.integers(1, 6))
+        spec = [rng.integers(-6, 6, k).tolist(), rng.integers(-6, 6, k).tolist(),
+                rng.choice([-2, -1, 1, 2, 3], k).tolist()]
+        masks = [int(rng.integers(0, 2 ** k)) for _ in range(5)]
+        masks[2] = 0 if rng.random() < 0.6 else int(1 << rng.integers(0, k))
+        try:
+            expected = tf.strided_slice(x, *spec, *masks).numpy()
+        except (tf.errors.InvalidArgumentError, ValueError):
+            with pytest.raises((ValueError, IndexError), match="strided_slice"):
+                tg.strided_slice(x, *spec, *masks)
+            continue
+        got = tg.strided_slice(x, *spec, *masks).numpy()
+        assert got.shape == expected.shape, (spec, masks)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_slice_matches_tensorflow_on_random_specs():
+    rng = np.random.default_rng(2)
+    x = np.arange(3 * 4 * 2).reshape(3, 4, 2)
+    for _ in range(120):
+        begin = rng.integers(-1, 5, 3).tolist()
+        size = rng.integers(-2, 5, 3).tolist()
+        try:
+            expected = tf.slice(x, begin, size).numpy()
+        except (tf.errors.InvalidArgumentError, ValueError):
+            with pytest.raises((ValueError, IndexError), match="slice"):
+                tg.slice(x, begin, size)
+            continue
+        np.testing.assert_array_equal(tg.slice(x, begin, size).numpy(), expected)

@@ -123,6 +123,11 @@ def _strided_key(x: Tensor, begin: list, end: list, strides: list, masks: tuple)
             if axis >= x.ndim:
                 raise ValueError(f"{op}: the slice spec has more entries than the input has "
                                  f"axes (shape {x.shape}).")
+            if strides[i] <= 0:
+                raise ValueError(
+                    f"{op}: strides[{i}] is {strides[i]}, but entry {i} shrinks an axis "
+                    "(shrink_axis_mask): only positive strides are allowed on a single index."
+                )
             dim = x.shape[axis]
             index = begin[i]
             if not -dim <= index < dim:
