@@ -154,30 +154,37 @@ def test_matches_tensorflow(name, fn, inputs):
         np.testing.assert_allclose(h, t, rtol=1e-7, atol=1e-9)
 
 
-def _grouped_tf(x, w, groups):
-    """TensorFlow's CPU kernel has no grouped conv2d: the same groups, one conv2d each."""
-    xs = tf.split(x, groups, axis=-1)
-    ws = tf.split(w, groups, axis=-1)
-    return tf.concat([tf.nn.conv2d(a, b, 1, "SAME") for a, b in zip(xs, ws)], -1)
+def _grouped_tf(x, w, groups, strides, padding):
+    """TensorFlow has no float64 gradient for grouped conv2d on the CPU: one conv2d per group."""
+    xs, ws = tf.split(x, groups, axis=-1), tf.split(w, groups, axis=-1)
+    return tf.concat([tf.nn.conv2d(a, b, strides, padding) for a, b in zip(xs, ws)], -1)
 
 
-def test_grouped_conv2d_matches_tensorflow_per_group():
-    x, w = IMG, RNG.standard_normal((3, 3, 2, 6))
-    with tg.GradientTape() as tape:
-        xs = [tg.constant(x), tg.constant(w)]
-        tape.watch(xs)
-        y = tg.nn.conv2d(xs[0], xs[1], 1, "SAME")
-        loss = tg.reduce_sum(y * y)
-    grads = tape.gradient(loss, xs)
-    with tf.GradientTape() as tape:
-        txs = [tf.constant(x), tf.constant(w)]
-        tape.watch(txs)
-        ty = _grouped_tf(txs[0], txs[1], 2)
-        tloss = tf.reduce_sum(ty * ty)
-    tgrads = tape.gradient(tloss, txs)
-    np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-10, atol=1e-12)
-    for g, t in zip(grads, tgrads):
-        np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-10, atol=1e-12)
+@pytest.mark.parametrize("dtype,strides,padding", [
+    (np.float64, 1, "SAME"), (np.float64, [1, 2, 1, 1], "VALID"), (np.float32, 2, "SAME")])
+def test_grouped_conv2d_matches_tensorflow(dtype, strides, padding):
+    x = IMG.astype(dtype)
+    w = RNG.standard_normal((3, 2, 2, 6)).astype(dtype)
+    tol = dict(rtol=1e-10, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-4)
+    weights = RNG.standard_normal((2, 5, 5, 6))
+
+    def run(lib, conv):
+        xs = [lib.constant(x), lib.constant(w)]
+        with lib.GradientTape() as tape:
+            tape.watch(xs)
+            y = conv(*xs)
+            loss = lib.reduce_sum(y * lib.constant(weights[:, :y.shape[1], :y.shape[2]], dtype))
+        return [y.numpy()] + [g.numpy() for g in tape.gradient(loss, xs)]
+
+    got = run(tg, lambda a, b: tg.nn.conv2d(a, b, strides, padding))
+    direct = tf.nn.conv2d(x, w, strides, padding).numpy()  # TensorFlow's grouped forward
+    if dtype == np.float64:
+        expected = run(tf, lambda a, b: _grouped_tf(a, b, 2, strides, padding))
+    else:  # oneDNN's float32 kernels have the gradients
+        expected = run(tf, lambda a, b: tf.nn.conv2d(a, b, strides, padding))
+    np.testing.assert_allclose(got[0], direct, **tol)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, **tol)
 
 
 @pytest.mark.parametrize("fn", [

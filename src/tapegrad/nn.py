@@ -6,6 +6,7 @@ from .ops.conv import *  # noqa: F403
 from .ops.conv import __all__ as _conv
 from .ops.conv_extra import *  # noqa: F403
 from .ops.conv_extra import __all__ as _conv_extra
+from .ops.conv_extra import conv2d as conv2d  # grouped as well (after ops.conv's)
 from .ops.embedding import embedding_lookup as embedding_lookup
 from .ops.nn import *  # noqa: F403
 from .ops.nn import __all__ as _nn

@@ -7,11 +7,13 @@ import numpy as np
 import scipy.linalg
 
 import tapegrad as tg
+from tapegrad.ops import conv_extra
 
-from . import Empty, OpSpec, randn
+from . import INTERNAL, Empty, OpSpec, randn
 
 I32 = np.int32
 NO_ROWS = np.zeros((0, 1), I32)
+GROUPED = dict(strides=(2, 1), dilations=(1, 2), pads=((1, 0), (1, 1)), groups=2)
 SYM = np.array([[0.3, -0.2, 0.1], [0.4, 0.1, -0.3], [0.0, 0.2, -0.1]])
 
 
@@ -226,12 +228,28 @@ SPECS = [
            empty=Empty([(2, 3, 0)], [(2, 0, 0)])),
     # --- nn ---
     OpSpec("conv2d/grouped", lambda x, w: tg.nn.conv2d(x, w, 1, "VALID"),
-           [randn(1, 4, 4, 4), randn(2, 2, 2, 6, seed=1)], ("conv2d", "getitem", "concat"),
+           [randn(1, 4, 4, 4), randn(2, 2, 2, 6, seed=1)],
+           ("grouped_conv2d", "grouped_conv2d_backprop_input", "grouped_conv2d_backprop_filter"),
            lambda x, w: _np_grouped(x, w, 2),
-           empty="TensorFlow's CPU kernel has no grouped convolution to compare"),
+           empty=Empty([(0, 4, 4, 4), (2, 2, 2, 6)], [(0, 3, 3, 6)])),
     OpSpec("depthwise_conv2d", lambda x, w: tg.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "VALID"),
-           [randn(1, 4, 3, 2), randn(2, 2, 2, 2, seed=1)], ("conv2d", "getitem", "concat"),
-           _np_depthwise, empty=Empty([(0, 4, 3, 2), (2, 2, 2, 2)], [(0, 3, 2, 4)])),
+           [randn(1, 4, 3, 2), randn(2, 2, 2, 2, seed=1)], ("grouped_conv2d", "reshape"),
+           _np_depthwise, empty=Empty(
+               [(0, 4, 3, 2), (2, 2, 2, 2)], [(0, 3, 2, 4)],
+               bad_tf_gradient="TensorFlow's filter gradient for an empty batch is "
+                               "uninitialized memory, not zeros")),
+    OpSpec("conv2d/grouped_strided_same", lambda x, w: tg.nn.conv2d(
+        x, w, 2, "SAME", dilations=1), [randn(2, 5, 5, 6), randn(3, 3, 2, 3, seed=1)],
+        ("grouped_conv2d",), None, empty=Empty([(2, 0, 5, 6), (3, 3, 2, 3)], [(2, 0, 3, 3)])),
+    OpSpec("grouped_conv2d_backprop_input", lambda g, w: conv_extra.grouped_conv2d_backprop_input_p
+           .bind(g, w, in_hw=(5, 4), **GROUPED), [randn(1, 3, 4, 4), randn(2, 2, 2, 4, seed=1)],
+           ("grouped_conv2d_backprop_input", "grouped_conv2d", "grouped_conv2d_backprop_filter"),
+           None, empty=Empty([(0, 3, 4, 4), (2, 2, 2, 4)], [(0, 5, 4, 4)], no_tf=INTERNAL)),
+    OpSpec("grouped_conv2d_backprop_filter", lambda x, g: conv_extra
+           .grouped_conv2d_backprop_filter_p.bind(x, g, ksize=(2, 2), **GROUPED),
+           [randn(1, 5, 4, 4), randn(1, 3, 4, 4, seed=1)],
+           ("grouped_conv2d_backprop_filter", "grouped_conv2d", "grouped_conv2d_backprop_input"),
+           None, empty=Empty([(0, 5, 4, 4), (0, 3, 4, 4)], [(2, 2, 2, 4)], no_tf=INTERNAL)),
     OpSpec("conv2d_transpose", lambda x, w: tg.nn.conv2d_transpose(
         x, w, [1, 5, 5, 2], 2, "VALID"), [randn(1, 2, 2, 3), randn(3, 3, 2, 3, seed=1)],
         ("conv2d_backprop_input",), lambda x, w: _np_transpose_conv(x, w, (1, 5, 5, 2), 2),

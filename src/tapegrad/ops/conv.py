@@ -34,8 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from .index import getitem
-from .shape import concat, reshape_p, transpose_p
+from .shape import reshape_p, transpose_p
 
 __all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d"]
 
@@ -557,10 +556,6 @@ def conv2d(
         dilations: An int, or a list of 1, 2 or 4 ints (default 1).
         name: Ignored (TensorFlow compatibility).
 
-    Filters with fewer input channels than the input, ``in_channels / groups``, make a
-    grouped convolution (as TensorFlow): each group of input channels meets its own
-    ``out_channels / groups`` filters.
-
     Returns:
         ``batch_shape + [out_height, out_width, out_channels]``.
 
@@ -585,33 +580,20 @@ def conv2d(
     _same_dtype(x, w, op, "filters")
     if channels_first:
         x = _to_channels_last(x)
-    _some_in_channels(w, 2, op)
-    groups = x.shape[-1] // w.shape[2]
-    if x.shape[-1] % w.shape[2] or w.shape[3] % max(groups, 1) or not groups:
+    if x.shape[-1] != w.shape[2]:
         raise ValueError(
             f"{op}: input has {x.shape[-1]} channels (shape {x.shape}) but filters (shape "
-            f"{w.shape}) expect {w.shape[2]} input channels; for a grouped convolution the "
-            f"input channels must be a multiple of {w.shape[2]} and the output channels "
-            f"({w.shape[3]}) a multiple of the number of groups."
+            f"{w.shape}) expect {w.shape[2]} input channels."
         )
+    _some_in_channels(w, 2, op)
     strides = _spatial_pair(strides, "strides", op, channels_first)
     dilations = (
         (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
     )
     eff = tuple((k - 1) * d + 1 for k, d in zip(w.shape[:2], dilations))
     pads = _padding(padding, x.shape[-3:-1], eff, strides, op, channels_first, explicit=True)
-    geo = dict(strides=strides, dilations=dilations, pads=pads)
-    y = conv2d_p.bind(x, w, **geo) if groups == 1 else _grouped(x, w, groups, geo)
+    y = conv2d_p.bind(x, w, strides=strides, dilations=dilations, pads=pads)
     return _to_channels_first(y) if channels_first else y
-
-
-def _grouped(x: Tensor, w: Tensor, groups: int, geometry: dict) -> Tensor:
-    """A grouped convolution: group ``i``'s input channels meet group ``i``'s filters only."""
-    cin, cout = w.shape[2], w.shape[3] // groups
-    ys = [conv2d_p.bind(getitem(x, (Ellipsis, slice(i * cin, (i + 1) * cin))),
-                        getitem(w, (Ellipsis, slice(i * cout, (i + 1) * cout))), **geometry)
-          for i in range(groups)]
-    return concat(ys, -1)
 
 
 def conv1d(
