@@ -5,10 +5,10 @@
 primitive conv2d's gradient already uses, so its gradients are the other two faces of
 the same trilinear form. A grouped convolution is three primitives of its own, built
 the same way as conv2d's (sliding windows, one ``einsum`` over all groups at once);
-``depthwise_conv2d`` is one with a group per input channel. Their rules loop over
-Jacobian batches (``batchable=False``): a filter-like operand's batch cannot fold into
-grouped channels. The 1-D pools are the 2-D pools on a height-1 image (TensorFlow
-builds them the same way). ``batch_normalization`` is TensorFlow's formula.
+``depthwise_conv2d`` is one with a group per input channel. Jacobian batches fold into
+each group's channels, so the rules batch. The 1-D pools are the 2-D pools on a height-1
+image (TensorFlow builds them the same way). ``batch_normalization`` is TensorFlow's
+formula.
 """
 
 from __future__ import annotations
@@ -85,10 +85,82 @@ def _grouped_filter_grad_impl(x, g, ksize, strides, dilations, pads, groups):
     return np.stack(taps).reshape(tuple(ksize) + (cin, groups * cout))
 
 
-def _bilinear_jvp(prim: Any, t: tuple, a: Any, b: Any, **params: Any) -> Any:
+# Jacobian batches: a filter-like operand's leading dims K fold into each group's channels,
+# an image-like operand's into each group of its channels; one call, then unfold.
+def _size(dims: tuple) -> int:
+    return int(np.prod(dims, dtype=np.int64))
+
+
+def _fold_filter(w: Tensor, k: int, groups: int, into: str) -> Tensor:
+    """``(K, kh, kw, cin, cout)`` -> filters with ``K`` inside each group's "in" or "out"."""
+    kh, kw, cin, cout = w.shape[k:]
+    nk = _size(w.shape[:k])
+    w = reshape_p.bind(w, shape=(nk, kh, kw, cin, groups, cout // groups))
+    if into == "out":
+        w = transpose_p.bind(w, perm=(1, 2, 3, 4, 0, 5))
+        return reshape_p.bind(w, shape=(kh, kw, cin, groups * nk * (cout // groups)))
+    w = transpose_p.bind(w, perm=(1, 2, 0, 3, 4, 5))
+    return reshape_p.bind(w, shape=(kh, kw, nk * cin, cout))
+
+
+def _fold_image(x: Tensor, k: int, groups: int) -> Tensor:
+    """``(K, ..., C)`` -> ``(..., C * prod(K))`` with ``K`` inside each channel group."""
+    nk, rest = _size(x.shape[:k]), tuple(x.shape[k:])
+    x = reshape_p.bind(x, shape=(nk,) + rest[:-1] + (groups, rest[-1] // groups))
+    r = x.ndim
+    x = transpose_p.bind(x, perm=tuple(range(1, r - 1)) + (0, r - 1))
+    return reshape_p.bind(x, shape=rest[:-1] + (groups * nk * (rest[-1] // groups),))
+
+
+def _unfold_channels(y: Tensor, lead: tuple, groups: int) -> Tensor:
+    """Inverse of the folds on a result's last axis ``(groups, K, c)``: ``K`` to the front."""
+    nk = _size(lead)
+    per = y.shape[-1] // (groups * nk)
+    y = reshape_p.bind(y, shape=tuple(y.shape[:-1]) + (groups, nk, per))
+    r = y.ndim
+    y = transpose_p.bind(y, perm=(r - 2,) + tuple(range(r - 3)) + (r - 3, r - 1))
+    return reshape_p.bind(y, shape=tuple(lead) + tuple(y.shape[1:-2]) + (groups * per,))
+
+
+def _gconv(x: Tensor, w: Tensor, geo: dict) -> Tensor:
+    k = w.ndim - 4
+    if k <= 0:
+        return grouped_conv2d_p.bind(x, w, **geo)
+    y = grouped_conv2d_p.bind(x, _fold_filter(w, k, geo["groups"], "out"), **geo)
+    return _unfold_channels(y, tuple(w.shape[:k]), geo["groups"])
+
+
+def _gconv_input_grad(g: Tensor, w: Tensor, in_hw: tuple, geo: dict) -> Tensor:
+    k = w.ndim - 4
+    prim = grouped_conv2d_backprop_input_p
+    if k <= 0:
+        return prim.bind(g, w, in_hw=tuple(in_hw), **geo)
+    y = prim.bind(g, _fold_filter(w, k, geo["groups"], "in"), in_hw=tuple(in_hw), **geo)
+    return _unfold_channels(y, tuple(w.shape[:k]), geo["groups"])
+
+
+def _gconv_filter_grad(x: Tensor, g: Tensor, ksize: tuple, geo: dict) -> Tensor:
+    prim, groups, ksize = grouped_conv2d_backprop_filter_p, geo["groups"], tuple(ksize)
+    if x.ndim == g.ndim:
+        return prim.bind(x, g, ksize=ksize, **geo)
+    if x.ndim > g.ndim:  # K inside each group's input channels of the result
+        k = x.ndim - g.ndim
+        y = prim.bind(_fold_image(x, k, groups), g, ksize=ksize, **geo)
+        kh, kw, cin_k, cout = y.shape
+        nk = _size(x.shape[:k])
+        y = reshape_p.bind(y, shape=(kh, kw, nk, cin_k // nk, cout))
+        y = transpose_p.bind(y, perm=(2, 0, 1, 3, 4))
+        return reshape_p.bind(y, shape=tuple(x.shape[:k]) + (kh, kw, cin_k // nk, cout))
+    k = g.ndim - x.ndim  # K inside each group's output channels
+    y = prim.bind(x, _fold_image(g, k, groups), ksize=ksize, **geo)
+    y = _unfold_channels(y, tuple(g.shape[:k]), groups)
+    return y
+
+
+def _bilinear_jvp(face: Any, t: tuple, a: Any, b: Any) -> Any:
     ta, tb = t
-    out = None if ta is None else prim.bind(ta, b, **params)
-    other = None if tb is None else prim.bind(a, tb, **params)
+    out = None if ta is None else face(ta, b)
+    other = None if tb is None else face(a, tb)
     return other if out is None else (out if other is None else out + other)
 
 
@@ -96,15 +168,12 @@ grouped_conv2d_p: Primitive = Primitive(
     "grouped_conv2d",
     _grouped_impl,
     vjps=(
-        lambda g, ans, x, w, **geo: grouped_conv2d_backprop_input_p.bind(
-            g, w, in_hw=tuple(x.shape[-3:-1]), **geo),
-        lambda g, ans, x, w, **geo: grouped_conv2d_backprop_filter_p.bind(
-            x, g, ksize=tuple(w.shape[:2]), **geo),
+        lambda g, ans, x, w, **geo: _gconv_input_grad(g, w, x.shape[-3:-1], geo),
+        lambda g, ans, x, w, **geo: _gconv_filter_grad(x, g, w.shape[:2], geo),
     ),
-    jvp=lambda t, ans, x, w, **geo: _bilinear_jvp(grouped_conv2d_p, t, x, w, **geo),
+    jvp=lambda t, ans, x, w, **geo: _bilinear_jvp(lambda a, b: _gconv(a, b, geo), t, x, w),
     reads=((1,), (0,)),
     dtypes="fi",
-    batchable=False,
 )
 """conv2d whose input channels split into ``groups``, each meeting its own filters."""
 
@@ -112,30 +181,26 @@ grouped_conv2d_backprop_input_p: Primitive = Primitive(
     "grouped_conv2d_backprop_input",
     _grouped_input_grad_impl,
     vjps=(
-        lambda gg, ans, g, w, in_hw, **geo: grouped_conv2d_p.bind(gg, w, **geo),
-        lambda gg, ans, g, w, in_hw, **geo: grouped_conv2d_backprop_filter_p.bind(
-            gg, g, ksize=tuple(w.shape[:2]), **geo),
+        lambda gg, ans, g, w, in_hw, **geo: _gconv(gg, w, geo),
+        lambda gg, ans, g, w, in_hw, **geo: _gconv_filter_grad(gg, g, w.shape[:2], geo),
     ),
     jvp=lambda t, ans, g, w, in_hw, **geo: _bilinear_jvp(
-        grouped_conv2d_backprop_input_p, t, g, w, in_hw=in_hw, **geo),
+        lambda a, b: _gconv_input_grad(a, b, in_hw, geo), t, g, w),
     reads=((1,), (0,)),
     dtypes="fi",
-    batchable=False,
 )
 
 grouped_conv2d_backprop_filter_p: Primitive = Primitive(
     "grouped_conv2d_backprop_filter",
     _grouped_filter_grad_impl,
     vjps=(
-        lambda gg, ans, x, g, ksize, **geo: grouped_conv2d_backprop_input_p.bind(
-            g, gg, in_hw=tuple(x.shape[-3:-1]), **geo),
-        lambda gg, ans, x, g, ksize, **geo: grouped_conv2d_p.bind(x, gg, **geo),
+        lambda gg, ans, x, g, ksize, **geo: _gconv_input_grad(g, gg, x.shape[-3:-1], geo),
+        lambda gg, ans, x, g, ksize, **geo: _gconv(x, gg, geo),
     ),
     jvp=lambda t, ans, x, g, ksize, **geo: _bilinear_jvp(
-        grouped_conv2d_backprop_filter_p, t, x, g, ksize=ksize, **geo),
+        lambda a, b: _gconv_filter_grad(a, b, ksize, geo), t, x, g),
     reads=((1,), (0,)),
     dtypes="fi",
-    batchable=False,
 )
 
 

@@ -102,9 +102,21 @@ def _extremum_vjp_u(g, ans, x, u, idx):
     return gather_nd_p.bind(g / count, idx=idx, lead_ndim=k) * u_on
 
 
+def _extremum_jvp_x(t, ans, x, u, idx):
+    x_on, _, count = _indicators(ans, x, u, idx)
+    return t * x_on / count
+
+
+def _extremum_jvp_u(t, ans, x, u, idx):  # the transpose of the updates' VJP
+    _, u_on, count = _indicators(ans, x, u, idx)
+    k = lead(t, len(u.shape))
+    return scatter_nd_p.bind(t * u_on, idx=idx, shape=tuple(x.shape), lead_ndim=k) / count
+
+
 def _extremum(name: str, ufunc: Any) -> Primitive:
     return Primitive(name, _extremum_impl(ufunc), vjps=(_extremum_vjp_x, _extremum_vjp_u),
-                     reads=((0, 1, ANS), (0, 1, ANS)), dtypes="fiu")
+                     jvps=(_extremum_jvp_x, _extremum_jvp_u), reads=((0, 1, ANS), (0, 1, ANS)),
+                     dtypes="fiu")
 
 
 tensor_scatter_nd_max_p: Primitive = _extremum("tensor_scatter_nd_max", np.maximum)
