@@ -241,6 +241,16 @@ SPECS = [
     OpSpec("conv2d/grouped_strided_same", lambda x, w: tg.nn.conv2d(
         x, w, 2, "SAME", dilations=1), [randn(2, 5, 5, 6), randn(3, 3, 2, 3, seed=1)],
         ("grouped_conv2d",), None, empty=Empty([(2, 0, 5, 6), (3, 3, 2, 3)], [(2, 0, 3, 3)])),
+    OpSpec("conv2d/grouped_by_group", lambda x, w: tg.nn.conv2d(x, w, [1, 2, 1, 1], "SAME"),
+           [randn(1, 5, 3, 8), randn(2, 2, 4, 4, seed=1)],
+           ("grouped_conv2d", "grouped_conv2d_backprop_input", "grouped_conv2d_backprop_filter"),
+           lambda x, w: _np_grouped(np.pad(x, ((0, 0), (0, 1), (0, 1), (0, 0))), w, 2)[:, ::2],
+           empty=Empty([(1, 5, 0, 8), (2, 2, 4, 4)], [(1, 3, 0, 4)])),
+    OpSpec("grouped_conv2d_backprop_filter/by_group", lambda x, g: conv_extra
+           .grouped_conv2d_backprop_filter_p.bind(x, g, ksize=(2, 2), **GROUPED),
+           [randn(1, 5, 4, 8), randn(1, 3, 4, 4, seed=1)],
+           ("grouped_conv2d_backprop_filter", "grouped_conv2d_backprop_input"),
+           None, empty=Empty([(0, 5, 4, 8), (0, 3, 4, 4)], [(2, 2, 4, 4)], no_tf=INTERNAL)),
     OpSpec("grouped_conv2d_backprop_input", lambda g, w: conv_extra.grouped_conv2d_backprop_input_p
            .bind(g, w, in_hw=(5, 4), **GROUPED), [randn(1, 3, 4, 4), randn(2, 2, 2, 4, seed=1)],
            ("grouped_conv2d_backprop_input", "grouped_conv2d", "grouped_conv2d_backprop_filter"),

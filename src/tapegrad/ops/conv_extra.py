@@ -21,6 +21,9 @@ from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from .casting import cast
 from .conv import (
+    _conv_filter_grad_impl,
+    _conv_impl,
+    _conv_input_grad_impl,
     _data_format,
     _ints,
     _pad_hw,
@@ -58,26 +61,50 @@ def _float_input(x: Tensor, op: str) -> None:
 
 
 # --- grouped convolution: three faces of one trilinear form, as conv2d's -----------------
+def _by_group(groups: int, cin: int) -> bool:
+    """Whether to loop over the groups with conv2d's BLAS contractions: faster when each
+    group has a few input channels or more; with one or two per group (depthwise) an
+    ``einsum`` over all groups at once is."""
+    return groups <= 32 and cin >= 4
+
+
+def _slab(a, i: int, n: int):
+    return a[..., i * n:(i + 1) * n]
+
+
 def _grouped_impl(x, w, strides, dilations, pads, groups):
-    win = _windows(_pad_hw(x, pads), w.shape[:2], strides, dilations)  # (..., Ho, Wo, C, kh, kw)
     kh, kw, cin, cout = w.shape
+    og = cout // groups
+    if _by_group(groups, cin):
+        return np.concatenate([_conv_impl(_slab(x, i, cin), _slab(w, i, og), strides, dilations,
+                                          pads) for i in range(groups)], -1)
+    win = _windows(_pad_hw(x, pads), w.shape[:2], strides, dilations)  # (..., Ho, Wo, C, kh, kw)
     win = win.reshape(win.shape[:-3] + (groups, cin) + win.shape[-2:])
-    out = np.einsum("...gcij,ijcgo->...go", win, w.reshape(kh, kw, cin, groups, cout // groups))
+    out = np.einsum("...gcij,ijcgo->...go", win, w.reshape(kh, kw, cin, groups, og))
     return out.reshape(out.shape[:-2] + (cout,))
 
 
 def _grouped_input_grad_impl(g, w, in_hw, strides, dilations, pads, groups):
-    spread = _spread(g, in_hw, w.shape[:2], strides, dilations, pads)
     kh, kw, cin, cout = w.shape
-    flipped = w[::-1, ::-1].reshape(kh, kw, cin, groups, cout // groups).transpose(0, 1, 4, 3, 2)
-    flipped = flipped.reshape(kh, kw, cout // groups, groups * cin)
+    og = cout // groups
+    if _by_group(groups, cin):
+        return np.concatenate([_conv_input_grad_impl(_slab(g, i, og), _slab(w, i, og), in_hw,
+                                                     strides, dilations, pads)
+                               for i in range(groups)], -1)
+    spread = _spread(g, in_hw, w.shape[:2], strides, dilations, pads)
+    flipped = w[::-1, ::-1].reshape(kh, kw, cin, groups, og).transpose(0, 1, 4, 3, 2)
+    flipped = flipped.reshape(kh, kw, og, groups * cin)
     return _grouped_impl(spread, flipped, (1, 1), dilations, ((0, 0), (0, 0)), groups)
 
 
 def _grouped_filter_grad_impl(x, g, ksize, strides, dilations, pads, groups):
+    cin, cout = x.shape[-1] // groups, g.shape[-1] // groups
+    if _by_group(groups, cin):
+        return np.concatenate([_conv_filter_grad_impl(_slab(x, i, cin), _slab(g, i, cout), ksize,
+                                                      strides, dilations, pads)
+                               for i in range(groups)], -1)
     win = _windows(_pad_hw(x, pads), ksize, strides, dilations)  # (..., Ho, Wo, C, kh, kw)
     n = int(np.prod(win.shape[:-3], dtype=np.int64))
-    cin, cout = x.shape[-1] // groups, g.shape[-1] // groups
     gg = g.reshape(n, groups, cout)
     # one contraction per filter tap: 3x faster than one einsum over the 6-D window view
     taps = [np.einsum("ngc,ngo->cgo", win[..., i, j].reshape(n, groups, cin), gg)
