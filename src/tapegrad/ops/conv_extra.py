@@ -260,7 +260,7 @@ def conv2d(
         ``batch_shape + [out_height, out_width, out_channels]``.
 
     >>> import tapegrad as tg
-    >>> tg.nn.conv2d(tg.ones((1, 4, 4, 6)), tg.ones((3, 3, 2, 9)), 1, "VALID").shape
+    >>> tuple(tg.nn.conv2d(tg.ones((1, 4, 4, 6)), tg.ones((3, 3, 2, 9)), 1, "VALID").shape)
     (1, 2, 2, 9)
     """
     op = "conv2d"
@@ -332,7 +332,8 @@ def conv2d_transpose(
         A tensor of ``output_shape``.
 
     >>> import tapegrad as tg
-    >>> tg.nn.conv2d_transpose(tg.ones((1, 2, 2, 3)), tg.ones((3, 3, 5, 3)), [1, 4, 4, 5], 2).shape
+    >>> y = tg.nn.conv2d_transpose(tg.ones((1, 2, 2, 3)), tg.ones((3, 3, 5, 3)), [1, 4, 4, 5], 2)
+    >>> tuple(y.shape)
     (1, 4, 4, 5)
     """
     op = "conv2d_transpose"
@@ -406,8 +407,9 @@ def depthwise_conv2d(
         ``[batch, out_height, out_width, in_channels * channel_multiplier]``.
 
     >>> import tapegrad as tg
-    >>> tg.nn.depthwise_conv2d(tg.ones((1, 3, 3, 2)), tg.ones((2, 2, 2, 3)), [1, 1, 1, 1],
-    ...                        "VALID").shape
+    >>> y = tg.nn.depthwise_conv2d(tg.ones((1, 3, 3, 2)), tg.ones((2, 2, 2, 3)), [1, 1, 1, 1],
+    ...                            "VALID")
+    >>> tuple(y.shape)
     (1, 2, 2, 6)
     """
     op = "depthwise_conv2d"

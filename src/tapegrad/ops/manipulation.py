@@ -303,7 +303,7 @@ def meshgrid(*args: Any, **kwargs: Any) -> list:
 
     >>> import tapegrad as tg
     >>> x, y = tg.meshgrid(tg.constant([1, 2, 3]), tg.constant([4, 5]))
-    >>> x.numpy().tolist(), y.shape
+    >>> x.numpy().tolist(), tuple(y.shape)
     ([[1, 2, 3], [1, 2, 3]], (2, 3))
     """
     indexing = kwargs.pop("indexing", "xy")
@@ -367,10 +367,9 @@ def _searchsorted_impl(seq, values, side, out_type):
     rows = int(np.prod(seq.shape[:-1], dtype=np.int64))
     s = seq.reshape(rows, seq.shape[-1])
     v = values.reshape(rows, values.shape[-1])
-    out = np.empty(v.shape, out_type)
-    for r in range(rows):
-        out[r] = np.searchsorted(s[r], v[r], side=side)
-    return out.reshape(values.shape)
+    found = [np.searchsorted(s[r], v[r], side=side) for r in range(rows)]
+    return np.stack(found).astype(out_type).reshape(values.shape) if rows else \
+        np.zeros(values.shape, out_type)
 
 
 searchsorted_p: Primitive = nondifferentiable("searchsorted", _searchsorted_impl, dtypes="fiu")
