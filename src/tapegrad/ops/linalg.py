@@ -36,10 +36,8 @@ from ._matrix import (
 from ._rules import add_tangents as _plus
 from ._rules import conj as _conj
 from ._rules import lead
-from .index import getitem
 from .reduce import reduce_sum_p
-from .shape import expand_dims, squeeze, stack
-from .slicing import pad
+from .shape import expand_dims, squeeze
 
 __all__ = [
     "matmul",
@@ -227,66 +225,24 @@ matrix_diag_p: Primitive = Primitive(
 )
 
 
-def _k_pair(k: Any, op: str) -> tuple:
-    """TensorFlow's ``k``: one diagonal (an int) or a band ``(low, high)``, as a pair."""
+def _single_k(k: Any, op: str) -> int:
     if isinstance(k, Tensor):
         k = k.numpy().tolist()
     if isinstance(k, np.ndarray):
         k = k.tolist()
     if isinstance(k, (list, tuple)):
-        if len(k) not in (1, 2):
-            raise ValueError(f"{op}: k must be an int or a pair [low, high], got {list(k)}.")
-        try:
-            low, high = int(k[0]), int(k[-1])
-        except (TypeError, ValueError):
-            raise TypeError(f"{op}: k must hold integers, got {list(k)}.") from None
-        if low > high:
-            raise ValueError(f"{op}: k[0] ({low}) must not be greater than k[1] ({high}).")
-        return low, high
+        if len(k) == 2 and int(k[0]) == int(k[1]):
+            return int(k[0])
+        if len(k) == 1:
+            return int(k[0])
+        raise NotImplementedError(
+            f"{op}: k={list(k)} names a band of diagonals; tapegrad supports one diagonal "
+            "(an int k, or a pair with k[0] == k[1])."
+        )
     try:
-        return int(k), int(k)
+        return int(k)
     except (TypeError, ValueError):
-        raise TypeError(f"{op}: k must be an integer or a pair of integers, got {k!r}.") from None
-
-
-def _diag_len(d: int, rows: int, cols: int) -> int:
-    return max(min(rows + min(d, 0), cols - max(d, 0)), 0)
-
-
-def _offset(d: int, length: int, longest: int, align: str, op: str) -> int:
-    """Where diagonal ``d`` starts in its padded row: TensorFlow's ``align`` (super, sub)."""
-    if align not in ("RIGHT_LEFT", "LEFT_RIGHT", "LEFT_LEFT", "RIGHT_RIGHT"):
-        raise ValueError(f"{op}: align must be one of 'RIGHT_LEFT', 'LEFT_RIGHT', 'LEFT_LEFT', "
-                         f"'RIGHT_RIGHT', got {align!r}.")
-    side = align.split("_")[0 if d >= 0 else 1]
-    return longest - length if side == "RIGHT" else 0
-
-
-def _band_part_diagonals(x: Tensor, low: int, high: int, padding: Any, align: str) -> Tensor:
-    """Diagonals ``high`` down to ``low`` of each matrix, padded to one length and stacked."""
-    m, n = x.shape[-2:]
-    longest = min(m + min(high, 0), n - max(low, 0))
-    rows = []
-    for d in range(high, low - 1, -1):
-        part = matrix_diag_part_p.bind(x, k=d)
-        length = part.shape[-1]
-        before = _offset(d, length, longest, align, "diag_part")
-        widths = [[0, 0]] * (x.ndim - 2) + [[before, longest - length - before]]
-        rows.append(pad(part, widths, constant_values=padding) if longest != length else part)
-    return stack(rows, axis=-2)
-
-
-def _band_diag(d: Tensor, low: int, high: int, rows: int, cols: int, align: str) -> Tensor:
-    """Matrices with the rows of ``d`` (diagonals ``high`` down to ``low``) on their diagonals."""
-    longest = d.shape[-1]
-    out: Any = None
-    for i, k in enumerate(range(high, low - 1, -1)):
-        length = _diag_len(k, rows, cols)
-        start = _offset(k, length, longest, align, "diag")
-        values = getitem(d, (Ellipsis, i, slice(start, start + length)))
-        term = matrix_diag_p.bind(values, k=k, shape=(rows, cols))
-        out = term if out is None else out + term
-    return out
+        raise TypeError(f"{op}: k must be an integer, got {k!r}.") from None
 
 
 def diag(
@@ -303,15 +259,11 @@ def diag(
     Args:
         diagonal: Tensor of shape ``[..., L]``: the values of diagonal ``k``.
         name: Ignored.
-        k: Which diagonal (0 main, > 0 above, < 0 below), or a band ``(low, high)``:
-            then ``diagonal`` is ``[..., high - low + 1, max_diag_len]``, one row per
-            diagonal from ``high`` down to ``low`` (TensorFlow's matrix_diag_v3).
+        k: Which diagonal (0 main, > 0 above, < 0 below). One diagonal only.
         num_rows, num_cols: Output size. When both are -1 the output is square,
             ``L + |k|``; when one is -1 it is the smallest that fits.
         padding_value: Value of the entries off the diagonal.
-        align: How a band's shorter diagonals sit in their rows: "RIGHT_LEFT" (default:
-            superdiagonals right-aligned, subdiagonals left), "LEFT_RIGHT", "LEFT_LEFT",
-            "RIGHT_RIGHT". Irrelevant for one diagonal.
+        align: Accepted for compatibility (irrelevant for a single diagonal).
 
     Returns:
         Tensor of shape ``[..., num_rows, num_cols]``.
@@ -323,10 +275,7 @@ def diag(
     d = convert_to_tensor(diagonal)
     if d.ndim < 1:
         raise ValueError(f"diag: diagonal must have rank >= 1, got shape {d.shape}.")
-    low, high = _k_pair(k, "diag")
-    if low != high:
-        return _diag_band(d, low, high, num_rows, num_cols, padding_value, align)
-    k = low
+    k = _single_k(k, "diag")
     length = d.shape[-1]
     rows = -1 if num_rows is None else int(num_rows)
     cols = -1 if num_cols is None else int(num_cols)
@@ -349,39 +298,6 @@ def diag(
     return out
 
 
-def _diag_band(d: Tensor, low: int, high: int, num_rows: Any, num_cols: Any,
-               padding_value: Any, align: str) -> Tensor:
-    """``diag`` of a band: ``d`` holds diagonals ``high`` down to ``low``, one per row."""
-    count = high - low + 1
-    if d.ndim < 2 or d.shape[-2] != count:
-        raise ValueError(
-            f"diag: k=({low}, {high}) names {count} diagonals, so diagonal must have shape "
-            f"[..., {count}, max_diag_len], got shape {d.shape}."
-        )
-    longest = d.shape[-1]
-    rows = -1 if num_rows is None else int(num_rows)
-    cols = -1 if num_cols is None else int(num_cols)
-    least_rows, least_cols = longest - min(high, 0), longest + max(low, 0)
-    if rows == -1 and cols == -1:
-        rows = cols = max(least_rows, least_cols)
-    elif rows == -1:
-        rows = least_rows
-    elif cols == -1:
-        cols = least_cols
-    if min(rows + min(high, 0), cols - max(low, 0)) != longest:
-        raise ValueError(
-            f"diag: num_rows={rows} and num_cols={cols} do not fit diagonals k=({low}, {high}) "
-            f"of length {longest} (shape {d.shape}): the longest must fill the matrix exactly."
-        )
-    out = _band_diag(d, low, high, rows, cols, align)
-    pad = np.asarray(padding_value.numpy() if isinstance(padding_value, Tensor) else padding_value)
-    if np.any(pad != 0):
-        offsets = np.arange(rows)[:, None] - np.arange(cols)[None, :]
-        off = ~((-offsets >= low) & (-offsets <= high))
-        out = out + _const(pad * off, d.dtype)
-    return out
-
-
 def diag_part(
     input: Any,
     name: Any = "diag_part",
@@ -394,11 +310,8 @@ def diag_part(
     Args:
         input: Tensor of shape ``[..., M, N]``.
         name: Ignored.
-        k: Which diagonal (0 main, > 0 above, < 0 below), or a band ``(low, high)``:
-            then the result is ``[..., high - low + 1, max_diag_len]``, diagonals from
-            ``high`` down to ``low``, the shorter ones padded.
-        padding_value: Fills the padding of a band's shorter diagonals.
-        align: Where they sit, as in :func:`diag` (unused for one diagonal).
+        k: Which diagonal (0 main, > 0 above, < 0 below). One diagonal only.
+        padding_value, align: Accepted for compatibility (unused for one diagonal).
 
     Returns:
         Tensor of shape ``[..., L]``.
@@ -410,19 +323,8 @@ def diag_part(
     x = convert_to_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"diag_part: input must have rank >= 2, got shape {x.shape}.")
-    low, high = _k_pair(k, "diag_part")
+    k = _single_k(k, "diag_part")
     m, n = x.shape[-2:]
-    for k in (low, high):
-        if not -m <= k <= n:
-            raise ValueError(
-                f"diag_part: k={k} is out of range for matrices of shape {x.shape[-2:]} "
-                f"(valid: {-m} to {n})."
-            )
-    if low != high:
-        pad = np.asarray(padding_value.numpy() if isinstance(padding_value, Tensor)
-                         else padding_value)
-        return _band_part_diagonals(x, low, high, pad.astype(x.dtype)[()], align)
-    k = low
     if not -m <= k <= n:
         raise ValueError(
             f"diag_part: k={k} is out of range for matrices of shape {x.shape[-2:]} (valid: "

@@ -1,5 +1,5 @@
 """``tf.linalg`` ops that TensorFlow itself composes from others: lstsq, pinv, expm,
-band_part, cross, normalize.
+band_part, cross, normalize; and bands of diagonals for diag/diag_part.
 
 Each is written as TensorFlow's Python layer writes it (regularized normal equations
 for ``lstsq``, the SVD with small singular values saturated to infinity for ``pinv``,
@@ -14,16 +14,20 @@ from typing import Any
 import numpy as np
 
 from .._core.tensor import Tensor, convert_to_tensor
+from ._matrix import _const
 from .arithmetic import where
 from .casting import cast
 from .decompositions import norm, svd
-from .index import gather
-from .linalg import matmul
+from .index import gather, getitem
+from .linalg import diag as _diag
+from .linalg import diag_part as _diag_part
+from .linalg import matmul, matrix_diag_p, matrix_diag_part_p
 from .reduce import reduce_max
-from .shape import expand_dims, reshape
+from .shape import expand_dims, reshape, stack
+from .slicing import pad
 from .solvers import solve
 
-__all__ = ["lstsq", "pinv", "expm", "band_part", "cross", "normalize"]
+__all__ = ["lstsq", "pinv", "expm", "band_part", "cross", "normalize", "diag", "diag_part"]
 
 _FLOATS = "fc"
 
@@ -331,3 +335,169 @@ def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None, name: Any =
     n = norm(x, ord=ord, axis=axis, keepdims=True)
     n = cast(n, x.dtype) if n.dtype != x.dtype else n
     return x / n, n
+
+
+# --- bands of diagonals (TensorFlow's matrix_diag_v3 / matrix_diag_part_v3) ---------------
+_ALIGNS = ("RIGHT_LEFT", "LEFT_RIGHT", "LEFT_LEFT", "RIGHT_RIGHT")
+
+
+def _band(k: Any, op: str) -> tuple | None:
+    """``(low, high)`` when ``k`` names a band of two or more diagonals, else None."""
+    if isinstance(k, Tensor):
+        k = k.numpy().tolist()
+    if isinstance(k, np.ndarray):
+        k = k.tolist()
+    if not isinstance(k, (list, tuple)) or len(k) != 2:
+        return None
+    try:
+        low, high = int(k[0]), int(k[1])
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: k must hold integers, got {list(k)}.") from None
+    if low > high:
+        raise ValueError(f"{op}: k[0] ({low}) must not be greater than k[1] ({high}).")
+    return (low, high) if low != high else None
+
+
+def _diag_len(d: int, rows: int, cols: int) -> int:
+    return max(min(rows + min(d, 0), cols - max(d, 0)), 0)
+
+
+def _offset(d: int, length: int, longest: int, align: str, op: str) -> int:
+    """Where diagonal ``d`` starts in its padded row: ``align`` names (super, sub)."""
+    if align not in _ALIGNS:
+        raise ValueError(f"{op}: align must be one of {list(_ALIGNS)}, got {align!r}.")
+    side = align.split("_")[0 if d >= 0 else 1]
+    return longest - length if side == "RIGHT" else 0
+
+
+def _scalar_value(value: Any) -> np.ndarray:
+    return np.asarray(value.numpy() if isinstance(value, Tensor) else value)
+
+
+def diag(
+    diagonal: Any,
+    name: Any = "diag",
+    k: Any = 0,
+    num_rows: int = -1,
+    num_cols: int = -1,
+    padding_value: Any = 0,
+    align: str = "RIGHT_LEFT",
+) -> Tensor:
+    """Batched matrices with given diagonals (``tf.linalg.diag``), one or a band.
+
+    For one diagonal ``k`` (an int, or a pair with equal entries) this is
+    :func:`tapegrad.ops.linalg.diag`. For a band ``k = (low, high)``, ``diagonal`` is
+    ``[..., high - low + 1, max_diag_len]``: one row per diagonal from ``high`` down
+    to ``low``, the shorter ones padded as ``align`` says ("RIGHT_LEFT", the default:
+    superdiagonals right-aligned, subdiagonals left; "LEFT_RIGHT", "LEFT_LEFT",
+    "RIGHT_RIGHT").
+
+    Args:
+        diagonal: The diagonal values.
+        name: Ignored.
+        k: A diagonal (0 main, > 0 above, < 0 below) or a band ``(low, high)``.
+        num_rows, num_cols: Output size (-1: the smallest that fits; square if both).
+        padding_value: The entries outside the diagonals.
+        align: Where a band's shorter diagonals sit in their rows.
+
+    Returns:
+        ``[..., num_rows, num_cols]``.
+
+    >>> import tapegrad as tg
+    >>> tg.linalg.diag(tg.constant([[0.0, 1.0], [2.0, 3.0]]), k=(0, 1)).numpy().tolist()
+    [[2.0, 1.0], [0.0, 3.0]]
+    """
+    band = _band(k, "diag")
+    if band is None:
+        return _diag(diagonal, name, k, num_rows, num_cols, padding_value, align)
+    low, high = band
+    d = convert_to_tensor(diagonal)
+    count = high - low + 1
+    if d.ndim < 2 or d.shape[-2] != count:
+        raise ValueError(
+            f"diag: k=({low}, {high}) names {count} diagonals, so diagonal must have shape "
+            f"[..., {count}, max_diag_len], got shape {d.shape}."
+        )
+    longest = d.shape[-1]
+    rows = -1 if num_rows is None else int(num_rows)
+    cols = -1 if num_cols is None else int(num_cols)
+    least_rows, least_cols = longest - min(high, 0), longest + max(low, 0)
+    if rows == -1 and cols == -1:
+        rows = cols = max(least_rows, least_cols)
+    elif rows == -1:
+        rows = least_rows
+    elif cols == -1:
+        cols = least_cols
+    if min(rows + min(high, 0), cols - max(low, 0)) != longest:
+        raise ValueError(
+            f"diag: num_rows={rows} and num_cols={cols} do not fit diagonals k=({low}, {high}) "
+            f"of length {longest} (shape {d.shape}): the longest must fill the matrix exactly."
+        )
+    out: Any = None
+    for i, j in enumerate(range(high, low - 1, -1)):
+        length = _diag_len(j, rows, cols)
+        start = _offset(j, length, longest, align, "diag")
+        values = getitem(d, (Ellipsis, i, slice(start, start + length)))
+        term = matrix_diag_p.bind(values, k=j, shape=(rows, cols))
+        out = term if out is None else out + term
+    fill = _scalar_value(padding_value)
+    if np.any(fill != 0):
+        offsets = np.arange(cols)[None, :] - np.arange(rows)[:, None]
+        outside = (offsets < low) | (offsets > high)
+        out = out + _const(fill * outside, d.dtype)
+    return out
+
+
+def diag_part(
+    input: Any,
+    name: Any = "diag_part",
+    k: Any = 0,
+    padding_value: Any = 0,
+    align: str = "RIGHT_LEFT",
+) -> Tensor:
+    """The diagonals of each matrix (``tf.linalg.diag_part``): one, or a band.
+
+    For one diagonal ``k`` this is :func:`tapegrad.ops.linalg.diag_part`. For a band
+    ``k = (low, high)`` the result is ``[..., high - low + 1, max_diag_len]``: diagonals
+    from ``high`` down to ``low``, the shorter ones padded with ``padding_value`` as
+    ``align`` says (see :func:`diag`).
+
+    Args:
+        input: ``[..., M, N]``.
+        name: Ignored.
+        k: A diagonal (0 main, > 0 above, < 0 below) or a band ``(low, high)``.
+        padding_value: Fills the padding of a band's shorter diagonals.
+        align: Where they sit in their rows.
+
+    Returns:
+        ``[..., L]`` for one diagonal, ``[..., high - low + 1, max_diag_len]`` for a band.
+
+    >>> import tapegrad as tg
+    >>> x = tg.reshape(tg.range(9.0), [3, 3])
+    >>> tg.linalg.diag_part(x, k=(-1, 0)).numpy().tolist()
+    [[0.0, 4.0, 8.0], [3.0, 7.0, 0.0]]
+    """
+    band = _band(k, "diag_part")
+    if band is None:
+        return _diag_part(input, name, k, padding_value, align)
+    low, high = band
+    x = convert_to_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"diag_part: input must have rank >= 2, got shape {x.shape}.")
+    m, n = x.shape[-2:]
+    for j in (low, high):
+        if not -m <= j <= n:
+            raise ValueError(
+                f"diag_part: k={j} is out of range for matrices of shape {x.shape[-2:]} "
+                f"(valid: {-m} to {n})."
+            )
+    fill = _scalar_value(padding_value).astype(x.dtype)[()]
+    longest = min(m + min(high, 0), n - max(low, 0))
+    rows = []
+    for j in range(high, low - 1, -1):
+        part = matrix_diag_part_p.bind(x, k=j)
+        length = part.shape[-1]
+        before = _offset(j, length, longest, align, "diag_part")
+        widths = [[0, 0]] * (x.ndim - 2) + [[before, longest - length - before]]
+        rows.append(pad(part, widths, constant_values=fill) if longest != length else part)
+    return stack(rows, axis=-2)
