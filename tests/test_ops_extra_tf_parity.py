@@ -190,6 +190,7 @@ def test_grouped_conv2d_matches_tensorflow(dtype, strides, padding):
 @pytest.mark.parametrize("fn", [
     lambda lib: lib.unique([3, 1, 3, 2, 1, 7])[1],
     lambda lib: lib.unique(np.array([2.0, -1.0, 2.0]), out_idx=lib.int64)[0],
+    lambda lib: lib.unique(np.array([np.nan, 1.0, np.nan, -0.0, 0.0]))[1],
     lambda lib: lib.searchsorted([[1.0, 2.0, 3.0], [0.0, 5.0, 9.0]], [[2.5, 2.0], [9.0, -1.0]]),
     lambda lib: lib.searchsorted([1, 2, 2, 3], [2, 4], side="right", out_type=lib.int64),
     lambda lib: lib.sequence_mask([1, 3, 0]),
@@ -207,7 +208,7 @@ def test_grouped_conv2d_matches_tensorflow(dtype, strides, padding):
     lambda lib: lib.math.logical_xor(np.array([True, False]), np.array([True, True])),
     lambda lib: lib.roll(np.arange(6).reshape(2, 3), 1, 1),
     lambda lib: lib.repeat(np.array([[1, 2], [3, 4]]), 2, axis=1),
-], ids=["unique/idx", "unique/int64", "searchsorted", "searchsorted/right", "sequence_mask",
+], ids=["unique/idx", "unique/int64", "unique/nan", "searchsorted", "searchsorted/right", "sequence_mask",
         "sequence_mask/float", "count_nonzero", "count_nonzero/int", "bincount",
         "bincount/minlength", "bincount/maxlength", "bincount/weights", "bincount/axis",
         "bincount/binary", "floormod", "logical_xor", "roll/int", "repeat/int"])

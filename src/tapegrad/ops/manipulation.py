@@ -354,7 +354,8 @@ def unique(x: Any, out_idx: Any = np.int32, name: Any = None) -> tuple:
     kind = as_dtype(out_idx)
     if np.dtype(kind) not in (np.dtype(np.int32), np.dtype(np.int64)):
         raise TypeError(f"{op}: out_idx must be int32 or int64, got {out_idx!r}.")
-    _, first, inverse = np.unique(t._value, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(t._value, return_index=True, return_inverse=True,
+                                  equal_nan=False)  # each NaN is its own value, as TF
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
