@@ -208,8 +208,8 @@ def test_grouped_conv2d_matches_tensorflow(dtype, strides, padding):
     lambda lib: lib.math.logical_xor(np.array([True, False]), np.array([True, True])),
     lambda lib: lib.roll(np.arange(6).reshape(2, 3), 1, 1),
     lambda lib: lib.repeat(np.array([[1, 2], [3, 4]]), 2, axis=1),
-], ids=["unique/idx", "unique/int64", "unique/nan", "searchsorted", "searchsorted/right", "sequence_mask",
-        "sequence_mask/float", "count_nonzero", "count_nonzero/int", "bincount",
+], ids=["unique/idx", "unique/int64", "unique/nan", "searchsorted", "searchsorted/right",
+        "sequence_mask", "sequence_mask/float", "count_nonzero", "count_nonzero/int", "bincount",
         "bincount/minlength", "bincount/maxlength", "bincount/weights", "bincount/axis",
         "bincount/binary", "floormod", "logical_xor", "roll/int", "repeat/int"])
 def test_values_match_tensorflow(fn):

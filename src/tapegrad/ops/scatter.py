@@ -24,10 +24,8 @@ from .index import (
     _index_array,
     _rows_inside,
     gather_nd_p,
-    getitem_p,
     scatter_nd_p,
 )
-from .shape import _unchanged, reduce_sum_p, reshape_p
 
 __all__ = [
     "tensor_scatter_nd_update",
@@ -129,13 +127,20 @@ def _arguments(tensor: Any, indices: Any, updates: Any, op: str) -> tuple:
     x = tensor if isinstance(tensor, Tensor) else convert_to_tensor(tensor)
     ind = _index_array(indices, op, "indices")
     u = convert_to_tensor(updates, dtype_hint=x.dtype)
+    if (u.dtype != x.dtype and not isinstance(updates, Tensor)
+            and np.can_cast(u.dtype, x.dtype, "same_kind")):  # NumPy ints into a float tensor
+        u = convert_to_tensor(u._value.astype(x.dtype))
     if u.dtype != x.dtype:
         raise TypeError(
             f"{op}: updates dtype {u.dtype.name} differs from tensor dtype {x.dtype.name}; "
             "cast the updates with tapegrad.cast."
         )
-    if ind.ndim == 0:
-        raise ValueError(f"{op}: indices must have rank >= 1, got a scalar ({int(ind)}).")
+    if ind.ndim < 2 or ind.shape[-1] == 0:
+        raise ValueError(
+            f"{op}: indices must have shape [..., depth] with rank >= 2 and 1 <= depth <= "
+            f"{x.ndim} (the tensor's rank), got shape {ind.shape}; wrap a single index row "
+            "as [[i, j, ...]]."
+        )
     depth = ind.shape[-1]
     if depth > x.ndim:
         raise ValueError(
@@ -167,13 +172,7 @@ def _arguments(tensor: Any, indices: Any, updates: Any, op: str) -> tuple:
     cols = tuple(np.array(ind[..., j]) for j in range(depth))
     for c in cols:
         c.flags.writeable = False
-    return x, cols, u, ind
-
-
-def _whole(u: Tensor, ind: np.ndarray) -> Tensor:
-    """Index rows of length 0 address the whole tensor: the updates summed over the rows."""
-    axes = tuple(range(ind.ndim - 1))
-    return reduce_sum_p.bind(u, axis=axes, keepdims=False) if axes else u
+    return x, cols, u
 
 
 def tensor_scatter_nd_update(tensor: Any, indices: Any, updates: Any, name: Any = None) -> Tensor:
@@ -196,22 +195,14 @@ def tensor_scatter_nd_update(tensor: Any, indices: Any, updates: Any, name: Any 
     >>> tg.tensor_scatter_nd_update(tg.zeros([4]), [[1], [3]], [5.0, 6.0]).numpy().tolist()
     [0.0, 5.0, 0.0, 6.0]
     """
-    x, cols, u, ind = _arguments(tensor, indices, updates, "tensor_scatter_nd_update")
-    if not cols:  # rows of length 0 replace the whole tensor: the last one wins
-        rows = int(np.prod(ind.shape[:-1], dtype=np.int64))
-        if rows == 0:
-            return _unchanged(x)
-        last = getitem_p.bind(reshape_p.bind(u, shape=(rows,) + tuple(x.shape)), idx=(rows - 1,))
-        return tensor_scatter_nd_update_p.bind(x, last, idx=(), lead_ndim=0)
+    x, cols, u = _arguments(tensor, indices, updates, "tensor_scatter_nd_update")
     return tensor_scatter_nd_update_p.bind(x, u, idx=cols, lead_ndim=0)
 
 
 def _combine(tensor: Any, indices: Any, updates: Any, op: str, sign: int) -> Tensor:
-    x, cols, u, ind = _arguments(tensor, indices, updates, op)
+    x, cols, u = _arguments(tensor, indices, updates, op)
     if sign < 0:
         u = -u
-    if not cols:
-        return x + _whole(u, ind)
     return x + scatter_nd_p.bind(u, idx=cols, shape=tuple(x.shape), lead_ndim=0)
 
 
@@ -256,12 +247,7 @@ def tensor_scatter_nd_sub(tensor: Any, indices: Any, updates: Any, name: Any = N
 
 
 def _extreme(tensor: Any, indices: Any, updates: Any, prim: Primitive) -> Tensor:
-    x, cols, u, ind = _arguments(tensor, indices, updates, prim.name)
-    if not cols:  # rows of length 0 address the whole tensor: one row into x[None]
-        rows = np.zeros(ind.shape[:-1], ind.dtype)
-        rows.flags.writeable = False
-        out = prim.bind(reshape_p.bind(x, shape=(1,) + tuple(x.shape)), u, idx=(rows,))
-        return reshape_p.bind(out, shape=tuple(x.shape))
+    x, cols, u = _arguments(tensor, indices, updates, prim.name)
     return prim.bind(x, u, idx=cols)
 
 
