@@ -57,7 +57,7 @@ X = tg.constant(np.arange(12.0).reshape(3, 4))
     (lambda: tg.add_n([X, tg.cast(X, tg.float32)]), TypeError, ["add_n", "float32"]),
     (lambda: tg.unique(X), ValueError, ["unique", "rank 1", "(3, 4)"]),
     (lambda: tg.searchsorted(X, tg.ones([2, 1], tg.float64)), ValueError,
-     ["searchsorted", "(3, 4)", "(2, 1)", "leading"]),
+     ["searchsorted", "(3, 4)", "(2, 1)", "as many rows"]),
     (lambda: tg.searchsorted(X, tg.ones([3, 1], tg.float32)), TypeError,
      ["searchsorted", "float32", "float64"]),
     (lambda: tg.searchsorted(X, X, side="middle"), ValueError, ["searchsorted", "side"]),

@@ -193,6 +193,7 @@ def test_grouped_conv2d_matches_tensorflow(dtype, strides, padding):
     lambda lib: lib.unique(np.array([np.nan, 1.0, np.nan, -0.0, 0.0]))[1],
     lambda lib: lib.searchsorted([[1.0, 2.0, 3.0], [0.0, 5.0, 9.0]], [[2.5, 2.0], [9.0, -1.0]]),
     lambda lib: lib.searchsorted([1, 2, 2, 3], [2, 4], side="right", out_type=lib.int64),
+    lambda lib: lib.searchsorted([1.0, 2.0], [[1.5, 3.0]]),
     lambda lib: lib.sequence_mask([1, 3, 0]),
     lambda lib: lib.sequence_mask([[1, 2], [0, 4]], maxlen=3, dtype=lib.float32),
     lambda lib: lib.math.count_nonzero(np.array([[0.0, 1.0], [2.0, 0.0], [3.0, 4.0]]), axis=0),
@@ -209,6 +210,7 @@ def test_grouped_conv2d_matches_tensorflow(dtype, strides, padding):
     lambda lib: lib.roll(np.arange(6).reshape(2, 3), 1, 1),
     lambda lib: lib.repeat(np.array([[1, 2], [3, 4]]), 2, axis=1),
 ], ids=["unique/idx", "unique/int64", "unique/nan", "searchsorted", "searchsorted/right",
+        "searchsorted/rows",
         "sequence_mask", "sequence_mask/float", "count_nonzero", "count_nonzero/int", "bincount",
         "bincount/minlength", "bincount/maxlength", "bincount/weights", "bincount/axis",
         "bincount/binary", "floormod", "logical_xor", "roll/int", "repeat/int"])

@@ -365,7 +365,7 @@ def unique(x: Any, out_idx: Any = np.int32, name: Any = None) -> tuple:
 
 # --- searchsorted ------------------------------------------------------------------------
 def _searchsorted_impl(seq, values, side, out_type):
-    rows = int(np.prod(seq.shape[:-1], dtype=np.int64))
+    rows = int(np.prod(values.shape[:-1], dtype=np.int64))
     s = seq.reshape(rows, seq.shape[-1])
     v = values.reshape(rows, values.shape[-1])
     found = [np.searchsorted(s[r], v[r], side=side) for r in range(rows)]
@@ -384,7 +384,8 @@ def searchsorted(
 
     Args:
         sorted_sequence: ``[..., N]``, each row sorted ascending.
-        values: ``[..., M]`` with the same leading dimensions.
+        values: ``[..., M]`` with as many rows (the leading dimensions may be shaped
+            differently, as TensorFlow flattens both).
         side: "left" (first suitable position) or "right" (last).
         out_type: int32 or int64.
         name: Ignored.
@@ -404,10 +405,11 @@ def searchsorted(
     kind = np.dtype(as_dtype(out_type))
     if kind not in (np.dtype(np.int32), np.dtype(np.int64)):
         raise TypeError(f"{op}: out_type must be int32 or int64, got {out_type!r}.")
-    if seq.ndim < 1 or v.ndim < 1 or seq.shape[:-1] != v.shape[:-1]:
+    rows = int(np.prod(seq.shape[:-1], dtype=np.int64))
+    if seq.ndim < 1 or v.ndim < 1 or rows != int(np.prod(v.shape[:-1], dtype=np.int64)):
         raise ValueError(
             f"{op}: sorted_sequence (shape {seq.shape}) and values (shape {v.shape}) must have "
-            "rank >= 1 and the same leading dimensions."
+            "rank >= 1 and as many rows (the product of the leading dimensions)."
         )
     if seq.dtype != v.dtype:
         raise TypeError(
