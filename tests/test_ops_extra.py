@@ -40,7 +40,7 @@ X = tg.constant(np.arange(12.0).reshape(3, 4))
      ["tensor_scatter_nd_min", "length 3", "(3, 4)"]),
     (lambda: tg.tensor_scatter_nd_update(X, [1], [1.0] * 4), ValueError,
      ["tensor_scatter_nd_update", "rank >= 2", "(1,)", "[[i, j, ...]]"]),
-    (lambda: tg.tensor_scatter_nd_add(X, np.zeros((2, 0), np.int32), tg.ones([2, 3, 4])),
+    (lambda: tg.tensor_scatter_nd_add(X, np.zeros((2, 0), np.int32), np.ones((2, 3, 4))),
      ValueError, ["tensor_scatter_nd_add", "1 <= depth <= 2", "(2, 0)"]),
     (lambda: tg.tensor_scatter_nd_sub(X, [[0.5]], [[1.0] * 4]), TypeError,
      ["tensor_scatter_nd_sub", "indices", "float"]),
