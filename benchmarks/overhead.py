@@ -8,7 +8,10 @@ of ops on a tape followed by ``tape.gradient`` (forward + backward, per op).
 NumPy's forward + backward is the hand-written chain rule. Prints a table of
 median microseconds per op and ratios.
 
-    python benchmarks/overhead.py [--repeat 7]
+    python benchmarks/overhead.py [--repeat 7] [--cpu-time]
+
+``--cpu-time`` times with the process's CPU time instead of the wall clock: steadier on a
+machine that other work shares.
 """
 
 from __future__ import annotations
@@ -24,14 +27,18 @@ import tapegrad as tg
 CHAIN = 100  # ops per recorded chain
 
 
+CLOCK = [time.perf_counter]  # --cpu-time: time.process_time
+
+
 def median_time(fn, repeat: int, number: int) -> float:
     """Median seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls."""
+    clock = CLOCK[0]
     samples = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             fn()
-        samples.append((time.perf_counter() - start) / number)
+        samples.append((clock() - start) / number)
     return statistics.median(samples)
 
 
@@ -126,7 +133,10 @@ def cases(size: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--cpu-time", action="store_true", help="time CPU, not wall clock")
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK[0] = time.process_time
     print(f"{'op':<10}{'size':>9}{'numpy fwd':>12}{'tg fwd':>10}{'ratio':>8}"
           f"{'numpy f+b':>12}{'tg f+b':>10}{'ratio':>8}   (microseconds per op)")
     for size in (1, 1_000_000):

@@ -254,12 +254,7 @@ ACCUMULATOR_EVERY = 8  # TF's ForwardAccumulator traces a function per op and sh
 
 # Programs of the default seed that still differ from TensorFlow, each an open defect, not a
 # tolerance: they must keep failing until fixed (strict), then leave this table.
-KNOWN_DIFFERENCES = {
-    169: "tapegrad.constant(a Python list, dtype=float64) rounds the values through float32 "
-    "(constant([0.1], dtype=float64) gives 0.10000000149011612; TF: 0.1)",
-    196: "the gradient with respect to the output of stop_gradient is a value where TF gives None "
-    "(tapegrad records non-differentiable ops and knows their outputs)",
-}
+KNOWN_DIFFERENCES: dict = {}
 
 
 def test_program_against_tensorflow(request, tf, seed, index):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
-from tapegrad._core.primitive import Primitive
+from tapegrad._core.primitive import ANS, Primitive
 
 RNG = np.random.default_rng(1)
 
@@ -22,7 +22,7 @@ def _counting_tanh(calls: list) -> Primitive:
         calls.append(g.shape)
         return g * (1.0 - ans * ans)
 
-    return Primitive("test_tanh_counted", np.tanh, vjps=(vjp,), save_ans=True, register=False)
+    return Primitive("test_tanh_counted", np.tanh, vjps=(vjp,), reads=((ANS,),), register=False)
 
 
 # --- jacobian --------------------------------------------------------------------

@@ -375,6 +375,23 @@ def test_axis_errors_name_the_op():
         tg.nn.moments(np.zeros((2, 2)), axes=[3])
 
 
+def test_moments_axes_are_parsed_as_the_reductions_parse_theirs():
+    x = tg.constant([[1.0, 2.0], [3.0, 5.0]])
+    mean, variance = tg.nn.moments(x, [True])  # a bool is axis 1, as TensorFlow's moments
+    assert mean.numpy().tolist() == [1.5, 4.0] and variance.numpy().tolist() == [0.25, 1.0]
+    assert tg.nn.moments(x, tg.constant([1]))[0].numpy().tolist() == [1.5, 4.0]
+    with pytest.raises(TypeError, match=r"moments: axis must be an int"):
+        tg.nn.moments(x, [1.5])  # was silently truncated to 1
+    with pytest.raises(TypeError, match=r"moments: axis must hold integers"):
+        tg.nn.moments(x, np.array([1.0]))
+    with pytest.raises(ValueError, match=r"moments: axis 0 is out of range .* scalar"):
+        tg.nn.moments(tg.constant(3.0), [0])  # was an IndexError
+    with pytest.raises(ValueError, match=r"moments: axis \[0, 0\] names the same dimension"):
+        tg.nn.moments(x, [0, 0])
+    with pytest.raises(TypeError, match=r"reduce_sum: axis must be an int"):
+        tg.reduce_sum(x, [True])  # the reductions keep refusing bools
+
+
 def test_namespace_reexports():
     assert tg.nn.sigmoid is tg.sigmoid and tg.nn.tanh is tg.tanh
     assert tg.nn.softplus is tg.math.softplus

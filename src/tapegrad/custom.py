@@ -26,8 +26,8 @@ __all__ = ["custom_gradient", "stop_gradient", "recompute_grad"]
 stop_gradient_p: Primitive = Primitive(
     "stop_gradient",
     lambda x: x,
-    save_inputs=(),
     differentiable=False,
+    constant_output=True,  # TensorFlow does not record it: its output is no source
 )
 
 

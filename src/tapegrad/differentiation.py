@@ -85,6 +85,21 @@ class Differentiation(_tape.GradientTape):
             self._check_known(s, what, "source")
         return flat, treedef
 
+    def _source_ids(self, sources: list, seeds: Any = ()) -> set:
+        """Ids of the sources that can receive a gradient: float ones, and not the output of
+        an op that gives a new constant (``stop_gradient``) unless watched or a target.
+
+        TensorFlow does not record StopGradient, so its output is unknown to the tape; here it
+        is recorded (explanations name it), and left out as a source.
+        """
+        ids = {s._id for s in sources if s.dtype.kind in "fc"}
+        unwatched = ids - self._watched_ids - set(seeds)
+        if unwatched:  # (rare: an intermediate as source) look for constant outputs
+            for entry in self._entries:
+                if entry.prim.constant_output:
+                    ids.difference_update(unwatched.intersection(entry.output_ids))
+        return ids
+
     def _check_known(self, t: Tensor, what: str, role: str) -> None:
         """Refuse a tensor that another tape produced and this tape never saw."""
         if t._id in self._ids or isinstance(t, Variable):
@@ -133,8 +148,8 @@ class Differentiation(_tape.GradientTape):
         # A source this tape never watched nor produced gets no gradient, unless it is a
         # target: then its gradient is its seed (d x / d x = 1), as TensorFlow.
         known = self._ids
-        source_ids = {s._id for s in flat_sources
-                      if s.dtype.kind in "fc" and (s._id in known or s._id in seeds)}
+        source_ids = self._source_ids(
+            [s for s in flat_sources if s._id in known or s._id in seeds], seeds)
         release = not self._persistent  # free each entry's saved values as the sweep passes it
         try:
             grads = reverse_sweep(self._entries, seeds, source_ids, 0, release) if seeds else {}
@@ -248,7 +263,7 @@ class Differentiation(_tape.GradientTape):
         target = self._jacobian_target(target, "jacobian")
         self._check_usable("jacobian")
         n = target.size
-        source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc"}
+        source_ids = self._source_ids(flat_sources)
         grads: dict = {}
         if target.dtype.kind in "fc" and source_ids and target._id in self._ids:
             if n == 0:
@@ -402,8 +417,8 @@ class Differentiation(_tape.GradientTape):
         m = int(np.prod(inner, dtype=np.int64))
         out_shape = (b,) + inner + source.shape[1:]
         g = None
-        known = target._id in self._ids
-        if target.dtype.kind in "fc" and source.dtype.kind in "fc" and m and b and known:
+        known = target._id in self._ids and bool(self._source_ids([source]))
+        if target.dtype.kind in "fc" and m and b and known:
             seeds = np.zeros((m, b, m), dtype=target.dtype)
             seeds[np.arange(m), :, np.arange(m)] = 1  # row j: ones at element j of every example
             seeds = seeds.reshape((m, b) + inner)

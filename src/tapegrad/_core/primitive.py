@@ -52,6 +52,7 @@ class Primitive:
         "differentiable",
         "batchable",
         "sparse_vjp",
+        "constant_output",
     )
 
     def __init__(
@@ -70,10 +71,8 @@ class Primitive:
         differentiable: bool = True,
         batchable: bool = True,
         sparse_vjp: bool = False,
+        constant_output: bool = False,
         register: bool = True,
-        save_inputs: Sequence[int] | None = None,
-        vjp_reads: Sequence[Sequence[int]] | None = None,
-        save_ans: bool = False,
     ):
         self.name = name
         self.impl = impl
@@ -87,8 +86,9 @@ class Primitive:
         self.differentiable = differentiable and (vjps is not None or vjp is not None)
         self.batchable = batchable
         self.sparse_vjp = sparse_vjp
-        if reads is None and (save_inputs is not None or vjp_reads is not None or save_ans):
-            reads = _legacy_reads(save_inputs, vjp_reads, save_ans, self.vjps)  # (until migrated)
+        # A new constant to every tape, as TensorFlow's unrecorded StopGradient: recorded (for
+        # explanations), but its output is no source of gradients unless a tape watches it.
+        self.constant_output = constant_output and not self.differentiable
         self.reads, self.joint_reads = self._declared_reads(reads)
         if register:
             if name in REGISTRY:
@@ -266,11 +266,3 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     extra = f" with {shown}" if shown else ""
     return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
 
-
-def _legacy_reads(save_inputs: Any, vjp_reads: Any, save_ans: bool, vjps: Any) -> Any:
-    """The older three-way declaration (save_inputs, vjp_reads, save_ans) as ``reads``."""
-    ans = (ANS,) if save_ans else ()
-    if vjp_reads is not None:
-        return tuple(tuple(r) + ans for r in vjp_reads)
-    flat = tuple(save_inputs if save_inputs is not None else (INPUTS,)) + ans
-    return flat if vjps is None else tuple(flat for _ in vjps)

@@ -24,12 +24,14 @@ from .tensor import SCALAR_KIND, Tensor
 __all__ = ["TapeEntry", "InputSpec", "after_op", "record_operation", "freeze", "snapshot"]
 
 _new = object.__new__
+_ndarray = np.ndarray  # (one global read per check on the per-op paths, not two)
 
 
 class InputSpec:
     """Shape and dtype of an input the rules do not read (they may still ask ``.shape``)."""
 
     __slots__ = ("shape", "dtype")
+    _value = None  # no array: what a released entry looks for, one check per input
 
     def __init__(self, shape: tuple, dtype: np.dtype):
         self.shape = shape
@@ -57,7 +59,7 @@ class TapeEntry:
     __slots__ = ("prim", "params", "input_ids", "inputs", "output_ids", "ans", "output_meta",
                  "users", "trace", "__weakref__")
 
-    def __init__(self, prim, params, input_ids, inputs, output_ids, ans, meta):
+    def __init__(self, prim, params, input_ids, inputs, output_ids, ans, meta, users=0):
         self.prim = prim
         self.params = params
         self.input_ids = input_ids  # None where the input cannot carry a gradient
@@ -65,7 +67,7 @@ class TapeEntry:
         self.output_ids = output_ids
         self.ans = ans
         self.output_meta = meta  # ((shape, dtype), ...) of every output
-        self.users = 0  # the tapes holding this entry
+        self.users = users  # the tapes holding this entry
         self.trace = None  # the user's line, filled when debugging asks for it
 
     @property
@@ -94,7 +96,7 @@ class TapeEntry:
         if self.users <= 0:
             self.ans = None
             for t in self.inputs:  # most entries keep one array or none: look before rebuilding
-                if t.__class__ is Tensor and t._value.__class__ is np.ndarray:
+                if t._value.__class__ is _ndarray:  # (an InputSpec's _value is None)
                     self.inputs = tuple([_spec(t) for t in self.inputs])
                     break
 
@@ -141,23 +143,31 @@ def _grad_id(a: Tensor) -> int | None:
     return a._id if kind in "fc" else None
 
 
+_NOTHING = ((), False)  # no tracked input's rule reads anything
+
+
 def _saved(prim: Any, ids: tuple, tapes: list) -> tuple:
     """(input positions to keep or None for all, keep the output?) for the tracked inputs."""
     per_input = prim.reads
     if per_input is None:  # one rule for every input
         return prim.joint_reads
+    saved = None
     if len(tapes) == 1:  # the common case: one set to look in
         tracked = tapes[0]._ids
-        wanted = [r for i, r in zip(ids, per_input) if i is not None and i in tracked]
+        for i, reads in zip(ids, per_input):
+            if i is not None and i in tracked:
+                # one tracked input (most ops on a chain): its declaration as it is, no merging
+                saved = reads if saved is None else _merged(saved, reads)
     else:
-        wanted = [r for i, r in zip(ids, per_input)
-                  if i is not None and any(i in tape._ids for tape in tapes)]
-    keep: tuple | None = ()
-    keep_ans = False
-    for positions, ans in wanted:
-        keep = None if (positions is None or keep is None) else keep + positions
-        keep_ans = keep_ans or ans
-    return keep, keep_ans
+        for i, reads in zip(ids, per_input):
+            if i is not None and any(i in tape._ids for tape in tapes):
+                saved = reads if saved is None else _merged(saved, reads)
+    return _NOTHING if saved is None else saved
+
+
+def _merged(a: tuple, b: tuple) -> tuple:  # two inputs' declarations: what either reads
+    positions = None if a[0] is None or b[0] is None else a[0] + b[0]
+    return positions, a[1] or b[1]
 
 
 def _kept(a: Tensor, keep: bool) -> Any:
@@ -166,12 +176,13 @@ def _kept(a: Tensor, keep: bool) -> Any:
     NumPy scalars cost no memory, and keeping them is cheaper than describing them.
     """
     value = a._value
-    if keep or value.__class__ is not np.ndarray:
-        return freeze(a)
-    return InputSpec(value.shape, value.dtype)
+    if value.__class__ is not np.ndarray:  # immutable: freeze's checks without its call
+        return snapshot(a) if a._is_variable else a
+    return freeze(a) if keep else InputSpec(value.shape, value.dtype)
 
 
-def _make_entry(prim: Any, args: tuple, result: Any, params: dict, tapes: list) -> TapeEntry:
+def _make_entry(prim: Any, args: tuple, result: Any, params: dict, tapes: list,
+                users: int = 0) -> TapeEntry:
     n = len(args)
     if n == 1:  # one- and two-input ops are most ops: no generator for them
         ids: tuple = (_grad_id(args[0]),)
@@ -198,7 +209,7 @@ def _make_entry(prim: Any, args: tuple, result: Any, params: dict, tapes: list) 
         out_ids = (result._id,)
         meta = ((value.shape, value.dtype),)
         ans = freeze(result) if keep_ans else None
-    return TapeEntry(prim, params, ids, inputs, out_ids, ans, meta)
+    return TapeEntry(prim, params, ids, inputs, out_ids, ans, meta, users)
 
 
 def after_op(prim: Any, args: tuple, result: Any, params: dict) -> None:
@@ -219,17 +230,17 @@ def record(tapes: list, prim: Any, args: tuple, result: Any, params: dict) -> No
     if len(tapes) == 1:  # the common case, without the loops over tapes
         tape = tapes[0]
         ids = tape._ids
-        if tape._watch_accessed_variables:
-            for a in args:
-                if a._is_variable and a._trainable and a._id not in ids:
-                    tape._watch_variable(a)
-        for a in args:
+        known = False
+        for a in args:  # one pass: is an input known, and does reading a Variable watch it?
             if a._id in ids:
-                entry = _make_entry(prim, args, result, params, tapes)
-                entry.users = 1
-                tape._entries.append(entry)
-                ids.update(entry.output_ids)
-                break
+                known = True
+            elif a._is_variable and a._trainable and tape._watch_accessed_variables:
+                tape._watch_variable(a)
+                known = True
+        if known:
+            entry = _make_entry(prim, args, result, params, tapes, 1)
+            tape._entries.append(entry)
+            ids.update(entry.output_ids)
     else:
         entry = record_on_each(tapes, prim, args, result, params)
     if events.op_recorded:

@@ -107,8 +107,11 @@ def as_dtype(dtype: Any) -> np.dtype:
     return resolved
 
 
-def _default_python_array(value: Any) -> np.ndarray:
-    """TensorFlow's inference for Python values: float -> float32, int -> int32."""
+def _python_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
+    """A Python value (numbers, nested lists) as an array of ``dtype`` or TensorFlow's dtype."""
+    # NumPy builds the exact array (Python floats are doubles), rounded once to ``dtype``:
+    # through float32 first, constant([0.1], dtype=float64) would hold float32's 0.1.
+    # Without ``dtype``: ints int32 (int64 if needed), floats as _float_dtype says.
     try:
         array = np.asarray(value)
     except ValueError:
@@ -120,23 +123,42 @@ def _default_python_array(value: Any) -> np.ndarray:
             ) from None
         raise
     kind = array.dtype.kind
-    if kind == "f":
-        return array.astype(float32)  # (astype copies: nothing is shared with ``value``)
-    if kind in "iu":
-        if array.size == 0 or (array.min() >= _INT32.min and array.max() <= _INT32.max):
-            return array.astype(int32)
-        if kind == "u" and array.max() > _INT64_MAX:
-            raise _out_of_range(value)
-        return array.astype(int64)
-    if kind in "bc":
-        # A list gives a fresh array; another object (an array-like) may share its memory.
-        return array if isinstance(value, (list, tuple, bool, complex)) else np.array(array)
-    if kind == "O" and _all_ints(array):
+    too_large = kind == "u" and array.size and array.max() > _INT64_MAX
+    if too_large or (kind == "O" and _all_ints(array)):
         raise _out_of_range(value)
-    raise TypeError(
-        f"Cannot convert {type(value).__name__} {_short(value)} to a tensor: tapegrad holds "
-        "numeric and bool values only."
-    )
+    if kind not in "fciub":
+        raise TypeError(
+            f"Cannot convert {type(value).__name__} {_short(value)} to a tensor: tapegrad holds "
+            "numeric and bool values only."
+        )
+    # A list, tuple or Python number gives a fresh array; an array-like may share its memory.
+    fresh = isinstance(value, (list, tuple, bool, int, float, complex))
+    if dtype is not None:
+        out = _cast_checked(array, dtype, value)
+    elif kind == "f":
+        with np.errstate(over="ignore"):  # (astype copies: nothing is shared)
+            out = array.astype(_float_dtype(value))
+        if out.dtype != array.dtype and np.isinf(out).any() and np.isfinite(array).all():
+            raise ValueError(f"Cannot convert {_short(value)} to a tensor: a value is out of "
+                             f"the range of {out.dtype}. Give dtype=tapegrad.float64.")
+    elif kind in "iu":
+        small = array.size == 0 or (array.min() >= _INT32.min and array.max() <= _INT32.max)
+        out = array.astype(int32 if small else int64)
+    else:
+        out = array
+    return np.array(out) if out is array and not fresh else out
+
+
+def _float_dtype(value: Any) -> np.dtype:
+    """TensorFlow's float dtype for a sequence: float32, unless its first value is NumPy's."""
+    # a NumPy float16/float64 first (scalar or array) sets it: constant([np.array([1.1])])
+    first = value
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, np.ndarray) and first.size:
+        first = first.reshape(-1)[0]
+    dtype = getattr(first, "dtype", None)
+    return dtype if isinstance(first, np.generic) and dtype in (float16, float64) else float32
 
 
 def _all_ints(array: np.ndarray) -> bool:
@@ -175,7 +197,8 @@ def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
         raise TypeError(
             f"Cannot convert complex {_short(what)} to dtype {dtype}; use tapegrad.math.real."
         )
-    return array.astype(dtype)
+    with np.errstate(over="ignore"):  # too large for ``dtype``: inf, as TensorFlow
+        return array.astype(dtype)
 
 
 def _private(array: np.ndarray) -> np.ndarray:
@@ -234,8 +257,7 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
         )
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         return to_array(ops.pack(value), dtype)
-    array = _default_python_array(value)
-    return array if dtype is None else _cast_checked(array, dtype, value)
+    return _python_array(value, dtype)
 
 
 def prefixed(err: Exception, where: str) -> Exception:

@@ -245,9 +245,19 @@ def explain(tape: Any, target: Any, sources: Any) -> Explanation:
         target_text = f"{len(flat_targets)} tensors"
     notes: list = []
     source_ids = {s._id for s in flat_sources if s.dtype.kind in "fc" and s._id in rec.ids}
+    stopped: set = set()
+    if rec.available and not tape._released:  # stop_gradient's outputs are no sources
+        seeds = {t._id for t in flat_targets}
+        stopped = source_ids - tape._source_ids(
+            [s for s in flat_sources if s._id in source_ids], seeds)
+        source_ids -= stopped
     exact = _exact_gradient_ids(tape, flat_targets, source_ids) if rec.available else None
     reports = []
     for i, s in enumerate(flat_sources):
+        if s._id in stopped:
+            found = REASONS["stop_gradient_output"]
+            reports.append(SourceReport(i, describe(s), found.cause, found.summary, [], found.fix))
+            continue
         reports.append(_diagnose(rec, i, s, flat_targets, exact))
     missing = [r for r in reports if r.cause is not None]
     op_causes = {"non_differentiable", "unused", "none_rule", "rebound_variable"}

@@ -77,6 +77,13 @@ REASONS: dict[str, Reason] = {
         "Variables automatically when they are read, but a Tensor only after tape.watch(x).",
         "call tape.watch(x) inside the `with` block before x is used, or make x a tg.Variable.",
     ),
+    "stop_gradient_output": Reason(
+        "not_watched",
+        "the source is the output of stop_gradient, a new constant that this tape does not "
+        "watch (TensorFlow does not record stop_gradient either).",
+        "call tape.watch(y) on the output of stop_gradient, or differentiate with respect to "
+        "its input.",
+    ),
     "not_trainable": Reason(
         "not_trainable",
         "Variable {name!r} was created with trainable=False, and tapes watch only trainable "

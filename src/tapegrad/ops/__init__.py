@@ -12,8 +12,8 @@ from .._core import engine_ops
 from .._core.tensor import Tensor as _Tensor
 from .._core.tensor import convert_to_tensor
 from . import (
-    _helpers,
     _operators,
+    _rules,
     binary,
     casting,
     conv,
@@ -63,7 +63,7 @@ engine_ops.provide(
     transpose=lambda x, perm: shape.transpose_p.bind(x, perm=tuple(perm)),
     broadcast_to=lambda x, s: shape.broadcast_to_p.bind(x, shape=tuple(s)),
     cast=casting.cast,
-    conj=_helpers.conj,
+    conj=_rules.conj,
     real=casting.real_part,
     scatter_rows=shape.scatter_rows,
     pack=_pack,

@@ -93,7 +93,9 @@ def conj(t: Tensor) -> Tensor:
 
     Complex cotangents use the conjugate of the partial derivatives, as TensorFlow.
     """
-    return conj_p.bind(t) if t.dtype.kind == "c" else t
+    # (a Tensor's dtype read off its value: this runs in every complex-aware rule)
+    kind = t._value.dtype.kind if t.__class__ is Tensor else t.dtype.kind
+    return conj_p.bind(t) if kind == "c" else t
 
 
 def as_tensor(x: Any, dtype: Any = None) -> Tensor:
@@ -120,20 +122,41 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> int:
     return a - ndim if a >= 0 else a
 
 
-def normalize_axes(axis: Any, ndim: int, op: str) -> tuple:
-    """TensorFlow's ``axis`` (None, int, list, tensor) as a sorted tuple of negative axes."""
+def normalize_axes(axis: Any, ndim: int, op: str, *, shape: Any = None,
+                   bools: bool = False) -> tuple:
+    """TensorFlow's ``axis`` (None, an int, a list or tensor of ints) as a sorted tuple of
+    distinct negative axes; None means every axis.
+
+    ``shape``, if given, is named in the error for an axis out of range; ``bools`` accepts
+    True/False as axes 1/0 (as TensorFlow's moments does).
+    """
     if axis is None:
         return tuple(range(-ndim, 0))
     if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
-    if isinstance(axis, np.ndarray):
+        axis = axis.numpy()
+    if isinstance(axis, (np.ndarray, np.generic)):
+        if axis.dtype.kind not in ("iub" if bools else "iu"):
+            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
         axis = axis.tolist()
-    if isinstance(axis, (list, tuple)):
-        axes = tuple(sorted({normalize_axis(a, ndim, op) for a in axis}))
-        if len(axes) != len(axis):
-            raise ValueError(f"{op}: axis {list(axis)} names the same axis twice.")
-        return axes
-    return (normalize_axis(axis, ndim, op),)
+    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    negative = []
+    for a in items:
+        if not isinstance(a, (int, np.integer)) or (isinstance(a, bool) and not bools):
+            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
+        if not -ndim <= a < ndim:
+            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
+            where = "" if shape is None else f"shape {tuple(shape)}; "
+            raise ValueError(
+                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
+                f"({where}valid axes: {valid})."
+            )
+        negative.append(int(a) - ndim if a >= 0 else int(a))
+    if len(set(negative)) != len(negative):
+        raise ValueError(
+            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
+            f"(tensor of rank {ndim})."
+        )
+    return tuple(sorted(negative))
 
 
 def elementwise(
@@ -155,8 +178,8 @@ def elementwise(
     where ``g`` is 0. The JVP is then the fused op's VJP in ``g`` (its transpose), as
     TensorFlow's forward mode computes it.
     """
-    save_x = "x" in uses.split(",")
-    save_ans = "ans" in uses.split(",")
+    reads_x = "x" in uses.split(",")
+    reads_ans = "ans" in uses.split(",")
     fused_kinds = fused.dtypes if fused is not None else None  # fused ops declare their dtypes
 
     def vjp(g, ans, x):
@@ -169,7 +192,7 @@ def elementwise(
             return fused.vjps[1](t, None, ans, None)
         return t * derivative(x, ans)
 
-    reads = ((0,) if save_x else ()) + ((ANS,) if save_ans else ())
+    reads = ((0,) if reads_x else ()) + ((ANS,) if reads_ans else ())
     return Primitive(name, fn, vjps=(vjp,), jvps=(jvp,), reads=(reads,), dtypes=dtypes)
 
 

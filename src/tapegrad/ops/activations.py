@@ -70,8 +70,8 @@ slope_mask_p: Primitive = Primitive(
     "slope_mask",
     _slope_mask_impl,
     vjps=(lambda g, ans, x, **params: _zeros_like(g),),
-    jvp=lambda t, ans, x, **params: _zeros_like(t[0]),
-    save_inputs=(),
+    jvps=(lambda t, ans, x, **params: _zeros_like(t),),
+    reads=((),),
 )
 
 
@@ -208,7 +208,8 @@ leaky_relu_p: Primitive = Primitive(
     "leaky_relu",
     _leaky_relu_impl,
     vjps=(lambda g, ans, x, alpha: g * _leaky_relu_slope(x, alpha),),
-    jvp=lambda t, ans, x, alpha: t[0] * _leaky_relu_slope(x, alpha),
+    jvps=(lambda t, ans, x, alpha: t * _leaky_relu_slope(x, alpha),),
+    reads=((0,),),
     dtypes="f",
 )
 
@@ -288,7 +289,8 @@ gelu_p: Primitive = Primitive(
     "gelu",
     _gelu_impl,
     vjps=(lambda g, ans, x, approximate: g * _gelu_derivative(x, approximate),),
-    jvp=lambda t, ans, x, approximate: t[0] * _gelu_derivative(x, approximate),
+    jvps=(lambda t, ans, x, approximate: t * _gelu_derivative(x, approximate),),
+    reads=((0,),),
     dtypes="f",
 )
 

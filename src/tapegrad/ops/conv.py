@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._rules import linear
 from .shape import reshape_p, transpose_p
 
 __all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d"]
@@ -222,154 +223,6 @@ def _conv_filter_grad(x: Tensor, g: Tensor, ksize: tuple, geometry: dict) -> Ten
     return _unfold(y, g.shape[:k], -1)
 
 
-def _add(a, b):
-    return b if a is None else (a if b is None else a + b)
-
-
-# =====================================================================================
-# conv2d and its two gradients: three faces of <g, conv2d(x, w)>
-# =====================================================================================
-def _conv_jvp(t, ans, x, w, **geometry):
-    tx, tw = t
-    out = None if tx is None else conv2d_p.bind(tx, w, **geometry)
-    return _add(out, None if tw is None else _conv(x, tw, geometry))
-
-
-conv2d_p: Primitive = Primitive(
-    "conv2d",
-    _conv_impl,
-    vjps=(
-        lambda g, ans, x, w, **geo: _conv_input_grad(g, w, x.shape[-3:-1], geo),
-        lambda g, ans, x, w, **geo: _conv_filter_grad(x, g, w.shape[:2], geo),
-    ),
-    jvp=_conv_jvp,
-    dtypes="fi",
-)
-
-
-def _conv_input_grad_jvp(t, ans, g, w, in_hw, **geometry):
-    tg, tw = t
-    out = None if tg is None else conv2d_backprop_input_p.bind(tg, w, in_hw=in_hw, **geometry)
-    return _add(out, None if tw is None else _conv_input_grad(g, tw, in_hw, geometry))
-
-
-conv2d_backprop_input_p: Primitive = Primitive(
-    "conv2d_backprop_input",
-    _conv_input_grad_impl,
-    vjps=(
-        lambda gg, ans, g, w, in_hw, **geo: _conv(gg, w, geo),
-        lambda gg, ans, g, w, in_hw, **geo: _conv_filter_grad(gg, g, w.shape[:2], geo),
-    ),
-    jvp=_conv_input_grad_jvp,
-    dtypes="fi",
-)
-
-
-def _conv_filter_grad_jvp(t, ans, x, g, ksize, **geometry):
-    tx, tg = t
-    out = None if tx is None else _conv_filter_grad(tx, g, ksize, geometry)
-    return _add(out, None if tg is None else _conv_filter_grad(x, tg, ksize, geometry))
-
-
-conv2d_backprop_filter_p: Primitive = Primitive(
-    "conv2d_backprop_filter",
-    _conv_filter_grad_impl,
-    vjps=(
-        lambda gg, ans, x, g, ksize, **geo: _conv_input_grad(g, gg, x.shape[-3:-1], geo),
-        lambda gg, ans, x, g, ksize, **geo: _conv(x, gg, geo),
-    ),
-    jvp=_conv_filter_grad_jvp,
-    dtypes="fi",
-)
-
-
-# =====================================================================================
-# Pooling
-# =====================================================================================
-avg_pool2d_p: Primitive = Primitive(
-    "avg_pool2d",
-    _avg_pool_impl,
-    vjps=(lambda g, ans, x, **geo: avg_pool2d_grad_p.bind(g, in_hw=tuple(x.shape[-3:-1]), **geo),),
-    jvp=lambda t, ans, x, **geo: avg_pool2d_p.bind(t[0], **geo),
-    save_inputs=(),
-    dtypes="f",
-)
-
-avg_pool2d_grad_p: Primitive = Primitive(
-    "avg_pool2d_grad",
-    _avg_pool_grad_impl,
-    vjps=(lambda gg, ans, g, in_hw, **geo: avg_pool2d_p.bind(gg, **geo),),
-    jvp=lambda t, ans, g, in_hw, **geo: avg_pool2d_grad_p.bind(t[0], in_hw=in_hw, **geo),
-    save_inputs=(),
-    dtypes="f",
-)
-
-
-def _zeros(shape, dtype):
-    return Tensor._wrap(np.zeros(shape, dtype))
-
-
-def _max_pool_grad_impl(g, x, ksize, strides, pads):
-    """Scatter-add ``g`` (pooled shape, any extra lead dims) to the first maxima of ``x``."""
-    k = g.ndim - x.ndim
-    out = np.zeros(g.shape[:k] + x.shape, g.dtype)
-    np.add.at(out, (slice(None),) * k + _max_pool_index(x, ksize, strides, pads), g)
-    return out
-
-
-def _max_pool_gather_impl(t, x, ksize, strides, pads):
-    """``t`` (shaped like ``x``, any extra lead dims) read at the first maxima of ``x``."""
-    k = t.ndim - x.ndim
-    return t[(slice(None),) * k + _max_pool_index(x, ksize, strides, pads)]
-
-
-def _x_zeros(c: Tensor, operand, x):
-    """Zero cotangent/tangent for ``x``: the routing is piecewise constant in ``x``, so its
-    derivative is zero, and connected (not None), as TensorFlow's MaxPoolGrad gradients."""
-    return _zeros(c.shape[: c.ndim - operand.ndim] + tuple(x.shape), c.dtype)
-
-
-def _routing_jvp(prim_self, t, ans, operand, x, geo):
-    t_op, t_x = t
-    if t_op is not None:
-        return prim_self.bind(t_op, x, **geo)
-    return _zeros(t_x.shape[: t_x.ndim - x.ndim] + tuple(ans.shape), ans.dtype)
-
-
-# max_pool2d_grad and max_pool2d_gather are each other's transposes (for a fixed x).
-max_pool2d_grad_p: Primitive = Primitive(
-    "max_pool2d_grad",
-    _max_pool_grad_impl,
-    vjps=(
-        lambda gg, ans, g, x, **geo: max_pool2d_gather_p.bind(gg, x, **geo),
-        lambda gg, ans, g, x, **geo: _x_zeros(gg, g, x),
-    ),
-    jvp=lambda t, ans, g, x, **geo: _routing_jvp(max_pool2d_grad_p, t, ans, g, x, geo),
-    save_inputs=(1,),
-    dtypes="f",
-)
-
-max_pool2d_gather_p: Primitive = Primitive(
-    "max_pool2d_gather",
-    _max_pool_gather_impl,
-    vjps=(
-        lambda gg, ans, t, x, **geo: max_pool2d_grad_p.bind(gg, x, **geo),
-        lambda gg, ans, t, x, **geo: _x_zeros(gg, t, x),
-    ),
-    jvp=lambda t, ans, tt, x, **geo: _routing_jvp(max_pool2d_gather_p, t, ans, tt, x, geo),
-    save_inputs=(1,),
-    dtypes="f",
-)
-
-max_pool2d_p: Primitive = Primitive(
-    "max_pool2d",
-    _max_pool_impl,
-    vjps=(lambda g, ans, x, **geo: max_pool2d_grad_p.bind(g, x, **geo),),
-    jvp=lambda t, ans, x, **geo: max_pool2d_gather_p.bind(t[0], x, **geo),
-    dtypes="f",
-)
-
-
 # =====================================================================================
 # Argument parsing
 # =====================================================================================
@@ -531,8 +384,54 @@ def _same_dtype(x: Tensor, w: Tensor, op: str, what: str) -> None:
 
 
 # =====================================================================================
-# Public functions
+# conv2d and its two gradients: three faces of <g, conv2d(x, w)>
 # =====================================================================================
+conv2d_p: Primitive = Primitive(
+    "conv2d",
+    _conv_impl,
+    vjps=(
+        lambda g, ans, x, w, **geo: _conv_input_grad(g, w, x.shape[-3:-1], geo),
+        lambda g, ans, x, w, **geo: _conv_filter_grad(x, g, w.shape[:2], geo),
+    ),
+    jvps=(
+        lambda t, ans, x, w, **geo: conv2d_p.bind(t, w, **geo),
+        lambda t, ans, x, w, **geo: _conv(x, t, geo),
+    ),
+    reads=((1,), (0,)),
+    dtypes="fi",
+)
+
+conv2d_backprop_input_p: Primitive = Primitive(
+    "conv2d_backprop_input",
+    _conv_input_grad_impl,
+    vjps=(
+        lambda gg, ans, g, w, in_hw, **geo: _conv(gg, w, geo),
+        lambda gg, ans, g, w, in_hw, **geo: _conv_filter_grad(gg, g, w.shape[:2], geo),
+    ),
+    jvps=(
+        lambda t, ans, g, w, in_hw, **geo: conv2d_backprop_input_p.bind(t, w, in_hw=in_hw, **geo),
+        lambda t, ans, g, w, in_hw, **geo: _conv_input_grad(g, t, in_hw, geo),
+    ),
+    reads=((1,), (0,)),
+    dtypes="fi",
+)
+
+conv2d_backprop_filter_p: Primitive = Primitive(
+    "conv2d_backprop_filter",
+    _conv_filter_grad_impl,
+    vjps=(
+        lambda gg, ans, x, g, ksize, **geo: _conv_input_grad(g, gg, x.shape[-3:-1], geo),
+        lambda gg, ans, x, g, ksize, **geo: _conv(x, gg, geo),
+    ),
+    jvps=(
+        lambda t, ans, x, g, ksize, **geo: _conv_filter_grad(t, g, ksize, geo),
+        lambda t, ans, x, g, ksize, **geo: _conv_filter_grad(x, t, ksize, geo),
+    ),
+    reads=((1,), (0,)),
+    dtypes="fi",
+)
+
+
 def conv2d(
     input: Any,
     filters: Any,
@@ -661,6 +560,9 @@ def conv1d(
     return y
 
 
+# =====================================================================================
+# Pooling
+# =====================================================================================
 def _pool_args(
     op: str, input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any, explicit: bool
 ) -> tuple:
@@ -678,6 +580,119 @@ def _pool_args(
     strides = _spatial_pair(strides, "strides", op, channels_first)
     pads = _padding(padding, x.shape[-3:-1], ksize, strides, op, channels_first, explicit)
     return x, channels_first, dict(ksize=ksize, strides=strides, pads=pads)
+
+
+avg_pool2d_p: Primitive = linear(
+    "avg_pool2d",
+    _avg_pool_impl,
+    vjps=(lambda g, ans, x, **geo: avg_pool2d_grad_p.bind(g, in_hw=tuple(x.shape[-3:-1]), **geo),),
+    dtypes="f",
+)
+
+avg_pool2d_grad_p: Primitive = linear(
+    "avg_pool2d_grad",
+    _avg_pool_grad_impl,
+    vjps=(lambda gg, ans, g, in_hw, **geo: avg_pool2d_p.bind(gg, **geo),),
+    dtypes="f",
+)
+
+
+def avg_pool2d(
+    input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC", name: Any = None
+) -> Tensor:
+    """Mean over each window; with ``"SAME"`` padding, over the window's valid elements only.
+
+    Args:
+        input: ``[batch, height, width, channels]`` (``[N, C, H, W]`` for NCHW).
+        ksize: Window size: an int, or a list of 1, 2 or 4 ints.
+        strides: An int, or a list of 1, 2 or 4 ints.
+        padding: ``"SAME"`` or ``"VALID"``.
+        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
+        name: Ignored (TensorFlow compatibility).
+
+    Returns:
+        The pooled tensor.
+
+    >>> import tapegrad as tg
+    >>> x = tg.reshape(tg.range(16.0), (1, 4, 4, 1))
+    >>> tg.nn.avg_pool2d(x, 3, 2, "SAME").numpy().ravel().tolist()
+    [5.0, 6.5, 11.0, 12.5]
+    """
+    x, channels_first, geo = _pool_args(
+        "avg_pool2d", input, ksize, strides, padding, data_format, explicit=False
+    )
+    y = avg_pool2d_p.bind(x, **geo)
+    return _to_channels_first(y) if channels_first else y
+
+
+def _zeros(shape, dtype):
+    return Tensor._wrap(np.zeros(shape, dtype))
+
+
+def _max_pool_grad_impl(g, x, ksize, strides, pads):
+    """Scatter-add ``g`` (pooled shape, any extra lead dims) to the first maxima of ``x``."""
+    k = g.ndim - x.ndim
+    out = np.zeros(g.shape[:k] + x.shape, g.dtype)
+    np.add.at(out, (slice(None),) * k + _max_pool_index(x, ksize, strides, pads), g)
+    return out
+
+
+def _max_pool_gather_impl(t, x, ksize, strides, pads):
+    """``t`` (shaped like ``x``, any extra lead dims) read at the first maxima of ``x``."""
+    k = t.ndim - x.ndim
+    return t[(slice(None),) * k + _max_pool_index(x, ksize, strides, pads)]
+
+
+def _x_zeros(c: Tensor, operand, x):
+    """Zero cotangent/tangent for ``x``: the routing is piecewise constant in ``x``, so its
+    derivative is zero, and connected (not None), as TensorFlow's MaxPoolGrad gradients."""
+    return _zeros(c.shape[: c.ndim - operand.ndim] + tuple(x.shape), c.dtype)
+
+
+def _ans_zeros(t: Tensor, ans, x):
+    """The zero (connected) tangent of the output for a tangent ``t`` of ``x``."""
+    return _zeros(t.shape[: t.ndim - x.ndim] + tuple(ans.shape), ans.dtype)
+
+
+# max_pool2d_grad and max_pool2d_gather are each other's transposes (for a fixed x).
+max_pool2d_grad_p: Primitive = Primitive(
+    "max_pool2d_grad",
+    _max_pool_grad_impl,
+    vjps=(
+        lambda gg, ans, g, x, **geo: max_pool2d_gather_p.bind(gg, x, **geo),
+        lambda gg, ans, g, x, **geo: _x_zeros(gg, g, x),
+    ),
+    jvps=(
+        lambda t, ans, g, x, **geo: max_pool2d_grad_p.bind(t, x, **geo),
+        lambda t, ans, g, x, **geo: _ans_zeros(t, ans, x),
+    ),
+    reads=((1,), (1,)),
+    dtypes="f",
+)
+
+max_pool2d_gather_p: Primitive = Primitive(
+    "max_pool2d_gather",
+    _max_pool_gather_impl,
+    vjps=(
+        lambda gg, ans, t, x, **geo: max_pool2d_grad_p.bind(gg, x, **geo),
+        lambda gg, ans, t, x, **geo: _x_zeros(gg, t, x),
+    ),
+    jvps=(
+        lambda t, ans, tt, x, **geo: max_pool2d_gather_p.bind(t, x, **geo),
+        lambda t, ans, tt, x, **geo: _ans_zeros(t, ans, x),
+    ),
+    reads=((1,), (1,)),
+    dtypes="f",
+)
+
+max_pool2d_p: Primitive = Primitive(
+    "max_pool2d",
+    _max_pool_impl,
+    vjps=(lambda g, ans, x, **geo: max_pool2d_grad_p.bind(g, x, **geo),),
+    jvps=(lambda t, ans, x, **geo: max_pool2d_gather_p.bind(t, x, **geo),),
+    reads=((0,),),
+    dtypes="f",
+)
 
 
 def max_pool2d(
@@ -708,32 +723,4 @@ def max_pool2d(
         "max_pool2d", input, ksize, strides, padding, data_format, explicit=True
     )
     y = max_pool2d_p.bind(x, **geo)
-    return _to_channels_first(y) if channels_first else y
-
-
-def avg_pool2d(
-    input: Any, ksize: Any, strides: Any, padding: Any, data_format: str = "NHWC", name: Any = None
-) -> Tensor:
-    """Mean over each window; with ``"SAME"`` padding, over the window's valid elements only.
-
-    Args:
-        input: ``[batch, height, width, channels]`` (``[N, C, H, W]`` for NCHW).
-        ksize: Window size: an int, or a list of 1, 2 or 4 ints.
-        strides: An int, or a list of 1, 2 or 4 ints.
-        padding: ``"SAME"`` or ``"VALID"``.
-        data_format: ``"NHWC"`` (default) or ``"NCHW"``.
-        name: Ignored (TensorFlow compatibility).
-
-    Returns:
-        The pooled tensor.
-
-    >>> import tapegrad as tg
-    >>> x = tg.reshape(tg.range(16.0), (1, 4, 4, 1))
-    >>> tg.nn.avg_pool2d(x, 3, 2, "SAME").numpy().ravel().tolist()
-    [5.0, 6.5, 11.0, 12.5]
-    """
-    x, channels_first, geo = _pool_args(
-        "avg_pool2d", input, ksize, strides, padding, data_format, explicit=False
-    )
-    y = avg_pool2d_p.bind(x, **geo)
     return _to_channels_first(y) if channels_first else y

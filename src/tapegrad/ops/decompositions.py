@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.primitive import Primitive
+from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import (
     _FLOAT_COMPLEX,
@@ -58,12 +58,11 @@ def _eigh_vjp(g, ans, x):
     inner = _diag_mat(ge) + f * _mm(_adj(v), gv)
     grad = _mm(v, _mm(inner, _adj(v)))
     # The forward reads the lower triangle only: symmetrise, keep it, halve the diagonal.
-    return ((grad + _adj(grad)) * _mask(grad, "lower_half"),)
+    return (grad + _adj(grad)) * _mask(grad, "lower_half")
 
 
 def _eigh_jvp(t, ans, x):
     e, v = ans
-    t = t[0]
     # The Hermitian matrix the lower triangle of the tangent stands for (LAPACK reads the
     # real part of the diagonal only).
     low = t * _mask(t, "strict_lower")
@@ -73,8 +72,8 @@ def _eigh_jvp(t, ans, x):
     return _diag_vec(m), _mm(v, _pairwise_f(e) * m)
 
 
-eigh_p: Primitive = Primitive("eigh", _eigh_impl, vjp=_eigh_vjp, jvp=_eigh_jvp, save_inputs=(),
-                   save_ans=True, multiple_results=True, dtypes="fc")
+eigh_p: Primitive = Primitive("eigh", _eigh_impl, vjps=(_eigh_vjp,), jvps=(_eigh_jvp,),
+                              reads=((ANS,),), multiple_results=True, dtypes="fc")
 
 
 def eigh(tensor: Any, name: Any = None):
@@ -151,12 +150,11 @@ def _svd_vjp(g, ans, x, full_matrices):
         diag_v_gv = v_gv * _const(np.eye(m), dtype)
         term3_nouv = _mm(s_inv_mat, _adj(diag_v_gv) - diag_v_gv)
         out = out + 0.5 * _mm(u, _mm(term3_nouv, _adj(v1)))
-    return (_adj(out) if use_adjoint else out,)
+    return _adj(out) if use_adjoint else out
 
 
-def _svd_jvp(t, ans, x, full_matrices):
+def _svd_jvp(da, ans, x, full_matrices):
     """Thin SVD tangent (JAX's formula, with TensorFlow's safe reciprocals)."""
-    da = t[0]
     s, u, v = ans
     dtype = x.dtype
     m, n = x.shape[-2], x.shape[-1]
@@ -184,10 +182,10 @@ def _svd_jvp(t, ans, x, full_matrices):
     return ds, du, dv
 
 
-svd_p = Primitive("svd", _svd_impl, vjp=_svd_vjp, jvp=_svd_jvp, save_inputs=(), save_ans=True,
+svd_p = Primitive("svd", _svd_impl, vjps=(_svd_vjp,), jvps=(_svd_jvp,), reads=((ANS,),),
                   multiple_results=True, dtypes="fc")
 # full_matrices=True on a non-square matrix: the engine transposes the VJP for forward mode
-svd_full_p = Primitive("svd_full", _svd_impl, vjp=_svd_vjp, save_inputs=(), save_ans=True,
+svd_full_p = Primitive("svd_full", _svd_impl, vjps=(_svd_vjp,), reads=((ANS,),),
                        multiple_results=True, dtypes="fc")
 
 
@@ -202,11 +200,11 @@ def _svd_values_vjp(g, ans, x):
 
 def _svd_values_jvp(t, ans, x):
     _, u, v = svd_p.bind(x, full_matrices=False)
-    return _real(_diag_vec(_mm(_adj(u), _mm(t[0], v))))
+    return _real(_diag_vec(_mm(_adj(u), _mm(t, v))))
 
 
 svd_values_p: Primitive = Primitive("svd_values", _svd_values_impl, vjps=(_svd_values_vjp,),
-                         jvp=_svd_values_jvp, save_inputs=(0,), dtypes="fc")
+                                    jvps=(_svd_values_jvp,), reads=((0,),), dtypes="fc")
 
 
 def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True, name: Any = None):
@@ -282,7 +280,7 @@ def _qr_vjp(g, ans, x, full_matrices):
             f"columns (input shape {tuple(x.shape)}), as in TensorFlow."
         )
     if m >= n:
-        return (_qr_grad_deep(q, r, dq, dr),)
+        return _qr_grad_deep(q, r, dq, dr)
     # Wide matrix: a = [x, y], r = [u, v]; reduce to the square case (TensorFlow).
     y = _cols(x, m, n)
     u = _cols(r, 0, m)
@@ -290,7 +288,7 @@ def _qr_vjp(g, ans, x, full_matrices):
     du = _cols(dr, 0, m)
     dy = _mm(q, dv)
     dx = _qr_grad_deep(q, u, dq + _mm(y, _adj(dv)), du)
-    return (_join_cols(dx, dy),)
+    return _join_cols(dx, dy)
 
 
 def _qr_jvp_deep(q, r, dx):
@@ -304,8 +302,7 @@ def _qr_jvp_deep(q, r, dx):
     return _mm(q, do - qt) + dx_rinv, _mm(qt - do, r)
 
 
-def _qr_jvp(t, ans, x, full_matrices):
-    dx = t[0]
+def _qr_jvp(dx, ans, x, full_matrices):
     q, r = ans
     m, n = x.shape[-2], x.shape[-1]
     if m > n and full_matrices:
@@ -321,7 +318,7 @@ def _qr_jvp(t, ans, x, full_matrices):
     return dq, _join_cols(du, dv)
 
 
-qr_p = Primitive("qr", _qr_impl, vjp=_qr_vjp, jvp=_qr_jvp, save_inputs=(0,), save_ans=True,
+qr_p = Primitive("qr", _qr_impl, vjps=(_qr_vjp,), jvps=(_qr_jvp,), reads=((0, ANS),),
                  multiple_results=True, dtypes="fc")
 
 

@@ -33,9 +33,8 @@ from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import (
     _const,
 )
-from ._rules import add_tangents as _plus
 from ._rules import conj as _conj
-from ._rules import lead
+from ._rules import lead, linear
 from .reduce import reduce_sum_p
 from .shape import expand_dims, squeeze
 
@@ -75,23 +74,15 @@ def _matmul_vjp_b(g, ans, a, b, ta=False, tb=False):
     return matmul_p.bind(g, a, ta=True, tb=ta)  # g^T @ op(a)
 
 
-def _matmul_jvp(t, ans, a, b, ta=False, tb=False):
-    t_a, t_b = t
-    out = None if t_a is None else matmul_p.bind(t_a, b, ta=ta, tb=tb)
-    if t_b is not None:
-        other = matmul_p.bind(a, t_b, ta=ta, tb=tb)
-        out = other if out is None else out + other
-    return out
-
-
 # ``ta``/``tb`` swap the last two axes of an operand inside the op, so the backward pass
 # needs no separate transposes (one op per cotangent instead of two).
 matmul_p: Primitive = Primitive(
     "matmul",
     _matmul_impl,
     vjps=(_matmul_vjp_a, _matmul_vjp_b),
-    jvp=_matmul_jvp,
-    vjp_reads=((1,), (0,)),
+    jvps=(lambda t, ans, a, b, ta=False, tb=False: matmul_p.bind(t, b, ta=ta, tb=tb),
+          lambda t, ans, a, b, ta=False, tb=False: matmul_p.bind(a, t, ta=ta, tb=tb)),
+    reads=((1,), (0,)),
     dtypes="fciu",
 )
 
@@ -199,12 +190,10 @@ def _diag_part_impl(x, k):
     return np.diagonal(x, offset=k, axis1=-2, axis2=-1).copy()
 
 
-matrix_diag_part_p: Primitive = Primitive(
+matrix_diag_part_p: Primitive = linear(
     "matrix_diag_part",
     _diag_part_impl,
     vjps=(lambda g, ans, x, k: matrix_diag_p.bind(g, k=k, shape=tuple(x.shape[-2:])),),
-    jvp=lambda t, ans, x, k: matrix_diag_part_p.bind(t[0], k=k),
-    save_inputs=(),
 )
 
 
@@ -216,12 +205,10 @@ def _diag_impl(d, k, shape):
     return out
 
 
-matrix_diag_p: Primitive = Primitive(
+matrix_diag_p: Primitive = linear(
     "matrix_diag",
     _diag_impl,
     vjps=(lambda g, ans, d, k, shape: matrix_diag_part_p.bind(g, k=k),),
-    jvp=lambda t, ans, d, k, shape: matrix_diag_p.bind(t[0], k=k, shape=shape),
-    save_inputs=(),
 )
 
 
@@ -440,32 +427,27 @@ def _einsum_vjp_rule(i: int):
     return rule
 
 
-def _einsum_jvp(tangents, ans, *xs, equation):
-    ins, out = _split_equation(equation)
-    total = None
-    for i, t in enumerate(tangents):
-        if t is None:
-            continue
+def _einsum_jvp_rule(i: int):
+    def rule(t, ans, *xs, equation):
+        ins, out = _split_equation(equation)
         fresh = _fresh_letters(equation)
-        k = lead(t, xs[i].ndim)
-        batch = "".join(next(fresh) for _ in range(k))
+        batch = "".join(next(fresh) for _ in range(lead(t, xs[i].ndim)))
         subs = list(ins)
         subs[i] = batch + ins[i]
         operands = list(xs)
         operands[i] = t
-        term = einsum_p.bind(*operands, equation=",".join(subs) + "->" + batch + out)
-        total = _plus(total, term)
-    return total
+        return einsum_p.bind(*operands, equation=",".join(subs) + "->" + batch + out)
+
+    return rule
 
 
 einsum_p: Primitive = Primitive(
     "einsum",
     _einsum_impl,
     vjps=tuple(_einsum_vjp_rule(i) for i in range(len(_LETTERS))),
-    jvp=_einsum_jvp,
+    jvps=tuple(_einsum_jvp_rule(i) for i in range(len(_LETTERS))),
     # operand i's rule reads the other operands (and only the shape of operand i)
-    vjp_reads=tuple(tuple(j for j in range(len(_LETTERS)) if j != i)
-                    for i in range(len(_LETTERS))),
+    reads=tuple(tuple(j for j in range(len(_LETTERS)) if j != i) for i in range(len(_LETTERS))),
     dtypes="fciu",
 )
 

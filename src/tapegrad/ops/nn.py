@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core.primitive import Primitive
+from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._rules import normalize_axes, normalize_axis
 from .activations import (
@@ -45,6 +45,12 @@ __all__ = [
 
 
 # --- softmax, log_softmax ----------------------------------------------------------------
+def _class_axis(x: Tensor, axis: Any, op: str) -> int:
+    if x.ndim == 0:
+        raise ValueError(f"{op}: logits must have rank >= 1, got a scalar.")
+    return normalize_axis(axis, x.ndim, op)
+
+
 def _shifted(x, axis):
     """``x`` minus its maximum along ``axis``; ``initial`` lets an empty axis through."""
     # ufunc reductions: the same as np.max/np.sum without their Python wrappers
@@ -64,8 +70,6 @@ def _log_softmax_vjp(g, ans, x, axis):
 
 
 def _log_softmax_jvp(t, ans, x, axis):
-
-    t = t[0]
     return t - reduce_sum_p.bind(t * exp_p.bind(ans), axis=(axis,), keepdims=True)
 
 
@@ -73,44 +77,10 @@ log_softmax_p: Primitive = Primitive(
     "log_softmax",
     _log_softmax_impl,
     vjps=(_log_softmax_vjp,),
-    jvp=_log_softmax_jvp,
-    save_inputs=(),
-    save_ans=True,
+    jvps=(_log_softmax_jvp,),
+    reads=((ANS,),),
     dtypes="f",
 )
-
-
-def _softmax_impl(x, axis):
-    e = np.exp(_shifted(x, axis))
-    return e / np.add.reduce(e, axis=axis, keepdims=True)
-
-
-def _softmax_vjp(g, ans, x, axis):
-
-    return (g - reduce_sum_p.bind(g * ans, axis=(axis,), keepdims=True)) * ans
-
-
-def _softmax_jvp(t, ans, x, axis):
-
-    t = t[0]
-    return (t - reduce_sum_p.bind(t * ans, axis=(axis,), keepdims=True)) * ans
-
-
-softmax_p: Primitive = Primitive(
-    "softmax",
-    _softmax_impl,
-    vjps=(_softmax_vjp,),
-    jvp=_softmax_jvp,
-    save_inputs=(),
-    save_ans=True,
-    dtypes="f",
-)
-
-
-def _class_axis(x: Tensor, axis: Any, op: str) -> int:
-    if x.ndim == 0:
-        raise ValueError(f"{op}: logits must have rank >= 1, got a scalar.")
-    return normalize_axis(axis, x.ndim, op)
 
 
 def log_softmax(logits: Any, axis: int = -1, name: Any = None) -> Tensor:
@@ -130,6 +100,30 @@ def log_softmax(logits: Any, axis: int = -1, name: Any = None) -> Tensor:
     """
     x = _float_features(logits, "log_softmax")
     return log_softmax_p.bind(x, axis=_class_axis(x, axis, "log_softmax"))
+
+
+def _softmax_impl(x, axis):
+    e = np.exp(_shifted(x, axis))
+    return e / np.add.reduce(e, axis=axis, keepdims=True)
+
+
+def _softmax_vjp(g, ans, x, axis):
+
+    return (g - reduce_sum_p.bind(g * ans, axis=(axis,), keepdims=True)) * ans
+
+
+def _softmax_jvp(t, ans, x, axis):
+    return (t - reduce_sum_p.bind(t * ans, axis=(axis,), keepdims=True)) * ans
+
+
+softmax_p: Primitive = Primitive(
+    "softmax",
+    _softmax_impl,
+    vjps=(_softmax_vjp,),
+    jvps=(_softmax_jvp,),
+    reads=((ANS,),),
+    dtypes="f",
+)
 
 
 def softmax(logits: Any, axis: int = -1, name: Any = None) -> Tensor:
@@ -196,28 +190,20 @@ def _xent_grad_vjp_labels(gg, ans, g, logits, labels, axis):
     return -(gg * _expand_loss_cotangent(g, axis))
 
 
-def _xent_grad_jvp(t, ans, g, logits, labels, axis):
-    t_g, t_logits, t_labels = t
-    out = None
-    if t_g is not None:
-        out = _expand_loss_cotangent(t_g, axis) * (softmax_p.bind(logits, axis=axis) - labels)
-    if t_logits is not None:
-        term = _expand_loss_cotangent(g, axis) * _softmax_vjp_of(
-            t_logits, softmax_p.bind(logits, axis=axis), axis
-        )
-        out = term if out is None else out + term
-    if t_labels is not None:
-        term = -(_expand_loss_cotangent(g, axis) * t_labels)
-        out = term if out is None else out + term
-    return out
+def _xent_grad_jvp_logits(t, ans, g, logits, labels, axis):
+    probabilities = softmax_p.bind(logits, axis=axis)
+    return _expand_loss_cotangent(g, axis) * _softmax_vjp_of(t, probabilities, axis)
 
 
 softmax_xent_grad_p: Primitive = Primitive(
     "softmax_cross_entropy_grad",
     _xent_grad_impl,
     vjps=(_xent_grad_vjp_g, _xent_grad_vjp_logits, _xent_grad_vjp_labels),
-    vjp_reads=((1, 2), (0, 1), (0,)),
-    jvp=_xent_grad_jvp,
+    jvps=(lambda t, ans, g, logits, labels, axis: _expand_loss_cotangent(t, axis) * (
+              softmax_p.bind(logits, axis=axis) - labels),
+          _xent_grad_jvp_logits,
+          lambda t, ans, g, logits, labels, axis: -(_expand_loss_cotangent(g, axis) * t)),
+    reads=((1, 2), (0, 1), (0,)),
     dtypes="f",
 )
 
@@ -226,28 +212,22 @@ def _softmax_xent_vjp_labels(g, ans, logits, labels, axis):
     return _expand_loss_cotangent(g, axis) * -log_softmax_p.bind(logits, axis=axis)
 
 
-def _softmax_xent_jvp(t, ans, logits, labels, axis):
+def _softmax_xent_jvp_logits(t, ans, logits, labels, axis):
+    return reduce_sum_p.bind(t * (softmax_p.bind(logits, axis=axis) - labels), axis=(axis,),
+                             keepdims=False)
 
-    t_logits, t_labels = t
-    out = None
-    if t_logits is not None:
-        out = reduce_sum_p.bind(
-            t_logits * (softmax_p.bind(logits, axis=axis) - labels), axis=(axis,), keepdims=False
-        )
-    if t_labels is not None:
-        term = -reduce_sum_p.bind(
-            t_labels * log_softmax_p.bind(logits, axis=axis), axis=(axis,), keepdims=False
-        )
-        out = term if out is None else out + term
-    return out
+
+def _softmax_xent_jvp_labels(t, ans, logits, labels, axis):
+    return -reduce_sum_p.bind(t * log_softmax_p.bind(logits, axis=axis), axis=(axis,),
+                              keepdims=False)
 
 
 softmax_xent_p: Primitive = Primitive(
     "softmax_cross_entropy",
     _softmax_xent_impl,
     vjps=(_softmax_xent_vjp_logits, _softmax_xent_vjp_labels),
-    vjp_reads=((0, 1), (0,)),
-    jvp=_softmax_xent_jvp,
+    jvps=(_softmax_xent_jvp_logits, _softmax_xent_jvp_labels),
+    reads=((0, 1), (0,)),
     dtypes="f",
 )
 
@@ -314,15 +294,15 @@ def _sparse_xent_vjp(g, ans, logits, labels):
 
 
 def _sparse_xent_jvp(t, ans, logits, labels):
-
-    return reduce_sum_p.bind(t[0] * _sparse_xent_grad(logits, labels), axis=(-1,), keepdims=False)
+    return reduce_sum_p.bind(t * _sparse_xent_grad(logits, labels), axis=(-1,), keepdims=False)
 
 
 sparse_xent_p: Primitive = Primitive(
     "sparse_softmax_cross_entropy",
     _sparse_xent_impl,
     vjps=(_sparse_xent_vjp,),
-    jvp=_sparse_xent_jvp,
+    jvps=(_sparse_xent_jvp,),
+    reads=((0,),),
     dtypes="f",
 )
 
@@ -391,22 +371,13 @@ def _sigmoid_xent_vjp_labels(g, ans, logits, labels):
     return -(g * logits)
 
 
-def _sigmoid_xent_jvp(t, ans, logits, labels):
-
-    t_logits, t_labels = t
-    out = None if t_logits is None else t_logits * (sigmoid_p.bind(logits) - labels)
-    if t_labels is not None:
-        term = -(t_labels * logits)
-        out = term if out is None else out + term
-    return out
-
-
 sigmoid_xent_p: Primitive = Primitive(
     "sigmoid_cross_entropy",
     _sigmoid_xent_impl,
     vjps=(_sigmoid_xent_vjp_logits, _sigmoid_xent_vjp_labels),
-    vjp_reads=((0, 1), (0,)),
-    jvp=_sigmoid_xent_jvp,
+    jvps=(lambda t, ans, logits, labels: t * (sigmoid_p.bind(logits) - labels),
+          lambda t, ans, logits, labels: -(t * logits)),
+    reads=((0, 1), (0,)),
     dtypes="f",
 )
 
@@ -552,7 +523,7 @@ def moments(
     t = _float_features(x, "moments")
     if axes is None:
         raise ValueError("moments: axes must be given (an int or a list of ints).")
-    ax = normalize_axes(axes, t.ndim, "moments")
+    ax = normalize_axes(axes, t.ndim, "moments", shape=t.shape, bools=True)  # bools as TF
     y = cast(t, np.float32) if t.dtype == np.float16 else t
     count = np.asarray(np.prod([y.shape[a] for a in ax], dtype=np.int64), dtype=y.dtype)
     mean = reduce_sum_p.bind(y, axis=ax, keepdims=True) / count

@@ -21,7 +21,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
-from ._rules import lead, linear, normalize_axis
+from ._rules import lead, linear, normalize_axes, normalize_axis
 from .casting import conj_p, identity_p
 
 __all__ = [
@@ -275,11 +275,6 @@ def _broadcast_to_impl(x, shape):
     return np.broadcast_to(x, shape)
 
 
-def _broadcast_to_vjp(g, ans, x, shape):
-    k = lead(g, len(shape))
-    return sum_to_shape_p.bind(g, shape=g.shape[:k] + tuple(x.shape), batch_ndim=k)
-
-
 def _broadcast_to_jvp(t, ans, x, shape):
     k = lead(t, x.ndim)
     t = _align(t, k, tuple(x.shape), len(shape))
@@ -287,8 +282,10 @@ def _broadcast_to_jvp(t, ans, x, shape):
 
 
 broadcast_to_p: Primitive = Primitive(
-    "broadcast_to", _broadcast_to_impl, vjps=(_broadcast_to_vjp,), jvps=(_broadcast_to_jvp,),
-    reads=((),),
+    "broadcast_to", _broadcast_to_impl, jvps=(_broadcast_to_jvp,), reads=((),),
+    # the cotangent as it is: the reverse sweep sums it down to the input's shape (backprop
+    # undoes broadcasting, in one place)
+    vjps=(lambda g, ans, x, shape: g,),
 )
 
 
@@ -366,33 +363,8 @@ def _is_int(a: Any) -> bool:
 
 
 def _reduction_axes(axis: Any, x: Tensor, op: str) -> tuple:
-    """TensorFlow's ``axis`` as a sorted tuple of distinct negative ints (all axes for None)."""
-    ndim = x.ndim
-    if axis is None:
-        return tuple(range(-ndim, 0))
-    if isinstance(axis, Tensor):
-        axis = axis.numpy()
-    if isinstance(axis, (np.ndarray, np.generic)):
-        if axis.dtype.kind not in "iu":
-            raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")
-        axis = axis.tolist()
-    items = list(axis) if isinstance(axis, (list, tuple)) else [axis]
-    for a in items:
-        if not _is_int(a):
-            raise TypeError(f"{op}: axis must be an int or a list of ints, got {axis!r}.")
-        if not -ndim <= a < ndim:
-            valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
-            raise ValueError(
-                f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
-                f"(shape {x.shape}; valid axes: {valid})."
-            )
-    negative = [int(a) - ndim if a >= 0 else int(a) for a in items]
-    if len(set(negative)) != len(negative):
-        raise ValueError(
-            f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
-            f"(tensor of rank {ndim})."
-        )
-    return tuple(sorted(negative))
+    """TensorFlow's ``axis`` of a reduction of ``x`` as a sorted tuple of negative ints."""
+    return normalize_axes(axis, x.ndim, op, shape=x.shape)
 
 
 def _single_axis(axis: Any, x: Tensor, op: str) -> int:

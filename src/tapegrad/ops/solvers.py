@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg.blas as _blas
 
-from .._core.primitive import Primitive
+from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._matrix import (
     _FLOAT_COMPLEX,
@@ -24,7 +24,6 @@ from ._matrix import (
     _same_dtype,
     _via_float32,
 )
-from ._rules import add_tangents as _plus
 from .linalg import _diag_vec, _mm
 from .reduce import reduce_sum_p
 from .unary import log_p
@@ -67,12 +66,11 @@ def _inv_vjp(g, ans, x, adjoint):
 
 
 def _inv_jvp(t, ans, x, adjoint):
-    t = t[0]
     return -_mm(ans, _mm(_adj(t) if adjoint else t, ans))
 
 
-inv_p: Primitive = Primitive("inv", _inv_impl, vjps=(_inv_vjp,), jvp=_inv_jvp, save_inputs=(),
-                  save_ans=True, dtypes="fc")
+inv_p: Primitive = Primitive("inv", _inv_impl, vjps=(_inv_vjp,), jvps=(_inv_jvp,),
+                             reads=((ANS,),), dtypes="fc")
 
 
 def inv(input: Any, adjoint: bool = False, name: Any = None) -> Tensor:
@@ -109,9 +107,8 @@ det_p: Primitive = Primitive(
     "det",
     np.linalg.det,
     vjps=(lambda g, ans, x: _per_matrix(g * ans) * inv_p.bind(x, adjoint=True),),
-    jvp=lambda t, ans, x: ans * _logdet_tangent(t[0], x),
-    save_inputs=(0,),
-    save_ans=True,
+    jvps=(lambda t, ans, x: ans * _logdet_tangent(t, x),),
+    reads=((0, ANS),),
     dtypes="fc",
 )
 
@@ -145,9 +142,9 @@ def _slogdet_impl(x):
 slogdet_p: Primitive = Primitive(
     "slogdet",
     _slogdet_impl,
-    vjp=lambda g, ans, x: (_per_matrix(g[1]) * inv_p.bind(x, adjoint=True),),
-    jvp=lambda t, ans, x: (None, _logdet_tangent(t[0], x)),
-    save_inputs=(0,),
+    vjps=(lambda g, ans, x: _per_matrix(g[1]) * inv_p.bind(x, adjoint=True),),
+    jvps=(lambda t, ans, x: (None, _logdet_tangent(t, x)),),  # the sign is constant
+    reads=((0,),),
     multiple_results=True,
     dtypes="fc",
 )
@@ -226,15 +223,14 @@ def _cholesky_vjp(g, ans, x):
 
 def _cholesky_jvp(t, ans, x):
     # dL = L Phi(L^-1 sym(dA) L^-H): the transpose of the VJP above.
-    t = t[0]
     sym = 0.5 * (t + _adj(t))
     left = triangular_solve_p.bind(ans, sym, lower=True, adjoint=False)
     both = _adj(triangular_solve_p.bind(ans, _adj(left), lower=True, adjoint=False))
     return _mm(ans, both * _mask(ans, "lower_half"))
 
 
-cholesky_p = Primitive("cholesky", _cholesky_impl, vjps=(_cholesky_vjp,), jvp=_cholesky_jvp,
-                       save_inputs=(), save_ans=True, dtypes="fc")
+cholesky_p = Primitive("cholesky", _cholesky_impl, vjps=(_cholesky_vjp,), jvps=(_cholesky_jvp,),
+                       reads=((ANS,),), dtypes="fc")
 
 
 def cholesky(input: Any, name: Any = None) -> Tensor:
@@ -282,16 +278,16 @@ def _solve_vjp(g, ans, a, b, adjoint):
     return grad_a, grad_b
 
 
-def _solve_jvp(t, ans, a, b, adjoint):
-    ta, tb = t
-    rhs = tb
-    if ta is not None:
-        rhs = _plus(rhs, -_mm(_adj(ta) if adjoint else ta, ans))
-    return solve_p.bind(a, rhs, adjoint=adjoint)
+def _solve_jvp_a(t, ans, a, b, adjoint):
+    return solve_p.bind(a, -_mm(_adj(t) if adjoint else t, ans), adjoint=adjoint)
 
 
-solve_p = Primitive("solve", _solve_impl, vjp=_solve_vjp, jvp=_solve_jvp, save_inputs=(0,),
-                    save_ans=True, dtypes="fc")
+def _solve_jvp_b(t, ans, a, b, adjoint):
+    return solve_p.bind(a, t, adjoint=adjoint)
+
+
+solve_p: Primitive = Primitive("solve", _solve_impl, vjp=_solve_vjp,
+                               jvps=(_solve_jvp_a, _solve_jvp_b), reads=(0, ANS), dtypes="fc")
 
 
 def _rhs_arg(matrix: Tensor, rhs: Any, op: str) -> Tensor:
@@ -357,17 +353,18 @@ def _trsm_vjp(g, ans, a, b, lower, adjoint):
     return grad_a * _mask(grad_a, "lower" if lower else "upper"), grad_b
 
 
-def _trsm_jvp(t, ans, a, b, lower, adjoint):
-    ta, tb = t
-    rhs = tb
-    if ta is not None:
-        ta = ta * _mask(ta, "lower" if lower else "upper")
-        rhs = _plus(rhs, -_mm(_adj(ta) if adjoint else ta, ans))
+def _trsm_jvp_a(t, ans, a, b, lower, adjoint):
+    t = t * _mask(t, "lower" if lower else "upper")
+    rhs = -_mm(_adj(t) if adjoint else t, ans)
     return triangular_solve_p.bind(a, rhs, lower=lower, adjoint=adjoint)
 
 
-triangular_solve_p = Primitive("triangular_solve", _trsm_impl, vjp=_trsm_vjp, jvp=_trsm_jvp,
-                               save_inputs=(0,), save_ans=True, dtypes="fc")
+def _trsm_jvp_b(t, ans, a, b, lower, adjoint):
+    return triangular_solve_p.bind(a, t, lower=lower, adjoint=adjoint)
+
+
+triangular_solve_p = Primitive("triangular_solve", _trsm_impl, vjp=_trsm_vjp,
+                               jvps=(_trsm_jvp_a, _trsm_jvp_b), reads=(0, ANS), dtypes="fc")
 
 
 def triangular_solve(
