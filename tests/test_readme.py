@@ -17,4 +17,9 @@ def test_readme_has_examples():
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_example_runs(index, capsys):
-    exec(compile(BLOCKS[index], f"README.md example {index + 1}", "exec"), {})
+    try:
+        exec(compile(BLOCKS[index], f"README.md example {index + 1}", "exec"), {})
+    except ImportError as err:  # an optional peer (Dask for the cluster example) is missing
+        if (err.name or "").startswith("tapegrad"):
+            raise
+        pytest.skip(f"README example {index + 1} needs {err.name}: {err}")

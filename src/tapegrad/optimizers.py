@@ -78,6 +78,38 @@ def _zip_lengths(pairs: Any) -> tuple[int, int] | None:
     return lengths[0], lengths[1]
 
 
+def _computed(pairs: list) -> list:
+    """The step's lazy (Dask) gradients and variable values, computed in one ``dask.compute``.
+
+    One pass over the data gives every gradient (computing them one by one would read the
+    data once per variable); the update itself runs on the computed NumPy values.
+    """
+    lazy: dict = {}
+    for k, (g, v) in enumerate(pairs):
+        parts = (g.values, g.indices) if isinstance(g, IndexedSlices) else (g,)
+        for j, part in enumerate((*parts, v)):
+            raw = part._value if isinstance(part, Tensor) else part
+            if hasattr(raw, "dask") and hasattr(raw, "compute"):
+                lazy[k, j] = raw
+    if not lazy:
+        return pairs
+    import dask
+
+    done = dict(zip(lazy, dask.compute(*lazy.values())))
+    out = []
+    for k, (g, v) in enumerate(pairs):
+        if isinstance(g, IndexedSlices):
+            g = IndexedSlices(done.get((k, 0), g.values), done.get((k, 1), g.indices),
+                              g.dense_shape)
+            position = 2
+        else:
+            g, position = done.get((k, 0), g), 1
+        if (k, position) in done and isinstance(v, Variable):
+            v.assign(done[k, position])
+        out.append((g, v))
+    return out
+
+
 class Optimizer:
     """Base class: validates gradients and variables, keeps per-variable state.
 
@@ -240,6 +272,7 @@ class Optimizer:
         return self._apply(list(zip(grads, variables, strict=True)))
 
     def _apply(self, pairs: list) -> int:
+        pairs = _computed(pairs)
         seen: dict = {}
         work = []
         for i, (g, v) in enumerate(pairs):

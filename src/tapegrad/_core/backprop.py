@@ -148,7 +148,7 @@ def _output_cotangents(grads, out_ids, meta, source_ids, batch_ndim) -> tuple | 
         if o in grads and o not in source_ids:
             del grads[o]
     return tuple(
-        ops.zeros(batch + tuple(shape), dtype) if p is None else densify(p)
+        ops.zeros(batch + tuple(shape), dtype, first) if p is None else densify(p)
         for p, (shape, dtype) in zip(present, meta)
     )
 

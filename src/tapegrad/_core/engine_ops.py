@@ -18,7 +18,7 @@ REQUIRED: dict[str, str] = {
     "multiply": "multiply(a, b)",
     "reduce_sum": "reduce_sum(x, axis): axis None sums everything",
     "sum_to_shape": "sum_to_shape(x, shape, batch_ndim): undo broadcasting of an input",
-    "zeros": "zeros(shape, dtype): a new zero tensor",
+    "zeros": "zeros(shape, dtype, like=None): a new zero tensor (in the array library of like)",
     "zeros_like": "zeros_like(x)",
     "ones_like": "ones_like(x): the seed of a gradient",
     "stack": "stack(tensors): along a new axis 0",
@@ -31,6 +31,10 @@ REQUIRED: dict[str, str] = {
     "real": "real(x): real part of a complex tensor (recorded)",
     "scatter_rows": "scatter_rows(values, indices, dense_shape): IndexedSlices to dense",
     "pack": "pack(values): a tensor from a nested list holding tensors (recorded)",
+    "to_numpy": "to_numpy(array): any library's array in host memory (Dask computes)",
+    "numpy_dtype": "numpy_dtype(array): NumPy's dtype of any library's array",
+    "other_library": "other_library(prim, arrays, params, err): NumPy refused another "
+    "library's arrays: the op's array API twin, or that library's refusal raised; None: NumPy's",
 }
 
 

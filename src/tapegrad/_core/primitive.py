@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine_ops import ops
 from .record import after_op
 from .state import engine
 from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
@@ -31,7 +32,10 @@ REGISTRY: dict[str, Primitive] = {}
 
 ANS = "ans"  # in ``reads``: the rule reads the op's output
 INPUTS = "inputs"  # in a joint rule's ``reads``: it reads every input (variadic ops)
-_FAILURES = (ValueError, IndexError, np.linalg.LinAlgError)  # NumPy's errors on bad arguments
+_NUMPY_VALUES = (np.ndarray, np.generic)
+_BAD_ARGUMENTS = (ValueError, IndexError, np.linalg.LinAlgError)  # NumPy's errors on bad arguments
+_FAILURES = (*_BAD_ARGUMENTS, TypeError, AttributeError, AssertionError, NotImplementedError,
+             RuntimeError)  # (and how other array libraries refuse)
 
 
 class Primitive:
@@ -143,7 +147,7 @@ class Primitive:
             try:
                 out = self.impl(x, **params) if params else self.impl(x)
             except _FAILURES as err:
-                raise _describe_failure(self, args, params, err) from err
+                out = self._refused(args, params, err)
         elif n == 2:
             a, b = args
             if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
@@ -154,13 +158,14 @@ class Primitive:
             if self.same_dtype and (x.__class__ is not y.__class__ or x.__class__ is np.ndarray):
                 # (two NumPy scalars of one class share their dtype: nothing to compare)
                 if x.dtype != y.dtype:
-                    self._dtype_mismatch(args)
+                    a, b = args = self._dtype_mismatch(args)
+                    x, y = a._value, b._value
             if kinds is not None and (SCALAR_KIND.get(x.__class__) or x.dtype.kind) not in kinds:
                 self._dtype_unsupported(a)
             try:
                 out = self.impl(x, y, **params) if params else self.impl(x, y)
             except _FAILURES as err:
-                raise _describe_failure(self, args, params, err) from err
+                out = self._refused(args, params, err)
         else:
             for a in args:
                 if not isinstance(a, Tensor):
@@ -199,13 +204,22 @@ class Primitive:
             dtype = args[0]._value.dtype
             for a in args:
                 if a._value.dtype != dtype:
-                    self._dtype_mismatch(args)
-        if self.dtypes is not None and args and args[0]._value.dtype.kind not in self.dtypes:
+                    args = self._dtype_mismatch(args)
+                    break
+        if self.dtypes is not None and args and args[0].dtype.kind not in self.dtypes:
             self._dtype_unsupported(args[0])
         try:
             return self.impl(*[a._value for a in args], **params)
         except _FAILURES as err:
+            return self._refused(args, params, err)
+
+    def _refused(self, args: tuple, params: dict, err: Exception) -> Any:
+        """The impl failed: another library's arrays may take its array API twin, or raise
+        that library's refusal (``ops.other_library``); NumPy's errors are described."""
+        out = ops.other_library(self, [a._value for a in args], params, err)
+        if out is None:
             raise _describe_failure(self, args, params, err) from err
+        return out
 
     def _convert(self, args: tuple) -> tuple:
         """Turn non-tensor arguments into tensors; Python numbers take a tensor's dtype.
@@ -213,11 +227,11 @@ class Primitive:
         A caller's writable NumPy array is copied (``to_array``): the result must not change
         when the caller writes the array after the call.
         """
-        dtype = None
+        dtype = like = None
         if self.same_dtype:
             for a in args:
                 if isinstance(a, Tensor):
-                    dtype = a._value.dtype
+                    dtype, like = a.dtype, a._value
                     break
             if dtype is None:  # no tensor: the first NumPy value, if any, sets the dtype
                 for a in args:
@@ -235,14 +249,18 @@ class Primitive:
                 elif hasattr(a, "_as_dense_tensor"):  # IndexedSlices: densify, differentiably
                     converted.append(a._as_dense_tensor())
                 else:
-                    converted.append(Tensor._wrap(to_array(a, dtype)))
+                    converted.append(Tensor._wrap(_beside(to_array(a, dtype), like)))
             except (TypeError, ValueError) as err:
                 raise prefixed(err, f"{self.name}: argument {i}") from None
             if dtype is None and self.same_dtype:
-                dtype = converted[-1]._value.dtype
+                dtype = converted[-1].dtype
         return tuple(converted)
 
-    def _dtype_mismatch(self, args: tuple):
+    def _dtype_mismatch(self, args: tuple) -> tuple:
+        like = next((a._value for a in args if not isinstance(a._value.dtype, np.dtype)), None)
+        if like is not None and len({a.dtype for a in args}) == 1:  # NumPy values beside a
+            return tuple(a if a._value is like else Tensor._wrap(_beside(a._value, like))
+                         for a in args)  # library with dtypes of its own: move them there
         described = ", ".join(f"{a.dtype.name} {a.shape}" for a in args)
         raise TypeError(
             f"{self.name}: all inputs must have the same dtype, got {described}. tapegrad does "
@@ -250,6 +268,8 @@ class Primitive:
         )
 
     def _dtype_unsupported(self, x: Tensor):
+        if x.dtype.kind in (self.dtypes or ""):
+            return  # (a library with dtype objects of its own: SCALAR_KIND said "?")
         wanted = " or ".join(KIND_NAMES[k] for k in self.dtypes or "")
         raise TypeError(
             f"{self.name}: expected a {wanted} tensor, got dtype {x.dtype.name} (shape {x.shape}). "
@@ -257,10 +277,20 @@ class Primitive:
         )
 
 
+def _beside(array: Any, like: Any) -> Any:
+    """A NumPy value moved to ``like``'s library if its dtypes are its own (array-api-strict)."""
+    if like is None or isinstance(like.dtype, np.dtype) or not isinstance(array, _NUMPY_VALUES):
+        return array
+    value = array.item() if array.ndim == 0 else array
+    return like.__array_namespace__().asarray(value, dtype=like.dtype, device=like.device)
+
+
 def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
     """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
-    if isinstance(err, ValueError) and str(err).startswith(prim.name + ":"):
+    if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
+    if not isinstance(err, _BAD_ARGUMENTS):
+        raise  # NumPy's own TypeError (or other), unchanged
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
     shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
     extra = f" with {shown}" if shown else ""

@@ -139,8 +139,8 @@ def freeze(t: Tensor) -> Tensor:
 def _grad_id(a: Tensor) -> int | None:
     """The id under which ``a`` can receive a gradient (None for integer and bool tensors)."""
     value = a._value
-    kind = SCALAR_KIND.get(value.__class__) or value.dtype.kind
-    return a._id if kind in "fc" else None
+    kind = SCALAR_KIND.get(value.__class__) or value.dtype.kind  # ("?": a.dtype tells)
+    return a._id if kind in "fc" or (kind == "?" and a.dtype.kind in "fc") else None
 
 
 _NOTHING = ((), False)  # no tracked input's rule reads anything
@@ -202,7 +202,7 @@ def _make_entry(prim: Any, args: tuple, result: Any, params: dict, tapes: list,
     ans: Any
     if prim.multiple_results:
         out_ids = tuple([r._id for r in result])
-        meta = tuple([(r._value.shape, r._value.dtype) for r in result])
+        meta = tuple([(r._value.shape, r.dtype) for r in result])
         ans = tuple([freeze(r) for r in result]) if keep_ans else None
     else:
         value = result._value

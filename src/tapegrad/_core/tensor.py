@@ -63,7 +63,8 @@ DTYPES = {
 }
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
-SCALAR_KIND = {
+# "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
+SCALAR_KIND: dict[Any, str] = {
     t: np.dtype(t).kind
     for t in (np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
               np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
@@ -179,7 +180,7 @@ def _short(value: Any) -> str:
 
 def _cast_checked(array: Any, dtype: np.dtype, what: Any) -> Any:
     """Cast to ``dtype``, refusing casts that would silently change values."""
-    src = array.dtype
+    src = array.dtype if isinstance(array, (np.ndarray, np.generic)) else ops.numpy_dtype(array)
     if src == dtype:
         return array
     if dtype.kind in "iub" and src.kind in "fc":
@@ -250,6 +251,11 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
             return dtype.type(value)
         except OverflowError as err:
             raise TypeError(f"{value!r} does not fit in dtype {dtype}.") from err
+    if hasattr(value, "__array_namespace__") or hasattr(value, "dask"):  # Dask, CuPy, ...: kept
+        if not isinstance(value.dtype, np.dtype):
+            SCALAR_KIND.setdefault(value.__class__, "?")
+        return value if dtype is None or ops.numpy_dtype(value) == dtype else _cast_checked(
+            value, dtype, value)
     if value is None:
         raise TypeError(
             "Cannot convert None to a tensor. A None often comes from a gradient of an "
@@ -377,7 +383,8 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
-        return self._value.dtype
+        d = self._value.dtype
+        return d if isinstance(d, np.dtype) else ops.numpy_dtype(self._value)
 
     @property
     def ndim(self) -> int:
@@ -400,6 +407,7 @@ class Tensor:
         value = self._value
         if engine.active and events.value_exported:  # values leaving a tape (debugging)
             events.value_exported.emit(self, ".numpy()")
+        value = ops.to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
@@ -407,7 +415,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if engine.active and events.value_exported:
             events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
-        array = np.array(self._value, dtype=dtype, copy=True)
+        array = np.array(ops.to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
     def get_shape(self) -> tuple:
@@ -497,6 +505,8 @@ def _rebuild_tensor(array: np.ndarray) -> Tensor:
 
 
 def _numpy_text(value: Any, is_repr: bool) -> str:
+    if type(value).__module__.split(".")[0] != "numpy":
+        return repr(value)  # (a Dask array shows its graph, computing nothing)
     if value.ndim == 0:
         text = str(value[()])
     else:

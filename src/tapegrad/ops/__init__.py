@@ -12,6 +12,7 @@ from .._core import engine_ops
 from .._core.tensor import Tensor as _Tensor
 from .._core.tensor import convert_to_tensor
 from . import (
+    _namespace,
     _operators,
     _rules,
     binary,
@@ -36,8 +37,14 @@ __all__ = [
 ]
 
 
-def _zeros(dims, dtype):
-    return _Tensor._wrap(np.zeros(dims, dtype))
+def _zeros(dims, dtype, like=None):
+    """Zeros of ``dims``, in the array library of the tensor (or IndexedSlices) ``like``."""
+    like = getattr(like, "values", like)
+    if like is None or _namespace.is_numpy(like._value):
+        return _Tensor._wrap(np.zeros(dims, dtype))
+    xp = _namespace.namespace(like._value)
+    return _Tensor._wrap(xp.zeros(dims, dtype=_namespace.dtype_for(xp, dtype),
+                                  device=_namespace.device_of(like._value)))
 
 
 def _reshape(x, dims):
@@ -67,5 +74,8 @@ engine_ops.provide(
     real=casting.real_part,
     scatter_rows=shape.scatter_rows,
     pack=_pack,
+    to_numpy=_namespace.to_numpy,
+    numpy_dtype=_namespace.numpy_dtype,
+    other_library=_namespace.other_library,
 )
 _operators.install()

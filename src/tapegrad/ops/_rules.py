@@ -93,8 +93,10 @@ def conj(t: Tensor) -> Tensor:
 
     Complex cotangents use the conjugate of the partial derivatives, as TensorFlow.
     """
-    # (a Tensor's dtype read off its value: this runs in every complex-aware rule)
-    kind = t._value.dtype.kind if t.__class__ is Tensor else t.dtype.kind
+    try:  # (a Tensor's dtype read off its value: this runs in every complex-aware rule)
+        kind = t._value.dtype.kind if t.__class__ is Tensor else t.dtype.kind
+    except AttributeError:  # a library with dtype objects of its own (array-api-strict)
+        kind = t.dtype.kind
     return conj_p.bind(t) if kind == "c" else t
 
 

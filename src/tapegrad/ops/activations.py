@@ -11,10 +11,10 @@ import numbers
 from typing import Any
 
 import numpy as np
-import scipy.special
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import namespace, special
 from ._rules import elementwise
 from .arithmetic import less_p, where_p
 from .casting import cast
@@ -86,7 +86,7 @@ def _slope(x: Tensor, lo: float, hi: float, inside: float, outside: float) -> Te
 
 relu_p: Primitive = elementwise(
     "relu",
-    lambda x: np.maximum(x, 0),
+    lambda x: namespace(x).maximum(x, 0),
     lambda x, ans: _slope(ans, 0, np.inf, 1, 0),
     uses="ans",
     dtypes="fiu",
@@ -111,7 +111,8 @@ def relu(features: Any, name: Any = None) -> Tensor:
 
 
 relu6_p: Primitive = elementwise(
-    "relu6", lambda x: np.clip(x, 0, 6), lambda x, ans: _slope(x, 0, 6, 1, 0), dtypes="fiu"
+    "relu6", lambda x: namespace(x).clip(x, 0, 6), lambda x, ans: _slope(x, 0, 6, 1, 0),
+    dtypes="fiu",
 )
 
 
@@ -135,7 +136,8 @@ def relu6(features: Any, name: Any = None) -> Tensor:
 def _elu_impl(x):
     # exp(x) - 1 rather than expm1, as TensorFlow's kernel: tiny negative inputs give 0,
     # and so the gradient there is the right-hand slope, exactly as TensorFlow's.
-    return np.where(x < 0, np.exp(np.minimum(x, 0)) - 1, x)
+    xp = namespace(x)
+    return xp.where(x < 0, xp.exp(xp.minimum(x, 0)) - 1, x)
 
 
 def _elu_derivative(x, ans):
@@ -164,8 +166,9 @@ def elu(features: Any, name: Any = None) -> Tensor:
 
 
 def _selu_impl(x):
-    neg = (SELU_SCALE * SELU_ALPHA) * (np.exp(np.minimum(x, 0)) - 1)
-    return np.where(x < 0, neg, SELU_SCALE * x).astype(x.dtype, copy=False)
+    xp = namespace(x)
+    neg = (SELU_SCALE * SELU_ALPHA) * (xp.exp(xp.minimum(x, 0)) - 1)
+    return xp.astype(xp.where(x < 0, neg, SELU_SCALE * x), x.dtype)
 
 
 def _selu_derivative(x, ans):
@@ -197,7 +200,7 @@ def selu(features: Any, name: Any = None) -> Tensor:
 
 
 def _leaky_relu_impl(x, alpha):
-    return np.where(x > 0, x, x * x.dtype.type(alpha))
+    return namespace(x).where(x > 0, x, x * alpha)  # (a Python float keeps x's dtype)
 
 
 def _leaky_relu_slope(x, alpha):
@@ -258,7 +261,8 @@ def _normal_pdf(x: Tensor) -> Tensor:
 
 def _erfc_of_minus_x_over_sqrt2(x):
     """``erfc(-x / sqrt(2))`` in ``x``'s dtype (SciPy computes float16 in float64)."""
-    return scipy.special.erfc(-x * x.dtype.type(_SQRT_HALF)).astype(x.dtype, copy=False)
+    erfc = special(x, "gelu").erfc  # (scipy.special's, or cupyx's for CuPy arrays)
+    return erfc(-x * x.dtype.type(_SQRT_HALF)).astype(x.dtype, copy=False)
 
 
 normal_cdf_p: Primitive = elementwise(
@@ -356,7 +360,7 @@ def _softsign_derivative(x, ans):
 
 
 softsign_p: Primitive = elementwise(
-    "softsign", lambda x: x / (1 + np.abs(x)), _softsign_derivative, dtypes="f"
+    "softsign", lambda x: x / (1 + namespace(x).abs(x)), _softsign_derivative, dtypes="f"
 )
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import device_of, namespace, numpy_dtype, ufunc
 from ._rules import conj as _conj
 from ._rules import linear, nondifferentiable
 from .casting import cast
@@ -53,7 +54,10 @@ __all__ = [
 
 # --- where ------------------------------------------------------------------------------------
 def _where_impl(x, y, condition):
-    return np.where(condition, x, y)
+    xp = namespace(x, y, condition)
+    if xp is not np and isinstance(condition, np.ndarray):  # a NumPy mask beside other arrays
+        condition = xp.asarray(condition, device=device_of(x if hasattr(x, "device") else y))
+    return xp.where(condition, x, y)
 
 
 where_p: Primitive = Primitive(
@@ -259,7 +263,7 @@ def truediv(x: Any, y: Any, name: Any = None) -> Tensor:
 
 
 # --- comparisons and logic (no gradient) --------------------------------------------------------
-equal_p: Primitive = nondifferentiable("equal", np.equal)
+equal_p: Primitive = nondifferentiable("equal", ufunc(np.equal))
 
 
 def equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -272,7 +276,7 @@ def equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return equal_p.bind(x, y)
 
 
-not_equal_p: Primitive = nondifferentiable("not_equal", np.not_equal)
+not_equal_p: Primitive = nondifferentiable("not_equal", ufunc(np.not_equal))
 
 
 def not_equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -285,7 +289,7 @@ def not_equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return not_equal_p.bind(x, y)
 
 
-less_p: Primitive = nondifferentiable("less", np.less, dtypes="fiu")
+less_p: Primitive = nondifferentiable("less", ufunc(np.less), dtypes="fiu")
 
 
 def less(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -298,7 +302,7 @@ def less(x: Any, y: Any, name: Any = None) -> Tensor:
     return less_p.bind(x, y)
 
 
-less_equal_p: Primitive = nondifferentiable("less_equal", np.less_equal, dtypes="fiu")
+less_equal_p: Primitive = nondifferentiable("less_equal", ufunc(np.less_equal), dtypes="fiu")
 
 
 def less_equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -311,7 +315,7 @@ def less_equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return less_equal_p.bind(x, y)
 
 
-greater_p: Primitive = nondifferentiable("greater", np.greater, dtypes="fiu")
+greater_p: Primitive = nondifferentiable("greater", ufunc(np.greater), dtypes="fiu")
 
 
 def greater(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -324,7 +328,8 @@ def greater(x: Any, y: Any, name: Any = None) -> Tensor:
     return greater_p.bind(x, y)
 
 
-greater_equal_p: Primitive = nondifferentiable("greater_equal", np.greater_equal, dtypes="fiu")
+greater_equal_p: Primitive = nondifferentiable("greater_equal", ufunc(np.greater_equal),
+                                               dtypes="fiu")
 
 
 def greater_equal(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -337,7 +342,7 @@ def greater_equal(x: Any, y: Any, name: Any = None) -> Tensor:
     return greater_equal_p.bind(x, y)
 
 
-logical_and_p: Primitive = nondifferentiable("logical_and", np.logical_and, dtypes="b")
+logical_and_p: Primitive = nondifferentiable("logical_and", ufunc(np.logical_and), dtypes="b")
 
 
 def logical_and(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -350,7 +355,7 @@ def logical_and(x: Any, y: Any, name: Any = None) -> Tensor:
     return logical_and_p.bind(x, y)
 
 
-logical_or_p: Primitive = nondifferentiable("logical_or", np.logical_or, dtypes="b")
+logical_or_p: Primitive = nondifferentiable("logical_or", ufunc(np.logical_or), dtypes="b")
 
 
 def logical_or(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -363,7 +368,7 @@ def logical_or(x: Any, y: Any, name: Any = None) -> Tensor:
     return logical_or_p.bind(x, y)
 
 
-logical_xor_p: Primitive = nondifferentiable("logical_xor", np.logical_xor, dtypes="b")
+logical_xor_p: Primitive = nondifferentiable("logical_xor", ufunc(np.logical_xor), dtypes="b")
 
 
 def logical_xor(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -390,7 +395,7 @@ def _extremum(name, fn, x_wins):
                      dtypes="fiu")
 
 
-maximum_p: Primitive = _extremum("maximum", np.maximum, greater_equal_p)
+maximum_p: Primitive = _extremum("maximum", ufunc(np.maximum), greater_equal_p)
 
 
 def maximum(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -403,7 +408,7 @@ def maximum(x: Any, y: Any, name: Any = None) -> Tensor:
     return maximum_p.bind(x, y)
 
 
-minimum_p: Primitive = _extremum("minimum", np.minimum, less_equal_p)
+minimum_p: Primitive = _extremum("minimum", ufunc(np.minimum), less_equal_p)
 
 
 def minimum(x: Any, y: Any, name: Any = None) -> Tensor:
@@ -451,11 +456,12 @@ def _sqdiff_dx(g, x, y):
 
 
 def _sqdiff_impl(x, y):
-    if x.dtype.kind == "i" and x.dtype.itemsize < 4:
+    dtype = numpy_dtype(x)
+    if dtype.kind == "i" and dtype.itemsize < 4:
         raise TypeError(f"squared_difference: integer tensors must be int32 or int64 (as "
-                        f"TensorFlow), got {x.dtype.name}.")
+                        f"TensorFlow), got {dtype.name}.")
     d = x - y
-    return d * np.conj(d) if d.dtype.kind == "c" else np.square(d)
+    return d * namespace(d).conj(d) if dtype.kind == "c" else namespace(d).square(d)
 
 
 squared_difference_p: Primitive = Primitive(
@@ -480,7 +486,8 @@ def squared_difference(x: Any, y: Any, name: Any = None) -> Tensor:
 
 def zero_where(cond: Any, value: Any) -> Any:
     """``value`` with zeros where ``cond`` holds (arrays: the safe ops' forward functions)."""
-    return np.where(cond, np.zeros_like(value), value)
+    xp = namespace(cond, value)
+    return xp.where(cond, xp.zeros_like(value), value)
 
 
 def _div_no_nan_impl(x, y):

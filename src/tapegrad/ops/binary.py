@@ -18,6 +18,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
+from ._namespace import is_numpy, namespace, numpy_dtype, ufunc
 from ._rules import conj as _conj
 from ._rules import nondifferentiable
 from .arithmetic import (  # noqa: F401  (re-exported: the elementwise family in one place)
@@ -98,9 +99,11 @@ __all__ = [
 
 # --- powers ----------------------------------------------------------------------------------
 def _pow_impl(x, y):
-    if x.dtype.kind in "iu" and np.any(y < 0):
+    if numpy_dtype(x).kind in "iu" and bool(namespace(y).any(y < 0)):
         raise ValueError("pow: integers to negative integer powers are not allowed.")
-    return np.power(x, y)
+    if is_numpy(x) and is_numpy(y):
+        return np.power(x, y)
+    return namespace(x, y).pow(x, y)
 
 
 def _safe_log(x):
@@ -139,15 +142,16 @@ def pow(x: Any, y: Any, name: Any = None) -> Tensor:
 
 # --- floor division and modulo ---------------------------------------------------------------
 def _check_int_divisor(y, op):
-    if y.dtype.kind in "iu" and np.any(y == 0):
+    if numpy_dtype(y).kind in "iu" and bool(namespace(y).any(y == 0)):
         raise ValueError(f"{op}: integer division by zero (divisor of dtype {y.dtype.name}).")
 
 
 def _floordiv_impl(x, y):
     _check_int_divisor(y, "floordiv")
-    if x.dtype.kind == "f":
-        return np.floor(x / y)  # TensorFlow's float FloorDiv (np.floor_divide differs at edges)
-    return np.floor_divide(x, y)
+    xp = namespace(x, y)
+    if numpy_dtype(x).kind == "f":
+        return xp.floor(x / y)  # TensorFlow's float FloorDiv (np.floor_divide differs at edges)
+    return xp.floor_divide(x, y)
 
 
 floordiv_p: Primitive = nondifferentiable("floordiv", _floordiv_impl, dtypes="fiu")
@@ -209,7 +213,7 @@ def _atan2_scale(g, y, x):
 
 atan2_p: Primitive = Primitive(  # inputs (y, x), as TensorFlow's atan2(y, x)
     "atan2",
-    np.arctan2,
+    ufunc(np.arctan2),
     vjps=(lambda g, ans, y, x: x * _atan2_scale(g, y, x),
           lambda g, ans, y, x: -y * _atan2_scale(g, y, x)),
     jvps=(lambda t, ans, y, x: _atan2_scale(x * t, y, x),
@@ -232,7 +236,7 @@ def atan2(y: Any, x: Any, name: Any = None) -> Tensor:
 # --- x*log(y) and x/y: 0 where x == 0, gradients too ------------------------------------------
 def _xlogy_impl(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
-        return zero_where(x == 0, x * np.log(y))
+        return zero_where(x == 0, x * namespace(x, y).log(y))
 
 
 def _xdivy_impl(x, y):
@@ -297,7 +301,7 @@ def xdivy(x: Any, y: Any, name: Any = None) -> Tensor:
 
 
 # --- bitwise ops on integer tensors: only the operators & | ^ ~ use them (as TensorFlow's do) ---
-bitwise_and_p: Primitive = nondifferentiable("bitwise_and", np.bitwise_and, dtypes="iu")
-bitwise_or_p: Primitive = nondifferentiable("bitwise_or", np.bitwise_or, dtypes="iu")
-bitwise_xor_p: Primitive = nondifferentiable("bitwise_xor", np.bitwise_xor, dtypes="iu")
-invert_p: Primitive = nondifferentiable("invert", np.invert, dtypes="iu")
+bitwise_and_p: Primitive = nondifferentiable("bitwise_and", ufunc(np.bitwise_and), dtypes="iu")
+bitwise_or_p: Primitive = nondifferentiable("bitwise_or", ufunc(np.bitwise_or), dtypes="iu")
+bitwise_xor_p: Primitive = nondifferentiable("bitwise_xor", ufunc(np.bitwise_xor), dtypes="iu")
+invert_p: Primitive = nondifferentiable("invert", ufunc(np.invert), dtypes="iu")

@@ -14,6 +14,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._namespace import dtype_for, namespace, ufunc
 
 __all__ = ["identity", "cast", "conj", "real_part"]
 
@@ -43,7 +44,11 @@ def identity(input: Any, name: Any = None) -> Tensor:
 
 
 def _cast_impl(x, dtype):
-    return x.astype(dtype)
+    try:
+        return x.astype(dtype)  # (the array method: NumPy, Dask, CuPy)
+    except AttributeError:  # the standard's function, with the library's dtype object
+        xp = namespace(x)
+        return xp.astype(x, dtype_for(xp, dtype))
 
 
 def _cast_vjp(g, ans, x, dtype):
@@ -85,7 +90,7 @@ def cast(x: Any, dtype: Any, name: Any = None) -> Tensor:
 
 real_p: Primitive = Primitive(
     "real",
-    np.real,
+    ufunc(np.real),
     vjps=(lambda g, ans, x: cast_p.bind(g, dtype=x.dtype),),
     jvps=(lambda t, ans, x: real_p.bind(t),),
     reads=((),),
@@ -100,7 +105,7 @@ def real_part(x: Tensor) -> Tensor:
 
 conj_p: Primitive = Primitive(
     "conj",
-    np.conj,
+    ufunc(np.conj),
     vjps=(lambda g, ans, x: conj_p.bind(g),),
     jvps=(lambda t, ans, x: conj_p.bind(t),),
     reads=((),),

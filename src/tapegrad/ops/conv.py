@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import numpy_only
 from ._rules import linear
 from .shape import reshape_p, transpose_p
 
@@ -91,18 +92,21 @@ def _spread(g, in_hw, ksize, strides, dilations, pads):
 
 
 def _conv_impl(x, w, strides, dilations, pads):
+    numpy_only("conv2d", x, w)  # (sliding_window_view: NumPy's strides)
     win = _windows(_pad_hw(x, pads), w.shape[:2], strides, dilations)
     win = np.moveaxis(win, -3, -1)  # (..., Ho, Wo, kh, kw, C): C innermost for the copy
     return np.tensordot(win, w, axes=3)
 
 
 def _conv_input_grad_impl(g, w, in_hw, strides, dilations, pads):
+    numpy_only("conv2d_backprop_input", g, w)
     spread = _spread(g, in_hw, w.shape[:2], strides, dilations, pads)
     flipped = np.swapaxes(w[::-1, ::-1], 2, 3)  # (kh, kw, out, in)
     return _conv_impl(spread, flipped, (1, 1), dilations, ((0, 0), (0, 0)))
 
 
 def _conv_filter_grad_impl(x, g, ksize, strides, dilations, pads):
+    numpy_only("conv2d_backprop_filter", x, g)
     win = _windows(_pad_hw(x, pads), ksize, strides, dilations)  # (*B, Ho, Wo, C, kh, kw)
     axes = list(range(x.ndim - 1))  # batch dims, Ho, Wo
     out = np.tensordot(win, g, axes=(axes, axes))  # (C, kh, kw, O)
@@ -118,6 +122,7 @@ def _pool_counts(in_hw, ksize, strides, pads, out_hw, dtype):
 
 
 def _avg_pool_impl(x, ksize, strides, pads):
+    numpy_only("avg_pool2d", x)
     win = _windows(_pad_hw(x, pads), ksize, strides, (1, 1))
     total = win.sum(axis=(-2, -1))
     counts = _pool_counts(x.shape[-3:-1], ksize, strides, pads, total.shape[-3:-1], x.dtype)
@@ -125,12 +130,14 @@ def _avg_pool_impl(x, ksize, strides, pads):
 
 
 def _avg_pool_grad_impl(g, in_hw, ksize, strides, pads):
+    numpy_only("avg_pool2d_grad", g)
     scaled = g / _pool_counts(in_hw, ksize, strides, pads, g.shape[-3:-1], g.dtype)
     spread = _spread(scaled, in_hw, ksize, strides, (1, 1), pads)
     return _windows(spread, ksize, (1, 1), (1, 1)).sum(axis=(-2, -1))
 
 
 def _max_pool_impl(x, ksize, strides, pads):
+    numpy_only("max_pool2d", x)
     win = _windows(_pad_hw(x, pads, -np.inf), ksize, strides, (1, 1))
     return win.max(axis=(-2, -1))
 
@@ -631,6 +638,7 @@ def _zeros(shape, dtype):
 
 def _max_pool_grad_impl(g, x, ksize, strides, pads):
     """Scatter-add ``g`` (pooled shape, any extra lead dims) to the first maxima of ``x``."""
+    numpy_only("max_pool2d_grad", g, x)
     k = g.ndim - x.ndim
     out = np.zeros(g.shape[:k] + x.shape, g.dtype)
     np.add.at(out, (slice(None),) * k + _max_pool_index(x, ksize, strides, pads), g)
@@ -639,6 +647,7 @@ def _max_pool_grad_impl(g, x, ksize, strides, pads):
 
 def _max_pool_gather_impl(t, x, ksize, strides, pads):
     """``t`` (shaped like ``x``, any extra lead dims) read at the first maxima of ``x``."""
+    numpy_only("max_pool2d_gather", t, x)
     k = t.ndim - x.ndim
     return t[(slice(None),) * k + _max_pool_index(x, ksize, strides, pads)]
 

@@ -14,6 +14,8 @@ import numpy as np
 
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32, prefixed, to_array
 from ._args import int_arg, ints_arg
+from ._namespace import dtype_for, namespace
+from ._namespace import numpy_dtype as _dtype
 from .casting import cast, identity  # noqa: F401  (public names, re-exported)
 
 __all__ = [
@@ -165,6 +167,9 @@ def zeros_like(input: Any, dtype: Any = None, name: Any = None) -> Tensor:
     [0, 0]
     """
     x = _peek(input)
+    xp = namespace(x)
+    if xp is not np:  # (lazy and chunked as ``x``: no NumPy constant enters a Dask graph)
+        return Tensor._wrap(xp.zeros_like(x, dtype=dtype_for(xp, _dtype_or(dtype, _dtype(x)))))
     return Tensor._wrap(np.zeros(np.shape(x), _dtype_or(dtype, x.dtype)))
 
 
@@ -176,6 +181,9 @@ def ones_like(input: Any, dtype: Any = None, name: Any = None) -> Tensor:
     [1.0, 1.0]
     """
     x = _peek(input)
+    xp = namespace(x)
+    if xp is not np:
+        return Tensor._wrap(xp.ones_like(x, dtype=dtype_for(xp, _dtype_or(dtype, _dtype(x)))))
     out = np.ones(np.shape(x), _dtype_or(dtype, x.dtype))
     return Tensor._wrap(out[()] if out.ndim == 0 else out)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
+from ._namespace import namespace, unsupported
 from ._rules import linear
 from .arithmetic import where_p
 from .shape import _accumulator, _input, _prefix, _single_axis
@@ -24,6 +25,8 @@ __all__ = ["cumsum", "cumprod"]
 
 def _scan(fn, identity, x, axis, exclusive, reverse):
     """``fn`` (np.cumsum/np.cumprod) along ``axis`` with TensorFlow's exclusive/reverse."""
+    if not isinstance(x, (np.ndarray, np.generic)):
+        return _foreign_scan(fn, identity, x, axis, exclusive, reverse)
     if reverse:
         x = np.flip(x, axis)
     out = fn(x, axis=axis, dtype=_accumulator(x.dtype))
@@ -36,6 +39,20 @@ def _scan(fn, identity, x, axis, exclusive, reverse):
     if reverse:
         out = np.flip(out, axis)
     return out.astype(x.dtype, copy=False)
+
+
+def _foreign_scan(fn, identity, x, axis, exclusive, reverse):
+    """``_scan`` in another library: the standard's cumulative_sum / cumulative_prod."""
+    xp = namespace(x)
+    scan = getattr(xp, "cumulative_sum" if fn is np.cumsum else "cumulative_prod", None)
+    if scan is None:
+        raise unsupported("cumsum" if fn is np.cumsum else "cumprod", x)
+    if reverse:
+        x = xp.flip(x, axis=axis)
+    out = scan(x, axis=axis % x.ndim, include_initial=exclusive)
+    if exclusive:
+        out = out[(Ellipsis, slice(None, -1)) + _prefix(-axis - 1)]
+    return xp.flip(out, axis=axis) if reverse else out
 
 
 def _scan_arguments(x: Any, axis: Any, op: str) -> tuple:
@@ -84,7 +101,7 @@ def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False
 
 def _div_no_nan(a: Tensor, y: Tensor) -> Tensor:
     """``a / y`` where ``y != 0``, else 0 (TensorFlow's div_no_nan; ``y`` has no batch dims)."""
-    nonzero = np.not_equal(y._value, 0)  # a static mask, like where's condition
+    nonzero = y._value != 0  # a static mask, like where's condition (any array library)
     safe = where_p.bind(y, 1, condition=nonzero)
     return where_p.bind(a / safe, 0, condition=nonzero)
 

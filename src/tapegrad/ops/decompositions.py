@@ -22,6 +22,7 @@ from ._matrix import (
     _safe_reciprocal,
     _via_float32,
 )
+from ._namespace import numpy_only
 from ._rules import conj as _conj
 from .linalg import _axes_list, _cols, _diag_mat, _diag_vec, _join_cols, _mm
 from .reduce import reduce_max, reduce_sum
@@ -47,6 +48,7 @@ Qr = namedtuple("Qr", ["q", "r"])
 # eigh
 # ---------------------------------------------------------------------------------
 def _eigh_impl(x):
+    numpy_only("eigh", x)
     e, v = np.linalg.eigh(x)
     return e.astype(x.dtype), v  # TensorFlow: complex input gives complex eigenvalues
 
@@ -105,6 +107,7 @@ def eigh(tensor: Any, name: Any = None):
 # svd
 # ---------------------------------------------------------------------------------
 def _svd_impl(x, full_matrices):
+    numpy_only("svd", x)  # (LAPACK on whole matrices)
     u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
     return s, u, _np_adj(vh)
 
@@ -190,6 +193,7 @@ svd_full_p = Primitive("svd_full", _svd_impl, vjps=(_svd_vjp,), reads=((ANS,),),
 
 
 def _svd_values_impl(x):
+    numpy_only("svd_values", x)  # (LAPACK on whole matrices)
     return np.linalg.svd(x, compute_uv=False)
 
 
@@ -244,6 +248,7 @@ def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True, name:
 # qr
 # ---------------------------------------------------------------------------------
 def _qr_impl(x, full_matrices):
+    numpy_only("qr", x)  # (LAPACK on whole matrices)
     mode = "complete" if full_matrices else "reduced"
     return _via_float32(lambda a: tuple(np.linalg.qr(a, mode=mode)), x)
 

@@ -24,6 +24,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
+from ._namespace import device_of, is_numpy, namespace, scatter_add, take, unsupported
 from ._rules import lead, nondifferentiable, normalize_axis
 from .arithmetic import where, where_p
 from .shape import broadcast_to_p, reduce_sum_p, reshape_p, transpose_p
@@ -84,6 +85,10 @@ def _indexed_ndim(ndim: int, idx: tuple) -> int:
 
 def _take(x: Any, idx: tuple, lead_ndim: int) -> Any:
     """``x[idx]`` below ``lead_ndim`` untouched leading axes, which stay in front."""
+    if not is_numpy(x) and any(isinstance(i, np.ndarray) for i in idx):
+        if lead_ndim:
+            raise unsupported("getitem", x, "array indices under batch axes")
+        return take("getitem", x, idx)
     out = x[_prefix(lead_ndim) + idx]
     if lead_ndim:
         separated, m = _advanced_layout(idx)
@@ -92,8 +97,23 @@ def _take(x: Any, idx: tuple, lead_ndim: int) -> Any:
     return out
 
 
+def _foreign_scatter(g: Any, idx: tuple, shape: tuple, lead_ndim: int) -> Any:
+    """``_scatter`` for other libraries: a write for slices, a scatter-add for rows."""
+    arrays = [i for i in idx if isinstance(i, np.ndarray) or not isinstance(i, (slice, int))]
+    xp = namespace(g)
+    if not arrays and not any(i is None or i is Ellipsis for i in idx):
+        out = xp.zeros(g.shape[:lead_ndim] + tuple(shape), dtype=g.dtype, device=device_of(g))
+        out[_prefix(lead_ndim) + idx] = g
+        return out
+    if lead_ndim == 0 and len(idx) == 1 and getattr(idx[0], "ndim", 0) == 1:
+        return scatter_add("getitem_grad", tuple(shape), idx[0], g)
+    raise unsupported("getitem_grad", g, "its scatter-add takes one axis of row indices")
+
+
 def _scatter(g: Any, idx: tuple, shape: tuple, lead_ndim: int) -> Any:
     """Zeros of ``batch + shape`` with ``g`` added at ``idx`` (the transpose of ``_take``)."""
+    if not is_numpy(g):
+        return _foreign_scatter(g, idx, shape, lead_ndim)
     out = np.zeros(g.shape[:lead_ndim] + tuple(shape), dtype=g.dtype)
     full = _prefix(lead_ndim) + idx
     if any(isinstance(i, np.ndarray) for i in idx):

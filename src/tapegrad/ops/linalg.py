@@ -33,6 +33,7 @@ from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import (
     _const,
 )
+from ._namespace import device_of, namespace
 from ._rules import conj as _conj
 from ._rules import lead, linear
 from .reduce import reduce_sum_p
@@ -53,11 +54,12 @@ __all__ = [
 # matmul, matvec
 # ---------------------------------------------------------------------------------
 def _matmul_impl(a, b, ta=False, tb=False):
+    xp = namespace(a, b)
     if ta:
-        a = a.swapaxes(-1, -2)
+        a = xp.matrix_transpose(a) if xp is not np else a.swapaxes(-1, -2)
     if tb:
-        b = b.swapaxes(-1, -2)
-    return np.matmul(a, b)
+        b = xp.matrix_transpose(b) if xp is not np else b.swapaxes(-1, -2)
+    return xp.matmul(a, b)
 
 
 def _matmul_vjp_a(g, ans, a, b, ta=False, tb=False):
@@ -187,6 +189,8 @@ def matvec(
 # diag, diag_part, trace
 # ---------------------------------------------------------------------------------
 def _diag_part_impl(x, k):
+    if not isinstance(x, (np.ndarray, np.generic)):  # the standard's linalg.diagonal
+        return namespace(x).linalg.diagonal(x, offset=k)
     return np.diagonal(x, offset=k, axis1=-2, axis2=-1).copy()
 
 
@@ -199,6 +203,12 @@ matrix_diag_part_p: Primitive = linear(
 
 def _diag_impl(d, k, shape):
     rows, cols = shape
+    if not isinstance(d, (np.ndarray, np.generic)):  # (no writes: one-hot placement matrices)
+        xp = namespace(d)
+        i, r, c = (xp.arange(n, device=device_of(d)) for n in (d.shape[-1], rows, cols))
+        place_rows = xp.astype(r[:, None] == (i + max(-k, 0))[None, :], d.dtype)
+        place_cols = xp.astype((i + max(k, 0))[:, None] == c[None, :], d.dtype)
+        return xp.matmul(place_rows * d[..., None, :], place_cols)
     out = np.zeros(d.shape[:-1] + (rows, cols), dtype=d.dtype)
     i = np.arange(d.shape[-1])
     out[..., i + max(-k, 0), i + max(k, 0)] = d

@@ -19,12 +19,14 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import device_of, dtype_for, namespace, numpy_dtype
 from ._rules import normalize_axes, normalize_axis
 from .activations import (
     _float_features,
 )
 from .arithmetic import add_p, where_p
 from .casting import cast
+from .creation import ones_like
 from .index import IndexOutOfRangeError
 from .random import uniform
 from .reduce import reduce_sum_p
@@ -54,14 +56,31 @@ def _class_axis(x: Tensor, axis: Any, op: str) -> int:
 def _shifted(x, axis):
     """``x`` minus its maximum along ``axis``; ``initial`` lets an empty axis through."""
     # ufunc reductions: the same as np.max/np.sum without their Python wrappers
+    if not isinstance(x, np.ndarray):
+        return x - _foreign_max(x, axis)
     return x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
+
+
+def _foreign_max(x, axis):
+    """The maximum along ``axis`` in ``x``'s own library (-inf for an empty axis)."""
+    xp = namespace(x)
+    if x.shape[axis] == 0:
+        return xp.full_like(xp.sum(x, axis=axis, keepdims=True), -xp.inf)
+    return xp.max(x, axis=axis, keepdims=True)
+
+
+def _sum(x, axis, keepdims=True):
+    if isinstance(x, np.ndarray):
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    return namespace(x).sum(x, axis=axis, keepdims=keepdims)
 
 
 def _log_softmax_impl(x, axis):
     shifted = _shifted(x, axis)
     if not shifted.size:
         return shifted  # nothing to normalise (and the log of an empty axis's sum would warn)
-    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+    xp = namespace(shifted)
+    return shifted - xp.log(_sum(xp.exp(shifted), axis))
 
 
 def _log_softmax_vjp(g, ans, x, axis):
@@ -103,8 +122,9 @@ def log_softmax(logits: Any, axis: int = -1, name: Any = None) -> Tensor:
 
 
 def _softmax_impl(x, axis):
-    e = np.exp(_shifted(x, axis))
-    return e / np.add.reduce(e, axis=axis, keepdims=True)
+    shifted = _shifted(x, axis)
+    e = namespace(shifted).exp(shifted)
+    return e / _sum(e, axis)
 
 
 def _softmax_vjp(g, ans, x, axis):
@@ -154,7 +174,7 @@ def _expand_loss_cotangent(g: Tensor, axis: int) -> Tensor:
 
 
 def _softmax_xent_impl(logits, labels, axis):
-    return -np.add.reduce(labels * _log_softmax_impl(logits, axis), axis=axis)
+    return -_sum(labels * _log_softmax_impl(logits, axis), axis, keepdims=False)
 
 
 def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):
@@ -166,7 +186,7 @@ def _softmax_xent_vjp_logits(g, ans, logits, labels, axis):
 def _xent_grad_impl(g, logits, labels, axis):
     shape = list(g.shape)
     shape.insert(len(shape) + axis + 1, 1)  # the class axis back, counted from the right
-    return g.reshape(shape) * (_softmax_impl(logits, axis) - labels)
+    return namespace(g).reshape(g, tuple(shape)) * (_softmax_impl(logits, axis) - labels)
 
 
 def _xent_grad_vjp_g(gg, ans, g, logits, labels, axis):
@@ -276,11 +296,20 @@ def softmax_cross_entropy_with_logits(
     return softmax_xent_p.bind(x, z, axis=a)
 
 
-def _one_hot(labels: np.ndarray, depth: int, dtype: np.dtype) -> np.ndarray:
-    return (labels[..., None] == np.arange(depth)).astype(dtype)
+def _one_hot(labels: Any, depth: int, dtype: np.dtype) -> Any:
+    xp = namespace(labels)
+    classes = xp.arange(depth, device=device_of(labels))
+    return xp.astype(labels[..., None] == classes, dtype_for(xp, dtype))
 
 
 def _sparse_xent_impl(logits, labels):
+    if not (isinstance(logits, np.ndarray) and isinstance(labels, np.ndarray)):
+        # Other libraries: a one-hot product (lazy for Dask); a label out of range, which
+        # only NumPy labels can be checked for up front, gives NaN (TensorFlow on a GPU).
+        xp = namespace(logits, labels)
+        hot = _one_hot(labels, logits.shape[-1], numpy_dtype(logits))
+        loss = -xp.sum(_log_softmax_impl(logits, -1) * hot, axis=-1)
+        return xp.where(xp.sum(hot, axis=-1) > 0, loss, xp.full_like(loss, xp.nan))
     picked = np.take_along_axis(_log_softmax_impl(logits, -1), labels[..., None], axis=-1)
     return -picked[..., 0]
 
@@ -347,8 +376,10 @@ def sparse_softmax_cross_entropy_with_logits(
             f"{op}: labels shape {z.shape} must equal logits shape {x.shape} without its last "
             f"dimension, i.e. {x.shape[:-1]}."
         )
-    values = np.asarray(z._value, dtype=np.int64)
     depth = x.shape[-1]
+    if not isinstance(z._value, (np.ndarray, np.generic)):  # kept lazy: no range check here
+        return sparse_xent_p.bind(x, labels=z._value)
+    values = np.asarray(z._value, dtype=np.int64)
     if values.size and (values.min() < 0 or values.max() >= depth):
         bad = values[(values < 0) | (values >= depth)].ravel()[0]
         raise IndexOutOfRangeError(
@@ -359,7 +390,8 @@ def sparse_softmax_cross_entropy_with_logits(
 
 
 def _sigmoid_xent_impl(logits, labels):
-    return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+    xp = namespace(logits, labels)
+    return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
 
 
 def _sigmoid_xent_vjp_logits(g, ans, logits, labels):
@@ -525,7 +557,10 @@ def moments(
         raise ValueError("moments: axes must be given (an int or a list of ints).")
     ax = normalize_axes(axes, t.ndim, "moments", shape=t.shape, bools=True)  # bools as TF
     y = cast(t, np.float32) if t.dtype == np.float16 else t
-    count = np.asarray(np.prod([y.shape[a] for a in ax], dtype=np.int64), dtype=y.dtype)
+    if any(y.shape[a] != y.shape[a] for a in ax):  # NaN: a Dask length known only later
+        count = reduce_sum_p.bind(ones_like(y), axis=ax, keepdims=True)
+    else:
+        count = np.asarray(np.prod([y.shape[a] for a in ax], dtype=np.int64), dtype=y.dtype)
     mean = reduce_sum_p.bind(y, axis=ax, keepdims=True) / count
     variance = reduce_sum_p.bind(square_p.bind(y - mean), axis=ax, keepdims=True) / count
     if not keepdims:

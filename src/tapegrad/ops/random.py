@@ -28,6 +28,7 @@ import numpy as np
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
 from ._args import int_arg as _int
+from ._namespace import take
 from ._rules import nondifferentiable
 from .creation import allocate, shape_arg
 
@@ -273,7 +274,7 @@ def _seed_like_int(value: Any, what: str, op: str) -> int:
 
 
 def _shuffle_impl(x, perm):
-    return x[perm]
+    return take("random_shuffle", x, perm if isinstance(perm, tuple) else (perm,))
 
 
 random_shuffle_p: Primitive = nondifferentiable("random_shuffle", _shuffle_impl)

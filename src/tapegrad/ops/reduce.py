@@ -30,9 +30,11 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only, unsupported
 from ._rules import lead, nondifferentiable
-from .arithmetic import equal_p, minimum_p, where_p
+from .arithmetic import equal_p, greater_equal_p, minimum_p, where_p
 from .casting import cast, real_part
+from .creation import ones_like
 from .cumulative import cumprod, cumprod_p, cumsum  # noqa: F401  (public names, re-exported)
 from .index import getitem_grad_p, getitem_p
 from .segments import segment_sum, unsorted_segment_sum  # noqa: F401  (re-exported)
@@ -82,8 +84,13 @@ def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
 
 
 def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
-    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     total = reduce_sum_p.bind(x, axis=axes, keepdims=keepdims)
+    if any(x.shape[a] != x.shape[a] for a in axes):  # NaN: a Dask length known only later
+        if x.dtype.kind not in "fc":
+            raise ValueError(f"reduce_mean: the integer mean over axes {axes} of unknown length "
+                             f"(shape {x.shape}) is not supported; call compute_chunk_sizes().")
+        return total / reduce_sum_p.bind(ones_like(x), axis=axes, keepdims=keepdims)
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     if x.dtype.kind in "iu":  # no gradient for integers: a plain value is enough
         return Tensor._wrap(_trunc_divide(total._value, max(count, 1)))
     if count == 0:
@@ -117,6 +124,10 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 # --- reduce_max, reduce_min --------------------------------------------------------------------
 def _extremum_impl(fn, fill):
     def impl(x, axis, keepdims):
+        if not isinstance(x, (np.ndarray, np.generic)):  # other libraries: the standard's max
+            if x.size == 0:
+                raise unsupported(fn.__name__, x, "an empty reduction there")
+            return getattr(namespace(x), fn.__name__)(x, axis=axis, keepdims=keepdims)
         if x.size == 0:  # TensorFlow returns the reduction's identity (-inf/+inf, int limits)
             initial = fill(x.dtype)
             return fn(x, axis=axis, keepdims=keepdims, initial=initial)
@@ -211,6 +222,10 @@ def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
 
 # --- reduce_prod -------------------------------------------------------------------------------
 def _prod_impl(x, axis, keepdims):
+    if not isinstance(x, (np.ndarray, np.generic)):
+        xp = namespace(x)
+        acc = dtype_for(xp, _accumulator(numpy_dtype(x)))
+        return xp.astype(xp.prod(x, axis=axis, keepdims=keepdims, dtype=acc), x.dtype)
     out = np.prod(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
     return out.astype(x.dtype, copy=False)
 
@@ -282,6 +297,8 @@ def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
 
 # --- reduce_logsumexp --------------------------------------------------------------------------
 def _logsumexp_impl(x, axis, keepdims):
+    if not isinstance(x, (np.ndarray, np.generic)):
+        return _foreign_logsumexp(x, axis, keepdims)
     acc = _accumulator(x.dtype)
     xs = x.astype(acc, copy=False)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -291,6 +308,21 @@ def _logsumexp_impl(x, axis, keepdims):
     if not keepdims:
         out = np.squeeze(out, axis=axis)
     return out.astype(x.dtype, copy=False)
+
+
+def _foreign_logsumexp(x, axis, keepdims):
+    """``_logsumexp_impl`` in ``x``'s own library (Dask, CuPy, ...)."""
+    xp = namespace(x)
+    xs = xp.astype(x, dtype_for(xp, _accumulator(numpy_dtype(x))))
+    if any(x.shape[a] == 0 for a in axis):
+        raw_max = xp.full_like(xp.sum(xs, axis=axis, keepdims=True), -xp.inf)
+    else:
+        raw_max = xp.max(xs, axis=axis, keepdims=True)
+    shift = xp.where(xp.isfinite(raw_max), raw_max, xp.zeros_like(raw_max))
+    out = xp.log(xp.sum(xp.exp(xs - shift), axis=axis, keepdims=True)) + shift
+    if not keepdims:
+        out = xp.squeeze(out, axis=axis)
+    return xp.astype(out, x.dtype)
 
 
 def _softmax_weights(x, ans, axis, keepdims):
@@ -515,7 +547,7 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
     axes = _reduction_axes(axis, x, "l2_normalize")
     square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
     eps = np.asarray(epsilon, dtype=square_sum.dtype)
-    above = np.greater_equal(square_sum._value, eps)  # TensorFlow's maximum: ties go to x
+    above = greater_equal_p.bind(square_sum, eps)._value  # TensorFlow's maximum: ties go to x
     clipped = where_p.bind(square_sum, eps, condition=above)
     inv_norm = 1.0 / sqrt_p.bind(clipped)
     return x * (cast(inv_norm, x.dtype) if x.dtype.kind == "c" else inv_norm)
@@ -523,11 +555,11 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
 
 # --- reduce_any, reduce_all (bool, no gradient) ------------------------------------------------
 def _any_impl(x, axis, keepdims):
-    return np.any(x, axis=axis, keepdims=keepdims)
+    return namespace(x).any(x, axis=axis, keepdims=keepdims)
 
 
 def _all_impl(x, axis, keepdims):
-    return np.all(x, axis=axis, keepdims=keepdims)
+    return namespace(x).all(x, axis=axis, keepdims=keepdims)
 
 
 reduce_any_p: Primitive = nondifferentiable("reduce_any", _any_impl, dtypes="b")
@@ -580,7 +612,14 @@ def reduce_all(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
 
 # --- argmax, argmin (no gradient) --------------------------------------------------------------
 def _arg_impl(fn, nan_as):
+    name = fn.__name__
+
     def impl(x, axis, output_type):
+        if not isinstance(x, (np.ndarray, np.generic)):  # Dask, CuPy, ...: the standard's argmax
+            xp = namespace(x)
+            if numpy_dtype(x).kind == "f":
+                x = xp.where(xp.isnan(x), xp.full_like(x, nan_as), x)
+            return xp.astype(getattr(xp, name)(x, axis=axis), dtype_for(xp, output_type))
         if x.dtype.kind == "f":  # TensorFlow skips NaN (index 0 when nothing else is there)
             x = np.where(np.isnan(x), nan_as, x)
         return np.asarray(fn(x, axis=axis)).astype(output_type)
@@ -659,6 +698,7 @@ TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
 def _top_k_impl(x, k, index_type):
+    numpy_only("top_k", x)
     n = x.shape[-1]
     # A stable ascending sort of the reversed row, read backwards, is descending with ties
     # in increasing index order (TensorFlow's order); NaN counts as the largest value.

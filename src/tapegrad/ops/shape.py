@@ -21,6 +21,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._namespace import dtype_for, namespace, numpy_dtype, scatter_add, take
 from ._rules import lead, linear, normalize_axes, normalize_axis
 from .casting import conj_p, identity_p
 
@@ -79,7 +80,19 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
 
 
 def _reshape_impl(x, shape):
-    return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
+    try:
+        return x.reshape(shape)  # the array method: duck-typed, and cheaper than np.reshape
+    except (AttributeError, NotImplementedError):  # (the standard has no method; Dask may
+        return _reshape_other(x, shape)  # refuse its chunks)
+
+
+def _reshape_other(x, shape):
+    if hasattr(x, "rechunk"):  # Dask: whole trailing axes, then the leading axis as well
+        try:
+            return x.rechunk({i: -1 for i in range(1, x.ndim)}).reshape(shape)
+        except NotImplementedError:
+            return x.rechunk(-1).reshape(shape)
+    return namespace(x).reshape(x, shape)
 
 
 def _reshape_vjp(g, ans, x, shape):
@@ -171,7 +184,10 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
 
 # --- transpose --------------------------------------------------------------------
 def _transpose_impl(x, perm):
-    return x.transpose(perm)
+    try:
+        return x.transpose(perm)  # (the array method: NumPy, Dask, CuPy)
+    except (AttributeError, TypeError):
+        return namespace(x).permute_dims(x, perm)
 
 
 def _shifted(perm: Sequence[int], k: int) -> tuple:
@@ -228,7 +244,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
 
 
 def _swap_last(x):
-    return x.swapaxes(-1, -2)
+    return x.swapaxes(-1, -2) if hasattr(x, "swapaxes") else namespace(x).matrix_transpose(x)
 
 
 matrix_transpose_p: Primitive = linear(
@@ -272,7 +288,12 @@ def _align(t: Tensor, k: int, inner: tuple, rank: int) -> Tensor:
 
 
 def _broadcast_to_impl(x, shape):
-    return np.broadcast_to(x, shape)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.broadcast_to(x, shape)
+    if any(d != d for d in shape):  # NaN: Dask's unknown lengths (after a boolean mask)
+        raise ValueError(f"broadcast_to: the target shape {shape} has lengths not known yet "
+                         "(NaN); call compute_chunk_sizes() on the Dask array first.")
+    return namespace(x).broadcast_to(x, shape)
 
 
 def _broadcast_to_jvp(t, ans, x, shape):
@@ -327,6 +348,11 @@ def _sum_to_shape_impl(x, shape, batch_ndim):
     axes = tuple(range(batch_ndim, base)) + tuple(
         base + i for i, d in enumerate(inner) if d == 1 and x.shape[base + i] != 1
     )
+    if not isinstance(x, (np.ndarray, np.generic)):  # (Dask, CuPy, ...: their namespace's sum)
+        if not axes and x.ndim == len(shape):
+            return x  # the same shape, but for unknown (NaN) Dask lengths that compare unequal
+        xp = namespace(x)
+        return xp.reshape(xp.sum(x, axis=axes, keepdims=True) if axes else x, shape)
     out = np.add.reduce(x, axis=axes, keepdims=True) if axes else x
     return out.reshape(shape)
 
@@ -421,6 +447,10 @@ def _prefix(k: int) -> tuple:
 
 
 def _sum_impl(x, axis, keepdims):
+    if not isinstance(x, (np.ndarray, np.generic)):
+        xp = namespace(x)
+        acc = dtype_for(xp, _accumulator(numpy_dtype(x)))
+        return xp.astype(xp.sum(x, axis=axis, keepdims=keepdims, dtype=acc), x.dtype)
     out = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x.dtype))
     return out.astype(x.dtype, copy=False)
 
@@ -476,7 +506,7 @@ def _same_dtype_list(values: Sequence[Any], op: str) -> list:
 
 
 def _stack_impl(*xs, axis):
-    return np.stack(xs, axis=axis)
+    return namespace(*xs).stack(xs, axis=axis)
 
 
 stack_p: Primitive = linear("stack", _stack_impl, vjp=lambda g, ans, *xs, axis: unstack_p.bind(
@@ -554,7 +584,7 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> lis
 
 # --- rows: what the transpose of a sparse concat takes --------------------------------------
 def _take_rows_impl(x, rows, lead_ndim=0):
-    return x[(slice(None),) * lead_ndim + (rows,)]
+    return take("take_rows", x, (slice(None),) * lead_ndim + (rows,))
 
 
 def _take_rows_vjp(g, ans, x, rows, lead_ndim=0):
@@ -572,6 +602,8 @@ take_rows_p: Primitive = linear("take_rows", _take_rows_impl, vjps=(_take_rows_v
 
 def _scatter_rows_impl(values, indices, shape):
     k = values.ndim - (indices.ndim + len(shape) - 1)
+    if k == 0 and indices.ndim == 1 and not isinstance(values, np.ndarray):
+        return scatter_add("scatter_rows", tuple(shape), indices, values)  # (Dask, CuPy, ...)
     out = np.zeros(values.shape[:k] + tuple(shape), dtype=values.dtype)
     np.add.at(out, (slice(None),) * k + (indices,), values)
     return out
@@ -591,7 +623,7 @@ def scatter_rows(values: Tensor, indices: np.ndarray, shape: tuple) -> Tensor:
 
 # --- concat / split -------------------------------------------------------------------------
 def _concat_impl(*xs, axis):
-    return np.concatenate(xs, axis=axis)
+    return namespace(*xs).concat(xs, axis=axis)
 
 
 def _concat_vjp(g, ans, *xs, axis):

@@ -16,6 +16,7 @@ import numpy as np
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._namespace import numpy_only
 from ._rules import lead, linear, normalize_axis
 from .index import getitem_p
 from .shape import _unchanged, reduce_sum_p, reshape_p
@@ -78,6 +79,8 @@ def _full_paddings(x_ndim: int, paddings: tuple) -> tuple:
 
 def _pad_impl(x, paddings, mode, constant_values):
     pads = _full_paddings(x.ndim, paddings)
+    if mode != "CONSTANT":
+        numpy_only("pad", x)  # (Dask's mirror padding fails when computed)
     if mode == "CONSTANT":
         return np.pad(x, pads, mode="constant", constant_values=constant_values)
     return np.pad(x, pads, mode=mode.lower())
@@ -175,6 +178,7 @@ def _slab(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
 
 def _pad_grad_impl(g, paddings, mode):
     """Fold a mirror-padded cotangent back onto the unpadded positions (MirrorPadGrad)."""
+    numpy_only("pad_grad", g)  # (writes into slices of a NumPy buffer)
     k = g.ndim - len(paddings)
     out = g
     for i, (before, after) in enumerate(paddings):

@@ -24,6 +24,7 @@ from ._matrix import (
     _same_dtype,
     _via_float32,
 )
+from ._namespace import numpy_only
 from .linalg import _diag_vec, _mm
 from .reduce import reduce_sum_p
 from .unary import log_p
@@ -53,6 +54,7 @@ def _singular(op: str, shape: tuple) -> ValueError:
 
 
 def _inv_impl(x, adjoint):
+    numpy_only("inv", x)  # (LAPACK on whole matrices)
     try:
         return _via_float32(np.linalg.inv, _np_adj(x) if adjoint else x)
     except np.linalg.LinAlgError:
@@ -135,6 +137,7 @@ def det(input: Any, name: Any = None) -> Tensor:
 
 
 def _slogdet_impl(x):
+    numpy_only("slogdet", x)  # (LAPACK on whole matrices)
     sign, logabs = np.linalg.slogdet(x)
     return np.asarray(sign, dtype=x.dtype)[()], np.asarray(logabs, dtype=x.dtype)[()]
 
@@ -200,6 +203,7 @@ def logdet(matrix: Any, name: Any = None) -> Tensor:
 # cholesky
 # ---------------------------------------------------------------------------------
 def _cholesky_impl(x):
+    numpy_only("cholesky", x)  # (LAPACK on whole matrices)
     try:
         return np.linalg.cholesky(x)
     except np.linalg.LinAlgError:
@@ -263,6 +267,7 @@ def cholesky(input: Any, name: Any = None) -> Tensor:
 # solve, triangular_solve
 # ---------------------------------------------------------------------------------
 def _solve_impl(a, b, adjoint):
+    numpy_only("solve", a, b)  # (LAPACK on whole matrices)
     try:
         return np.linalg.solve(_np_adj(a) if adjoint else a, b)
     except np.linalg.LinAlgError:
@@ -328,6 +333,7 @@ def solve(matrix: Any, rhs: Any, adjoint: bool = False, name: Any = None) -> Ten
 
 
 def _trsm_impl(a, b, lower, adjoint):
+    numpy_only("triangular_solve", a, b)  # (LAPACK on whole matrices)
     dtype = a.dtype
     compute = np.float32 if dtype == np.float16 else dtype
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor
+from ._namespace import numpy_only
 from ._rules import linear, nondifferentiable, normalize_axis
 from .index import _params
 
@@ -83,6 +84,7 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = 
     [3.0, 2.0, 1.0]
     """
     x, a = _sort_args(values, axis, direction, "sort")
+    numpy_only("sort", x._value)  # (the order is computed here, eagerly)
     perm = _sort_order(x._value, a, direction == "DESCENDING")
     inverse = np.empty_like(perm)
     np.put_along_axis(inverse, perm, np.broadcast_to(
@@ -92,11 +94,12 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = 
     return sort_p.bind(x, perm=perm, inverse=inverse, axis=a)
 
 
-argsort_p: Primitive = nondifferentiable(
-    "argsort",
-    lambda x, axis, descending: _sort_order(x, axis, descending).astype(np.int32),
-    dtypes="fiu",
-)
+def _argsort_impl(x, axis, descending):
+    numpy_only("argsort", x)
+    return _sort_order(x, axis, descending).astype(np.int32)
+
+
+argsort_p: Primitive = nondifferentiable("argsort", _argsort_impl, dtypes="fiu")
 
 
 def argsort(

@@ -25,6 +25,7 @@ import scipy.special as _sp
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import is_numpy, namespace, numpy_dtype, special, ufunc
 from ._rules import conj as _conj
 from ._rules import elementwise, nondifferentiable
 from .arithmetic import div_no_nan_p
@@ -107,6 +108,10 @@ def _zero_where_no_gradient(formula):
     """``formula(conj(y), g)``, and 0 where ``g == 0`` (TensorFlow's kernels: no 0 * inf)."""
 
     def impl(y, g):
+        if not isinstance(y, (np.ndarray, np.generic)):  # other libraries
+            xp = namespace(y, g)
+            y_conj = xp.conj(y) if numpy_dtype(y).kind == "c" else y
+            return xp.where(g == 0, xp.zeros_like(g), formula(y_conj, g))
         y_conj = np.conj(y) if y.dtype.kind == "c" else y
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.where(g == 0, 0, formula(y_conj, g))
@@ -119,7 +124,7 @@ def _sign_vjp(g, ans, x):
     return zeros_like(g)  # TensorFlow: zeros, even where g is inf or nan
 
 
-sign_p = Primitive("sign", np.sign, vjps=(_sign_vjp,), jvps=(None,),  # TF: no tangent (None)
+sign_p = Primitive("sign", ufunc(np.sign), vjps=(_sign_vjp,), jvps=(None,),  # TF: no tangent (None)
                    reads=((),), dtypes="fi")
 
 
@@ -138,7 +143,7 @@ def sign(x: Any, name: Any = None) -> Tensor:
     return sign_p.bind(x)
 
 
-abs_p: Primitive = elementwise("abs", np.abs, lambda x, ans: sign_p.bind(x), dtypes="fi")
+abs_p: Primitive = elementwise("abs", ufunc(np.abs), lambda x, ans: sign_p.bind(x), dtypes="fi")
 
 
 def _complex_abs_vjp(g, ans, x):  # TensorFlow: g * x / |x|, and 0 at 0
@@ -149,7 +154,8 @@ def _complex_abs_jvp(t, ans, x):
     return div_no_nan_p.bind(cast(_conj(x) * t, ans.dtype), ans)
 
 
-complex_abs_p = Primitive("complex_abs", np.abs, vjps=(_complex_abs_vjp,), jvps=(_complex_abs_jvp,),
+complex_abs_p = Primitive("complex_abs", ufunc(np.abs), vjps=(_complex_abs_vjp,),
+                          jvps=(_complex_abs_jvp,),
                           reads=((0, ANS),), dtypes="c")
 
 
@@ -167,7 +173,7 @@ def abs(x: Any, name: Any = None) -> Tensor:
     return complex_abs_p.bind(x) if x.dtype.kind == "c" else abs_p.bind(x)
 
 
-square_p: Primitive = elementwise("square", np.square, lambda x, ans: x * 2, dtypes="fciu")
+square_p: Primitive = elementwise("square", ufunc(np.square), lambda x, ans: x * 2, dtypes="fciu")
 
 
 def square(x: Any, name: Any = None) -> Tensor:
@@ -187,7 +193,7 @@ sqrt_grad_p: Primitive = _fused_grad(  # y = sqrt(x): 0.5 * g / conj(y)
     reads_ans=True, dtypes="fc",
 )
 
-sqrt_p: Primitive = elementwise("sqrt", np.sqrt, lambda x, ans: 0.5 / ans, uses="ans",
+sqrt_p: Primitive = elementwise("sqrt", ufunc(np.sqrt), lambda x, ans: 0.5 / ans, uses="ans",
                                 fused=sqrt_grad_p)
 
 
@@ -207,7 +213,8 @@ rsqrt_grad_p: Primitive = _fused_grad(  # y = rsqrt(x): -0.5 * g * conj(y)**3
     d_dg=lambda gg, y: rsqrt_grad_p.bind(_conj(y), gg), dtypes="fc",
 )
 
-rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x), lambda x, ans: -0.5 * (ans * ans * ans),
+rsqrt_p = elementwise("rsqrt", lambda x: 1 / namespace(x).sqrt(x),
+                      lambda x, ans: -0.5 * (ans * ans * ans),
                       uses="ans", fused=rsqrt_grad_p)
 
 
@@ -227,7 +234,13 @@ reciprocal_grad_p: Primitive = _fused_grad(  # y = 1 / x: -g * conj(y)**2
     d_dg=lambda gg, y: reciprocal_grad_p.bind(_conj(y), gg), dtypes="fc",
 )
 
-reciprocal_p = elementwise("reciprocal", np.reciprocal, lambda x, ans: -(ans * ans), uses="ans",
+def _reciprocal_impl(x):
+    if isinstance(x, (np.ndarray, np.generic)):
+        return np.reciprocal(x)
+    return 1 / x  # (the array API standard has no reciprocal)
+
+
+reciprocal_p = elementwise("reciprocal", _reciprocal_impl, lambda x, ans: -(ans * ans), uses="ans",
                            fused=reciprocal_grad_p)
 
 
@@ -242,7 +255,7 @@ def reciprocal(x: Any, name: Any = None) -> Tensor:
 
 
 # --- exponentials and logarithms -----------------------------------------------------------------
-exp_p: Primitive = elementwise("exp", np.exp, lambda x, ans: ans, uses="ans")
+exp_p: Primitive = elementwise("exp", ufunc(np.exp), lambda x, ans: ans, uses="ans")
 
 
 def exp(x: Any, name: Any = None) -> Tensor:
@@ -255,7 +268,7 @@ def exp(x: Any, name: Any = None) -> Tensor:
     return exp_p.bind(x)
 
 
-expm1_p: Primitive = elementwise("expm1", np.expm1, lambda x, ans: exp_p.bind(x))
+expm1_p: Primitive = elementwise("expm1", ufunc(np.expm1), lambda x, ans: exp_p.bind(x))
 
 
 def expm1(x: Any, name: Any = None) -> Tensor:
@@ -268,7 +281,7 @@ def expm1(x: Any, name: Any = None) -> Tensor:
     return expm1_p.bind(x)
 
 
-log_p: Primitive = elementwise("log", np.log, lambda x, ans: reciprocal_p.bind(x))
+log_p: Primitive = elementwise("log", ufunc(np.log), lambda x, ans: reciprocal_p.bind(x))
 
 
 def log(x: Any, name: Any = None) -> Tensor:
@@ -281,7 +294,7 @@ def log(x: Any, name: Any = None) -> Tensor:
     return log_p.bind(x)
 
 
-log1p_p: Primitive = elementwise("log1p", np.log1p, lambda x, ans: reciprocal_p.bind(1 + x))
+log1p_p: Primitive = elementwise("log1p", ufunc(np.log1p), lambda x, ans: reciprocal_p.bind(1 + x))
 
 
 def log1p(x: Any, name: Any = None) -> Tensor:
@@ -299,7 +312,7 @@ def _one_minus_square(x):
     return 1 - square_p.bind(x)
 
 
-sin_p: Primitive = elementwise("sin", np.sin, lambda x, ans: cos_p.bind(x))
+sin_p: Primitive = elementwise("sin", ufunc(np.sin), lambda x, ans: cos_p.bind(x))
 
 
 def sin(x: Any, name: Any = None) -> Tensor:
@@ -312,7 +325,7 @@ def sin(x: Any, name: Any = None) -> Tensor:
     return sin_p.bind(x)
 
 
-cos_p: Primitive = elementwise("cos", np.cos, lambda x, ans: -sin_p.bind(x))
+cos_p: Primitive = elementwise("cos", ufunc(np.cos), lambda x, ans: -sin_p.bind(x))
 
 
 def cos(x: Any, name: Any = None) -> Tensor:
@@ -325,7 +338,8 @@ def cos(x: Any, name: Any = None) -> Tensor:
     return cos_p.bind(x)
 
 
-tan_p = elementwise("tan", np.tan, lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
+tan_p = elementwise("tan", ufunc(np.tan),
+                    lambda x, ans: square_p.bind(reciprocal_p.bind(cos_p.bind(x))))
 
 
 def tan(x: Any, name: Any = None) -> Tensor:
@@ -339,7 +353,7 @@ def tan(x: Any, name: Any = None) -> Tensor:
 
 
 asin_p: Primitive = elementwise(
-    "asin", np.arcsin, lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
+    "asin", ufunc(np.arcsin), lambda x, ans: reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
 )
 
 
@@ -354,7 +368,7 @@ def asin(x: Any, name: Any = None) -> Tensor:
 
 
 acos_p: Primitive = elementwise(
-    "acos", np.arccos, lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
+    "acos", ufunc(np.arccos), lambda x, ans: -reciprocal_p.bind(sqrt_p.bind(_one_minus_square(x)))
 )
 
 
@@ -368,7 +382,8 @@ def acos(x: Any, name: Any = None) -> Tensor:
     return acos_p.bind(x)
 
 
-atan_p = elementwise("atan", np.arctan, lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
+atan_p = elementwise("atan", ufunc(np.arctan),
+                     lambda x, ans: reciprocal_p.bind(1 + square_p.bind(x)))
 
 
 def atan(x: Any, name: Any = None) -> Tensor:
@@ -382,7 +397,7 @@ def atan(x: Any, name: Any = None) -> Tensor:
 
 
 # --- hyperbolic ----------------------------------------------------------------------------------
-sinh_p: Primitive = elementwise("sinh", np.sinh, lambda x, ans: cosh_p.bind(x))
+sinh_p: Primitive = elementwise("sinh", ufunc(np.sinh), lambda x, ans: cosh_p.bind(x))
 
 
 def sinh(x: Any, name: Any = None) -> Tensor:
@@ -395,7 +410,7 @@ def sinh(x: Any, name: Any = None) -> Tensor:
     return sinh_p.bind(x)
 
 
-cosh_p: Primitive = elementwise("cosh", np.cosh, lambda x, ans: sinh_p.bind(x))
+cosh_p: Primitive = elementwise("cosh", ufunc(np.cosh), lambda x, ans: sinh_p.bind(x))
 
 
 def cosh(x: Any, name: Any = None) -> Tensor:
@@ -411,7 +426,7 @@ def cosh(x: Any, name: Any = None) -> Tensor:
 tanh_grad_p = _fused_grad("tanh_grad", lambda y, g: g * (1 - y * y),
                           lambda gg, ans, y, g: gg * (g * (y * -2)))
 
-tanh_p: Primitive = elementwise("tanh", np.tanh, lambda x, ans: 1 - ans * ans, uses="ans",
+tanh_p: Primitive = elementwise("tanh", ufunc(np.tanh), lambda x, ans: 1 - ans * ans, uses="ans",
                                 fused=tanh_grad_p)
 
 
@@ -425,8 +440,8 @@ def tanh(x: Any, name: Any = None) -> Tensor:
     return tanh_p.bind(x)
 
 
-asinh_p = elementwise("asinh", np.arcsinh, lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)),
-                      uses="ans")
+asinh_p = elementwise("asinh", ufunc(np.arcsinh),
+                      lambda x, ans: reciprocal_p.bind(cosh_p.bind(ans)), uses="ans")
 
 
 def asinh(x: Any, name: Any = None) -> Tensor:
@@ -439,8 +454,8 @@ def asinh(x: Any, name: Any = None) -> Tensor:
     return asinh_p.bind(x)
 
 
-acosh_p = elementwise("acosh", np.arccosh, lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)),
-                      uses="ans")
+acosh_p = elementwise("acosh", ufunc(np.arccosh),
+                      lambda x, ans: reciprocal_p.bind(sinh_p.bind(ans)), uses="ans")
 
 
 def acosh(x: Any, name: Any = None) -> Tensor:
@@ -453,7 +468,8 @@ def acosh(x: Any, name: Any = None) -> Tensor:
     return acosh_p.bind(x)
 
 
-atanh_p = elementwise("atanh", np.arctanh, lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
+atanh_p = elementwise("atanh", ufunc(np.arctanh),
+                      lambda x, ans: reciprocal_p.bind(_one_minus_square(x)))
 
 
 def atanh(x: Any, name: Any = None) -> Tensor:
@@ -468,6 +484,12 @@ def atanh(x: Any, name: Any = None) -> Tensor:
 
 # --- logistic (stable for logits of +-1000) ------------------------------------------------------
 def _sigmoid_impl(x):
+    if not isinstance(x, (np.ndarray, np.generic)):  # other libraries
+        xp = namespace(x)
+        if numpy_dtype(x).kind == "c":
+            return 1 / (1 + xp.exp(-x))
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
     if x.dtype.kind == "c":
         return 1 / (1 + np.exp(-x))
     e = np.exp(-np.abs(x))  # exp of a non-positive number only: stable in both tails
@@ -493,7 +515,8 @@ def sigmoid(x: Any, name: Any = None) -> Tensor:
 
 
 def _softplus_impl(x):
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + e^x), stable
+    xp = namespace(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))  # log(1 + e^x), stable
 
 
 softplus_p = elementwise("softplus", _softplus_impl, lambda x, ans: sigmoid_p.bind(x), dtypes="f")
@@ -529,8 +552,13 @@ def log_sigmoid(x: Any, name: Any = None) -> Tensor:
 
 # --- special functions (SciPy) -------------------------------------------------------------------
 def _special(fn):
-    """A SciPy function that keeps the input's dtype (SciPy computes some in float64)."""
-    return lambda x: fn(x).astype(x.dtype, copy=False)
+    """A SciPy function that keeps the input's dtype (SciPy computes some in float64); CuPy's
+    arrays take cupyx's, and a library without special functions is refused."""
+    def impl(x):
+        f = fn if is_numpy(x) else getattr(special(x, fn.__name__), fn.__name__)
+        return f(x).astype(x.dtype, copy=False)
+
+    return impl
 
 
 _TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
@@ -557,7 +585,8 @@ def _nonpositive_integer(x):
 
 
 def _lgamma_impl(x):
-    return np.where(x == -np.inf, np.inf, _sp.gammaln(x)).astype(x.dtype, copy=False)
+    gammaln = special(x, "lgamma").gammaln
+    return np.where(x == -np.inf, np.inf, gammaln(x)).astype(x.dtype, copy=False)
 
 
 lgamma_p = elementwise("lgamma", _lgamma_impl, lambda x, ans: digamma_p.bind(x), dtypes="f")
@@ -575,7 +604,8 @@ def lgamma(x: Any, name: Any = None) -> Tensor:
 
 def _digamma_impl(x):
     # TensorFlow (Eigen) gives nan at the poles 0, -1, ... and at -inf; SciPy gives +-inf.
-    return np.where(_nonpositive_integer(x), np.nan, _sp.digamma(x)).astype(x.dtype, copy=False)
+    psi = special(x, "digamma").digamma
+    return np.where(_nonpositive_integer(x), np.nan, psi(x)).astype(x.dtype, copy=False)
 
 
 digamma_p: Primitive = elementwise("digamma", _digamma_impl, lambda x, ans: polygamma_p.bind(1, x),
@@ -595,7 +625,7 @@ def digamma(x: Any, name: Any = None) -> Tensor:
 def _polygamma_impl(a, x):
     order = np.where((a >= 0) & (a == np.floor(a)), a, np.nan)  # TF: nan for other orders
     with np.errstate(invalid="ignore"):
-        out = _sp.polygamma(np.nan_to_num(order, nan=1.0), x)
+        out = special(x, "polygamma").polygamma(np.nan_to_num(order, nan=1.0), x)
     out = np.where(order == 0, _digamma_impl(x), out)
     even = (order >= 2) & (np.fmod(order, 2) == 0)
     out = np.where(np.isnan(order) | (even & _nonpositive_integer(x)), np.nan, out)
@@ -632,7 +662,7 @@ def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
 
 
 # --- rounding and predicates (no gradient: None, as TensorFlow) ----------------------------------
-floor_p: Primitive = nondifferentiable("floor", np.floor, dtypes="f")
+floor_p: Primitive = nondifferentiable("floor", ufunc(np.floor), dtypes="f")
 
 
 def floor(x: Any, name: Any = None) -> Tensor:
@@ -645,7 +675,7 @@ def floor(x: Any, name: Any = None) -> Tensor:
     return floor_p.bind(x)
 
 
-ceil_p: Primitive = nondifferentiable("ceil", np.ceil, dtypes="f")
+ceil_p: Primitive = nondifferentiable("ceil", ufunc(np.ceil), dtypes="f")
 
 
 def ceil(x: Any, name: Any = None) -> Tensor:
@@ -658,7 +688,8 @@ def ceil(x: Any, name: Any = None) -> Tensor:
     return ceil_p.bind(x)
 
 
-round_p: Primitive = nondifferentiable("round", np.round, dtypes="f")  # half to even, as TensorFlow
+# half to even, as TensorFlow
+round_p: Primitive = nondifferentiable("round", ufunc(np.round), dtypes="f")
 
 
 def round(x: Any, name: Any = None) -> Tensor:
@@ -676,7 +707,7 @@ def round(x: Any, name: Any = None) -> Tensor:
     return round_p.bind(x)
 
 
-is_nan_p: Primitive = nondifferentiable("is_nan", np.isnan, dtypes="f")
+is_nan_p: Primitive = nondifferentiable("is_nan", ufunc(np.isnan), dtypes="f")
 
 
 def is_nan(x: Any, name: Any = None) -> Tensor:
@@ -689,7 +720,7 @@ def is_nan(x: Any, name: Any = None) -> Tensor:
     return is_nan_p.bind(x)
 
 
-is_finite_p: Primitive = nondifferentiable("is_finite", np.isfinite, dtypes="f")
+is_finite_p: Primitive = nondifferentiable("is_finite", ufunc(np.isfinite), dtypes="f")
 
 
 def is_finite(x: Any, name: Any = None) -> Tensor:
@@ -702,7 +733,7 @@ def is_finite(x: Any, name: Any = None) -> Tensor:
     return is_finite_p.bind(x)
 
 
-is_inf_p: Primitive = nondifferentiable("is_inf", np.isinf, dtypes="f")
+is_inf_p: Primitive = nondifferentiable("is_inf", ufunc(np.isinf), dtypes="f")
 
 
 def is_inf(x: Any, name: Any = None) -> Tensor:
@@ -715,7 +746,7 @@ def is_inf(x: Any, name: Any = None) -> Tensor:
     return is_inf_p.bind(x)
 
 
-logical_not_p: Primitive = nondifferentiable("logical_not", np.logical_not, dtypes="b")
+logical_not_p: Primitive = nondifferentiable("logical_not", ufunc(np.logical_not), dtypes="b")
 
 
 def logical_not(x: Any, name: Any = None) -> Tensor:
