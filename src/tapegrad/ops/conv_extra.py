@@ -19,6 +19,7 @@ import numpy as np
 
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import numpy_only
 from .casting import cast
 from .conv import (
     _conv_filter_grad_impl,
@@ -73,6 +74,7 @@ def _slab(a, i: int, n: int):
 
 
 def _grouped_impl(x, w, strides, dilations, pads, groups):
+    numpy_only("grouped_conv2d", x, w)  # (sliding-window views, as conv2d's)
     kh, kw, cin, cout = w.shape
     og = cout // groups
     if _by_group(groups, cin):
@@ -85,6 +87,7 @@ def _grouped_impl(x, w, strides, dilations, pads, groups):
 
 
 def _grouped_input_grad_impl(g, w, in_hw, strides, dilations, pads, groups):
+    numpy_only("grouped_conv2d_backprop_input", g, w)
     kh, kw, cin, cout = w.shape
     og = cout // groups
     if _by_group(groups, cin):
@@ -98,6 +101,7 @@ def _grouped_input_grad_impl(g, w, in_hw, strides, dilations, pads, groups):
 
 
 def _grouped_filter_grad_impl(x, g, ksize, strides, dilations, pads, groups):
+    numpy_only("grouped_conv2d_backprop_filter", x, g)
     cin, cout = x.shape[-1] // groups, g.shape[-1] // groups
     if _by_group(groups, cin):
         return np.concatenate([_conv_filter_grad_impl(_slab(x, i, cin), _slab(g, i, cout), ksize,

@@ -20,6 +20,7 @@ import numpy as np
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._namespace import namespace, numpy_only
 from ._rules import linear, nondifferentiable, normalize_axis
 from .binary import less
 from .casting import cast
@@ -205,7 +206,7 @@ def strided_slice(
 
 # --- roll -------------------------------------------------------------------------------
 def _roll_impl(x, shift, axis):
-    return np.roll(x, shift, axis)
+    return namespace(x).roll(x, shift, axis=axis)
 
 
 roll_p: Primitive = linear(
@@ -354,6 +355,7 @@ def unique(x: Any, out_idx: Any = np.int32, name: Any = None) -> tuple:
     kind = as_dtype(out_idx)
     if np.dtype(kind) not in (np.dtype(np.int32), np.dtype(np.int64)):
         raise TypeError(f"{op}: out_idx must be int32 or int64, got {out_idx!r}.")
+    numpy_only("unique", t._value)  # (NumPy's unique, on the host)
     _, first, inverse = np.unique(t._value, return_index=True, return_inverse=True,
                                   equal_nan=False)  # each NaN is its own value, as TF
     order = np.argsort(first, kind="stable")
@@ -365,6 +367,7 @@ def unique(x: Any, out_idx: Any = np.int32, name: Any = None) -> tuple:
 
 # --- searchsorted ------------------------------------------------------------------------
 def _searchsorted_impl(seq, values, side, out_type):
+    numpy_only("searchsorted", seq, values)  # (one NumPy search per row)
     rows = int(np.prod(values.shape[:-1], dtype=np.int64))
     s = seq.reshape(rows, seq.shape[-1])
     v = values.reshape(rows, values.shape[-1])

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._namespace import numpy_only
 from ._rules import normalize_axes, normalize_axis
 from .arithmetic import greater, less, not_equal, where
 from .casting import cast
@@ -28,6 +29,7 @@ __all__ = ["cumulative_logsumexp", "count_nonzero", "bincount"]
 
 # --- cumulative_logsumexp ----------------------------------------------------------------
 def _cumlse_impl(x, axis, exclusive, reverse):
+    numpy_only("cumulative_logsumexp", x)  # (NumPy's logaddexp.accumulate)
     if reverse:
         x = np.flip(x, axis)
     out = np.logaddexp.accumulate(x, axis=axis)

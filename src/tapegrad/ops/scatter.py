@@ -16,6 +16,7 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._namespace import numpy_only
 from ._rules import lead, linear
 from .binary import equal
 from .casting import cast
@@ -49,6 +50,7 @@ def _kept(idx: tuple, shape: tuple, dtype: Any) -> np.ndarray:
 
 # --- update ------------------------------------------------------------------------------
 def _update_impl(x, u, idx, lead_ndim=0):
+    numpy_only("tensor_scatter_nd_update", x, u)  # (a write into a NumPy copy)
     out = x.copy()
     out[_prefix(lead_ndim) + idx] = u  # a repeated row keeps its last update
     return out
@@ -76,6 +78,7 @@ tensor_scatter_nd_update_p: Primitive = linear(
 # --- min / max -----------------------------------------------------------------------------
 def _extremum_impl(ufunc):
     def impl(x, u, idx):
+        numpy_only(f"tensor_scatter_nd_{ufunc.__name__[:3]}", x, u)  # (NumPy's ufunc.at)
         out = x.copy()
         ufunc.at(out, idx, u)
         return out
