@@ -25,6 +25,7 @@ def available(threads: int = 1, wanted: tuple = ALL) -> dict:
     peers = {}
     torch = load("torch") if "torch" in wanted else None
     if torch is not None:
+        load("torch._dynamo")  # before TensorFlow: loaded after it, it crashes the process
         torch.set_num_threads(threads)
         peers["torch"] = torch
     tf = load("tensorflow") if "tensorflow" in wanted else None

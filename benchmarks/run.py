@@ -52,7 +52,8 @@ from workloads import WORKLOADS  # noqa: E402
 import tapegrad as tg  # noqa: E402
 from tapegrad._core import events  # noqa: E402  (samples memory as each rule starts)
 
-ORDER = ["numpy", "tapegrad", "torch", "tensorflow", "jax", "autograd"]
+ORDER = ["numpy", "tapegrad", "tapegrad.function", "torch", "tensorflow", "jax", "autograd",
+         "tf.function", "jax.jit", "torch.compile"]
 
 
 def to_numpy(value):
@@ -104,6 +105,20 @@ def median_seconds(fns: dict, min_time: float, min_rounds: int) -> dict:
         if rounds >= 500:
             break
     return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def trace_time() -> float:
+    """Milliseconds to trace and generate the small MLP step (a fresh function each time)."""
+    from workloads import small_mlp
+
+    body, args = small_mlp({})["tapegrad.function"].body
+    times = []
+    for _ in range(5):
+        fresh = tg.function(body)
+        t0 = time.perf_counter()
+        fresh(*args)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
 
 
 def tape_memory() -> dict:
@@ -200,13 +215,21 @@ def main() -> int:
         times = median_seconds(checked, args.min_time, 5)
         results["workloads"][name] = times
         tgt = times.get("tapegrad")
+        tgc = times.get("tapegrad.function")
         print(f"\n{name}")
-        print(f"  {'impl':<11}{'ms':>10}{'vs numpy':>10}{'tapegrad/impl':>15}")
+        print(f"  {'impl':<18}{'ms':>10}{'vs numpy':>10}{'tapegrad/impl':>15}"
+              f"{'function/impl':>15}")
         for impl_name, t in times.items():
             vs_np = t / times["numpy"]
             ratio = f"{tgt / t:>15.2f}" if tgt and impl_name != "tapegrad" else f"{'':>15}"
-            print(f"  {impl_name:<11}{t * 1e3:>10.3f}{vs_np:>10.2f}{ratio}")
+            cratio = (f"{tgc / t:>15.2f}" if tgc and impl_name != "tapegrad.function"
+                      else f"{'':>15}")
+            print(f"  {impl_name:<18}{t * 1e3:>10.3f}{vs_np:>10.2f}{ratio}{cratio}")
 
+    if not args.only or "trace" in args.only.lower():
+        results["trace_ms"] = trace_time()
+        print(f"\ntrace + compile of the small MLP step: {results['trace_ms']:.1f} ms "
+              "(median of 5; includes the eager call that records it)")
     if not args.only or "memory" in args.only.lower():
         memory = tape_memory()
         results["memory"] = memory

@@ -3,6 +3,9 @@
 Every callable computes one gradient (or Jacobian/Hessian) from scratch, in
 float32 on the CPU. ``numpy`` is the hand-written forward and backward pass:
 the limit a pure-NumPy library can reach. Peers are included when installed.
+Compiled rows: ``tapegrad.function`` (the same body, its inputs passed as
+arguments so that nothing is folded into constants), ``tf.function``,
+``jax.jit`` and ``torch.compile`` (where it compiles on this machine).
 """
 
 from __future__ import annotations
@@ -17,6 +20,45 @@ F32 = np.float32
 
 def _randn(*shape, scale=1.0):
     return (RNG.standard_normal(shape) * scale).astype(F32)
+
+
+def _compiled(impls: dict, peers: dict, bodies: dict, args: dict) -> dict:
+    """Add the compiled rows: ``bodies[lib]`` called on ``args[lib]`` under lib's compiler."""
+    compilers = {"tapegrad.function": ("tapegrad", tg.function)}
+    if "tensorflow" in peers:
+        compilers["tf.function"] = ("tensorflow", peers["tensorflow"].function)
+    if "jax" in peers:
+        compilers["jax.jit"] = ("jax", peers["jax"].jit)
+    if "torch" in peers and _torch_compiles(peers):
+        compilers["torch.compile"] = ("torch", peers["torch"].compile)
+    for name, (lib, compile_) in compilers.items():
+        if lib in bodies:
+            fn, fn_args = compile_(bodies[lib]), args[lib]
+            if lib == "jax":  # (JAX dispatches asynchronously: wait for the result)
+                fn = _blocking(peers["jax"], fn)
+            impls[name] = lambda fn=fn, fn_args=fn_args: fn(*fn_args)
+            impls[name].body = (bodies[lib], fn_args)  # (for timing a fresh trace)
+    return impls
+
+
+def _blocking(jax, fn):
+    return lambda *a: jax.block_until_ready(fn(*a))
+
+
+_TORCH_COMPILES: list = []
+
+
+def _torch_compiles(peers: dict) -> bool:
+    """Whether torch.compile works here (it needs a C compiler); checked once."""
+    torch = peers["torch"]
+    if not _TORCH_COMPILES:
+        try:
+            torch.compile(lambda v: v * 2)(torch.ones(2))
+            _TORCH_COMPILES.append(True)
+        except Exception as err:  # noqa: BLE001 - any failure: no torch.compile rows
+            print(f"  torch.compile does not work here ({type(err).__name__}); no rows for it")
+            _TORCH_COMPILES.append(False)
+    return _TORCH_COMPILES[0]
 
 
 # --- scalar chain: 300 scalar ops (sin, multiply, add) ------------------------------------
@@ -37,7 +79,7 @@ def scalar_chain(peers: dict) -> dict:
 
     x, a, b = tg.constant(x0), tg.constant(a0), tg.constant(b0)
 
-    def tapegrad_impl():
+    def tapegrad_body(x, a, b):
         with tg.GradientTape() as tape:
             tape.watch(x)
             y = x
@@ -45,25 +87,28 @@ def scalar_chain(peers: dict) -> dict:
                 y = tg.sin(y) * a + b
         return tape.gradient(y, x)
 
-    impls = {"numpy": numpy_impl, "tapegrad": tapegrad_impl}
+    impls = {"numpy": numpy_impl, "tapegrad": lambda: tapegrad_body(x, a, b)}
+    bodies: dict = {"tapegrad": tapegrad_body}
+    args: dict = {"tapegrad": (x, a, b)}
     if "torch" in peers:
         torch = peers["torch"]
         tx = torch.tensor(x0, requires_grad=True)
         ta, tb = torch.tensor(a0), torch.tensor(b0)
 
-        def torch_impl():
+        def torch_body(tx, ta, tb):
             y = tx
             for _ in range(steps):
                 y = torch.sin(y) * ta + tb
             (g,) = torch.autograd.grad(y, tx)
             return g
 
-        impls["torch"] = torch_impl
+        impls["torch"] = lambda: torch_body(tx, ta, tb)
+        bodies["torch"], args["torch"] = torch_body, (tx, ta, tb)
     if "tensorflow" in peers:
         tf = peers["tensorflow"]
         fx, fa, fb = tf.constant(x0), tf.constant(a0), tf.constant(b0)
 
-        def tf_impl():
+        def tf_body(fx, fa, fb):
             with tf.GradientTape() as tape:
                 tape.watch(fx)
                 y = fx
@@ -71,7 +116,8 @@ def scalar_chain(peers: dict) -> dict:
                     y = tf.sin(y) * fa + fb
             return tape.gradient(y, fx)
 
-        impls["tensorflow"] = tf_impl
+        impls["tensorflow"] = lambda: tf_body(fx, fa, fb)
+        bodies["tensorflow"], args["tensorflow"] = tf_body, (fx, fa, fb)
     if "jax" in peers:
         jax = peers["jax"]
         jnp = jax.numpy
@@ -83,6 +129,7 @@ def scalar_chain(peers: dict) -> dict:
 
         grad = jax.grad(f)
         impls["jax"] = lambda: grad(x0)
+        bodies["jax"], args["jax"] = grad, (x0,)
     if "autograd" in peers:
         ag = peers["autograd"]
         anp = ag.numpy
@@ -94,7 +141,7 @@ def scalar_chain(peers: dict) -> dict:
 
         agrad = ag.grad(fa_)
         impls["autograd"] = lambda: agrad(x0)
-    return impls
+    return _compiled(impls, peers, bodies, args)
 
 
 # --- MLP training-step gradient -------------------------------------------------------------
@@ -130,7 +177,7 @@ def _mlp(peers: dict, batch: int, sizes: tuple) -> dict:
     params = [tg.Variable(w) for w in weights]
     x, labels = tg.constant(x_np), tg.constant(labels_np)
 
-    def tapegrad_impl():
+    def tapegrad_body(x, labels):
         with tg.GradientTape() as tape:
             h = x
             n_layers = len(params) // 2
@@ -140,13 +187,15 @@ def _mlp(peers: dict, batch: int, sizes: tuple) -> dict:
             loss = tg.reduce_mean(tg.nn.softmax_cross_entropy_with_logits(labels, h))
         return tape.gradient(loss, params)
 
-    impls = {"numpy": numpy_impl, "tapegrad": tapegrad_impl}
+    impls = {"numpy": numpy_impl, "tapegrad": lambda: tapegrad_body(x, labels)}
+    bodies: dict = {"tapegrad": tapegrad_body}
+    args: dict = {"tapegrad": (x, labels)}
     if "torch" in peers:
         torch = peers["torch"]
         tparams = [torch.tensor(w, requires_grad=True) for w in weights]
         tx, tl = torch.tensor(x_np), torch.tensor(labels_np.argmax(1))
 
-        def torch_impl():
+        def torch_body(tx, tl):
             h = tx
             n_layers = len(tparams) // 2
             for i in range(n_layers):
@@ -155,13 +204,14 @@ def _mlp(peers: dict, batch: int, sizes: tuple) -> dict:
             loss = torch.nn.functional.cross_entropy(h, tl)
             return torch.autograd.grad(loss, tparams)
 
-        impls["torch"] = torch_impl
+        impls["torch"] = lambda: torch_body(tx, tl)
+        bodies["torch"], args["torch"] = torch_body, (tx, tl)
     if "tensorflow" in peers:
         tf = peers["tensorflow"]
         fparams = [tf.Variable(w) for w in weights]
         fx, fl = tf.constant(x_np), tf.constant(labels_np)
 
-        def tf_impl():
+        def tf_body(fx, fl):
             with tf.GradientTape() as tape:
                 h = fx
                 n_layers = len(fparams) // 2
@@ -171,12 +221,13 @@ def _mlp(peers: dict, batch: int, sizes: tuple) -> dict:
                 loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(fl, h))
             return tape.gradient(loss, fparams)
 
-        impls["tensorflow"] = tf_impl
+        impls["tensorflow"] = lambda: tf_body(fx, fl)
+        bodies["tensorflow"], args["tensorflow"] = tf_body, (fx, fl)
     if "jax" in peers:
         jax = peers["jax"]
         jnp = jax.numpy
 
-        def jloss(ps):
+        def jloss(ps, x_np=x_np):
             h = x_np
             n_layers = len(ps) // 2
             for i in range(n_layers):
@@ -187,6 +238,7 @@ def _mlp(peers: dict, batch: int, sizes: tuple) -> dict:
         jgrad = jax.grad(jloss)
         jparams = [jnp.asarray(w) for w in weights]
         impls["jax"] = lambda: jax.block_until_ready(jgrad(jparams))
+        bodies["jax"], args["jax"] = jgrad, (jparams, jnp.asarray(x_np))
     if "autograd" in peers:
         ag = peers["autograd"]
         anp = ag.numpy
@@ -203,7 +255,7 @@ def _mlp(peers: dict, batch: int, sizes: tuple) -> dict:
 
         agrad = ag.grad(aloss)
         impls["autograd"] = lambda: agrad(list(weights))
-    return impls
+    return _compiled(impls, peers, bodies, args)
 
 
 def small_mlp(peers: dict) -> dict:
@@ -227,7 +279,7 @@ def hessian30(peers: dict) -> dict:
 
     a, x = tg.constant(a_np), tg.constant(x_np)
 
-    def tapegrad_impl():
+    def tapegrad_body(a, x):
         with tg.GradientTape() as outer:
             outer.watch(x)
             with tg.GradientTape() as inner:
@@ -236,7 +288,9 @@ def hessian30(peers: dict) -> dict:
             g = inner.gradient(y, x)
         return outer.jacobian(g, x)
 
-    impls = {"numpy": numpy_impl, "tapegrad": tapegrad_impl}
+    impls = {"numpy": numpy_impl, "tapegrad": lambda: tapegrad_body(a, x)}
+    bodies: dict = {"tapegrad": tapegrad_body}
+    args: dict = {"tapegrad": (a, x)}
     if "torch" in peers:
         torch = peers["torch"]
         ta, tx = torch.tensor(a_np), torch.tensor(x_np)
@@ -246,7 +300,7 @@ def hessian30(peers: dict) -> dict:
         tf = peers["tensorflow"]
         fa, fx = tf.constant(a_np), tf.constant(x_np)
 
-        def tf_impl():
+        def tf_body(fa, fx):
             with tf.GradientTape() as outer:
                 outer.watch(fx)
                 with tf.GradientTape() as inner:
@@ -255,18 +309,21 @@ def hessian30(peers: dict) -> dict:
                 g = inner.gradient(y, fx)
             return outer.jacobian(g, fx)
 
-        impls["tensorflow"] = tf_impl
+        impls["tensorflow"] = lambda: tf_body(fa, fx)
+        bodies["tensorflow"], args["tensorflow"] = tf_body, (fa, fx)
     if "jax" in peers:
         jax = peers["jax"]
         jnp = jax.numpy
         hess = jax.hessian(lambda v: jnp.sum(jnp.tanh(a_np @ v) ** 2))
         impls["jax"] = lambda: jax.block_until_ready(hess(x_np))
+        bodies["jax"] = jax.hessian(lambda v, m: jnp.sum(jnp.tanh(m @ v) ** 2))
+        args["jax"] = (jnp.asarray(x_np), jnp.asarray(a_np))
     if "autograd" in peers:
         ag = peers["autograd"]
         anp = ag.numpy
         ahess = ag.hessian(lambda v: anp.sum(anp.tanh(anp.dot(a_np, v)) ** 2))
         impls["autograd"] = lambda: ahess(x_np)
-    return impls
+    return _compiled(impls, peers, bodies, args)
 
 
 # --- Jacobian of tanh(W @ x), 100 x 100 ---------------------------------------------------------
@@ -281,13 +338,15 @@ def jacobian100(peers: dict) -> dict:
 
     w, x = tg.constant(w_np), tg.constant(x_np)
 
-    def tapegrad_impl():
+    def tapegrad_body(w, x):
         with tg.GradientTape() as tape:
             tape.watch(x)
             y = tg.tanh(tg.linalg.matvec(w, x))
         return tape.jacobian(y, x)
 
-    impls = {"numpy": numpy_impl, "tapegrad": tapegrad_impl}
+    impls = {"numpy": numpy_impl, "tapegrad": lambda: tapegrad_body(w, x)}
+    bodies: dict = {"tapegrad": tapegrad_body}
+    args: dict = {"tapegrad": (w, x)}
     if "torch" in peers:
         torch = peers["torch"]
         tw, tx = torch.tensor(w_np), torch.tensor(x_np)
@@ -297,24 +356,27 @@ def jacobian100(peers: dict) -> dict:
         tf = peers["tensorflow"]
         fw, fx = tf.constant(w_np), tf.constant(x_np)
 
-        def tf_impl():
+        def tf_body(fw, fx):
             with tf.GradientTape() as tape:
                 tape.watch(fx)
                 y = tf.tanh(tf.linalg.matvec(fw, fx))
             return tape.jacobian(y, fx)
 
-        impls["tensorflow"] = tf_impl
+        impls["tensorflow"] = lambda: tf_body(fw, fx)
+        bodies["tensorflow"], args["tensorflow"] = tf_body, (fw, fx)
     if "jax" in peers:
         jax = peers["jax"]
         jnp = jax.numpy
         jac = jax.jacrev(lambda v: jnp.tanh(w_np @ v))
         impls["jax"] = lambda: jax.block_until_ready(jac(x_np))
+        bodies["jax"] = jax.jacrev(lambda v, m: jnp.tanh(m @ v))
+        args["jax"] = (jnp.asarray(x_np), jnp.asarray(w_np))
     if "autograd" in peers:
         ag = peers["autograd"]
         anp = ag.numpy
         ajac = ag.jacobian(lambda v: anp.tanh(anp.dot(w_np, v)))
         impls["autograd"] = lambda: ajac(x_np)
-    return impls
+    return _compiled(impls, peers, bodies, args)
 
 
 # --- elementwise chain on 1e6 elements: sum(exp(sin(x))) ------------------------------------------
@@ -329,45 +391,50 @@ def elementwise1e6(peers: dict) -> dict:
 
     x = tg.constant(x_np)
 
-    def tapegrad_impl():
+    def tapegrad_body(x):
         with tg.GradientTape() as tape:
             tape.watch(x)
             y = tg.reduce_sum(tg.exp(tg.sin(x)))
         return tape.gradient(y, x)
 
-    impls = {"numpy": numpy_impl, "tapegrad": tapegrad_impl}
+    impls = {"numpy": numpy_impl, "tapegrad": lambda: tapegrad_body(x)}
+    bodies: dict = {"tapegrad": tapegrad_body}
+    args: dict = {"tapegrad": (x,)}
     if "torch" in peers:
         torch = peers["torch"]
         tx = torch.tensor(x_np, requires_grad=True)
 
-        def torch_impl():
+        def torch_body(tx):
             y = torch.exp(torch.sin(tx)).sum()
             (g,) = torch.autograd.grad(y, tx)
             return g
 
-        impls["torch"] = torch_impl
+        impls["torch"] = lambda: torch_body(tx)
+        bodies["torch"], args["torch"] = torch_body, (tx,)
     if "tensorflow" in peers:
         tf = peers["tensorflow"]
         fx = tf.constant(x_np)
 
-        def tf_impl():
+        def tf_body(fx):
             with tf.GradientTape() as tape:
                 tape.watch(fx)
                 y = tf.reduce_sum(tf.exp(tf.sin(fx)))
             return tape.gradient(y, fx)
 
-        impls["tensorflow"] = tf_impl
+        impls["tensorflow"] = lambda: tf_body(fx)
+        bodies["tensorflow"], args["tensorflow"] = tf_body, (fx,)
     if "jax" in peers:
         jax = peers["jax"]
         jnp = jax.numpy
         jg = jax.grad(lambda v: jnp.sum(jnp.exp(jnp.sin(v))))
         impls["jax"] = lambda: jax.block_until_ready(jg(x_np))
+        bodies["jax"], args["jax"] = jg, (jnp.asarray(x_np),)
     if "autograd" in peers:
         ag = peers["autograd"]
         anp = ag.numpy
         agr = ag.grad(lambda v: anp.sum(anp.exp(anp.sin(v))))
         impls["autograd"] = lambda: agr(x_np)
-    return impls
+    return _compiled(impls, peers, bodies, args)
 
 
 WORKLOADS = {

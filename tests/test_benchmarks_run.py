@@ -21,7 +21,7 @@ def test_run_py_checks_and_reports_a_workload(tmp_path):
     assert "disagrees" not in done.stdout  # tapegrad's Jacobian matches the NumPy formula
     results = json.loads(out.read_text())
     times = results["workloads"]["Jacobian 100x100"]
-    assert set(times) == {"numpy", "tapegrad"}
+    assert set(times) == {"numpy", "tapegrad", "tapegrad.function"}
     table = subprocess.run([sys.executable, "benchmarks/table.py", str(out)], cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
     assert table.returncode == 0 and "| Jacobian 100x100 |" in table.stdout
@@ -37,3 +37,4 @@ def test_every_workload_agrees_with_numpy():
     for name, build in WORKLOADS.items():
         impls = build({})
         assert agrees(impls["tapegrad"](), impls["numpy"]()), name
+        assert agrees(impls["tapegrad.function"](), impls["numpy"]()), name

@@ -9,6 +9,7 @@ import builtins
 from . import (
     autodiff,
     checkpoint,
+    config,
     debugging,  # subscribes the evidence observers GradientTape.explain reads
     linalg,
     math,
@@ -40,6 +41,8 @@ from ._core.variable import Variable
 from .custom import custom_gradient, recompute_grad, stop_gradient
 from .differentiation import UnconnectedGradients
 from .forward_mode import ForwardAccumulator
+from .function import TensorSpec, function
+from .function import print as print
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module
 from .ops.binary import *  # noqa: F403
@@ -121,6 +124,10 @@ __all__ = [
     "checkpoint",
     "optimizers",
     "Module",
+    "function",
+    "TensorSpec",
+    "config",
+    "print",
     "bool",
     "complex64",
     "complex128",

@@ -6,9 +6,12 @@ The argument names are Keras's (``learning_rate``, ``beta_1``, ``beta_2``,
 ``torch.optim``'s, so a run can be compared step by step with PyTorch.
 
 Each optimizer keeps its state per variable (moment estimates, a step count
-for bias correction), created at the variable's first update. Updates are
-computed with NumPy on the variable's dtype and written with
-``Variable.assign``; the arrays a tape saved are never touched.
+for bias correction) in Variables created at the variable's first update, and
+counts its updates in the Variable ``iterations`` (Keras 3's design). One update
+is one op, ``optimizer_update`` (TensorFlow's fused ``ResourceApplyAdam`` and
+friends): it computes the new values with NumPy on the variable's dtype, and
+``Variable.assign`` writes them. So a whole training step, updates included,
+compiles with ``tapegrad.function``; the arrays a tape saved are never touched.
 
 Sparse gradients (``IndexedSlices``, the gradient of ``gather`` and
 ``embedding_lookup``) update only the rows they name, after summing duplicate
@@ -22,15 +25,16 @@ densifies sparse gradients.
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from ._core.indexed_slices import IndexedSlices
-from ._core.tensor import Tensor, to_array
+from ._core.tensor import Tensor, convert_to_tensor, to_array
 from ._core.variable import Variable
+from .function.effects import check_finite
+from .optimizer_updates import _computed, _zip_lengths, learning_rate_p, sparse_update_p, update_p
 from .tape import GradientTape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -65,57 +69,13 @@ def _check_hyper(
     return number
 
 
-def _zip_lengths(pairs: Any) -> tuple[int, int] | None:
-    """The lengths of a ``zip(grads, vars)``'s two sequences, when both are known."""
-    if type(pairs) is not zip:
-        return None
-    iterators = pairs.__reduce__()[1]
-    if len(iterators) != 2:
-        return None
-    lengths = [operator.length_hint(it, -1) for it in iterators]
-    if min(lengths) < 0:
-        return None
-    return lengths[0], lengths[1]
-
-
-def _computed(pairs: list) -> list:
-    """The step's lazy (Dask) gradients and variable values, computed in one ``dask.compute``.
-
-    One pass over the data gives every gradient (computing them one by one would read the
-    data once per variable); the update itself runs on the computed NumPy values.
-    """
-    lazy: dict = {}
-    for k, (g, v) in enumerate(pairs):
-        parts = (g.values, g.indices) if isinstance(g, IndexedSlices) else (g,)
-        for j, part in enumerate((*parts, v)):
-            raw = part._value if isinstance(part, Tensor) else part
-            if hasattr(raw, "dask") and hasattr(raw, "compute"):
-                lazy[k, j] = raw
-    if not lazy:
-        return pairs
-    import dask
-
-    done = dict(zip(lazy, dask.compute(*lazy.values())))
-    out = []
-    for k, (g, v) in enumerate(pairs):
-        if isinstance(g, IndexedSlices):
-            g = IndexedSlices(done.get((k, 0), g.values), done.get((k, 1), g.indices),
-                              g.dense_shape)
-            position = 2
-        else:
-            g, position = done.get((k, 0), g), 1
-        if (k, position) in done and isinstance(v, Variable):
-            v.assign(done[k, position])
-        out.append((g, v))
-    return out
-
-
 class Optimizer:
     """Base class: validates gradients and variables, keeps per-variable state.
 
     Subclasses implement ``_dense_update(p, g, state, lr)`` (and optionally
     ``_sparse_update(p, rows, g, state, lr)``) on NumPy arrays, returning the
-    new value, and list their state arrays in ``_slot_names``.
+    new value, and list their state arrays in ``_slot_names``. The state lives in
+    Variables (``state_variables()``), so a compiled step reads and updates it.
 
     Args:
         learning_rate: a float, or a callable ``schedule(step) -> float`` called
@@ -127,7 +87,7 @@ class Optimizer:
     >>> import tapegrad as tg
     >>> v = tg.Variable([1.0, 2.0])
     >>> opt = tg.optimizers.SGD(learning_rate=0.5)
-    >>> opt.apply_gradients([(tg.constant([1.0, 1.0]), v)])
+    >>> int(opt.apply_gradients([(tg.constant([1.0, 1.0]), v)]))
     1
     >>> v.numpy().tolist()
     [0.5, 1.5]
@@ -139,8 +99,30 @@ class Optimizer:
         self.name = name or type(self).__name__
         self.learning_rate = learning_rate
         self.weight_decay = _check_hyper(self.name, "weight_decay", weight_decay)
-        self.iterations = 0
-        self._state: dict = {}  # var.ref() -> {slot name: ndarray, "step": int}
+        self._iterations = Variable(np.int64(0), trainable=False, name="iterations")
+        self._state: dict = {}  # var.ref() -> {slot name: Variable, "step": int64 Variable}
+
+    @property
+    def iterations(self) -> Variable:
+        """The number of updates applied so far (an int64 Variable, as in Keras)."""
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value: Any) -> None:
+        self._iterations.assign(np.int64(value))
+
+    def state_variables(self) -> list[Variable]:
+        """The state: ``iterations``, then each variable's step count and slots (by first use)."""
+        out = [self._iterations]
+        for state in self._state.values():
+            out.append(state["step"])
+            out.extend(state[name] for name in self._slot_names if name in state)
+        return out
+
+    @property
+    def variables(self) -> list[Variable]:
+        """``state_variables()`` (Keras 3's property)."""
+        return self.state_variables()
 
     # --- hyperparameters -------------------------------------------------------------
     @property
@@ -155,22 +137,26 @@ class Optimizer:
         else:
             self._learning_rate = _check_hyper(self.name, "learning_rate", value)
 
-    def _current_learning_rate(self) -> float:
+    def _current_learning_rate(self) -> Tensor:
+        """A float64 tensor: a constant, or the schedule's value (an op reading iterations)."""
         lr = self._learning_rate
         if not callable(lr):
-            return lr
-        value = lr(self.iterations)
+            return Tensor._wrap(np.float64(lr))
+        return learning_rate_p.bind(self._iterations, optimizer=self)
+
+    def _scheduled(self, step: int) -> float:
+        value = self._learning_rate(step)
         try:
             value = float(value)
         except (TypeError, ValueError):
             raise TypeError(
                 f"{self.name}: the learning-rate schedule returned {_describe(value)} at step "
-                f"{self.iterations}; it must return a number."
+                f"{step}; it must return a number."
             ) from None
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(
-                f"{self.name}: the learning-rate schedule returned {value} at step "
-                f"{self.iterations}; it must be a finite number >= 0."
+                f"learning_rate: {self.name}: the learning-rate schedule returned {value} at "
+                f"step {step}; it must be a finite number >= 0."
             )
         return value
 
@@ -199,10 +185,22 @@ class Optimizer:
                 f"{self.name}.get_slot: no slot {slot_name!r} for {_describe(var)}; slots are "
                 f"{self.get_slot_names()} and exist after the variable's first update."
             )
-        return Tensor._wrap(np.array(state[slot_name]))
+        return Tensor._wrap(np.array(state[slot_name]._value))
 
     def _new_state(self, p: np.ndarray) -> dict:
         return {"step": 0}
+
+    def _state_of(self, v: Variable) -> dict:
+        """The state Variables of ``v``, created at its first update."""
+        state = self._state.get(v.ref())
+        if state is None:
+            arrays = self._new_state(np.asarray(v._value))
+            base = v.name.rsplit(":", 1)[0]
+            state = self._state[v.ref()] = {
+                k: Variable(np.int64(a) if k == "step" else a, trainable=False,
+                            name=f"{base}/{k}") for k, a in arrays.items()
+            }
+        return state
 
     def _export_state(self, var: Variable) -> dict | None:
         """This variable's state as arrays (``step`` as int64), or None if it has none."""
@@ -210,7 +208,8 @@ class Optimizer:
         if state is None:
             return None
         return {
-            k: (np.asarray(v, np.int64) if k == "step" else np.array(v)) for k, v in state.items()
+            k: (np.asarray(v._value, np.int64) if k == "step" else np.array(v._value))
+            for k, v in state.items()
         }
 
     def _import_state(self, var: Variable, arrays: dict | None) -> None:
@@ -218,12 +217,12 @@ class Optimizer:
         if arrays is None:
             self._state.pop(var.ref(), None)
             return
-        self._state[var.ref()] = {
-            k: (int(v) if k == "step" else np.array(v)) for k, v in arrays.items()
-        }
+        state = self._state_of(var)  # (the checkpoint checked the names and shapes)
+        for k, v in arrays.items():
+            state[k].assign(np.int64(v) if k == "step" else np.asarray(v, state[k].dtype))
 
     # --- applying gradients ----------------------------------------------------------
-    def apply_gradients(self, grads_and_vars: Iterable, name: Any = None, **kwargs: Any) -> int:
+    def apply_gradients(self, grads_and_vars: Iterable, name: Any = None, **kw: Any) -> Variable:
         """Apply one update from ``(gradient, variable)`` pairs; returns ``iterations``.
 
         Pairs whose gradient is None are skipped. Gradients may be Tensors,
@@ -253,7 +252,7 @@ class Optimizer:
             pairs.append(tuple(pair))
         return self._apply(pairs)
 
-    def apply(self, grads: Any, trainable_variables: Any) -> int:
+    def apply(self, grads: Any, trainable_variables: Any) -> Variable:
         """Apply ``grads[i]`` to ``trainable_variables[i]`` (Keras 3's form).
 
         Returns:
@@ -271,7 +270,7 @@ class Optimizer:
             )
         return self._apply(list(zip(grads, variables, strict=True)))
 
-    def _apply(self, pairs: list) -> int:
+    def _apply(self, pairs: list) -> Variable:
         pairs = _computed(pairs)
         seen: dict = {}
         work = []
@@ -295,7 +294,7 @@ class Optimizer:
             seen[v.ref()] = i
             if g is None:
                 continue
-            work.append((self._checked_gradient(g, v, i), v))
+            work.append((self._checked_gradient(g, v, i), v, i))
         if pairs and not work:
             names = ", ".join(repr(v.name) for _, v in pairs[:5])
             raise ValueError(
@@ -304,56 +303,56 @@ class Optimizer:
                 "GradientTape.explain(loss, vars) tells why."
             )
         lr = self._current_learning_rate()
-        for g, v in work:
-            p = np.asarray(v._value)
-            state = self._state.get(v.ref())
-            if state is None:
-                state = self._state[v.ref()] = self._new_state(p)
+        for g, v, i in work:
+            state = self._state_of(v)
+            slot_names = tuple(n for n in self._slot_names if n in state)
+            slots = [state[n] for n in slot_names]
+            params = {"optimizer": self, "names": slot_names}
             if isinstance(g, tuple):
-                rows, values = g
-                new = self._sparse_update(p, rows, values, state, lr)
+                values, indices = g
+                outs = sparse_update_p.bind(v, values, indices, state["step"], lr, *slots,
+                                            indices_of=(i, _describe(v)), **params)
             else:
-                new = self._dense_update(p, g, state, lr)
-            v.assign(new)
-        self.iterations += 1
-        return self.iterations
+                outs = update_p.bind(v, g, state["step"], lr, *slots, **params)
+            v.assign(outs[0])
+            state["step"].assign(outs[1])
+            for var, new in zip(slots, outs[2:]):
+                var.assign(new)
+        self._iterations.assign_add(np.int64(1))
+        return self._iterations
 
     def _checked_gradient(self, g: Any, v: Variable, i: int) -> Any:
-        """A dense array, or ``(unique rows, summed row values)`` for IndexedSlices."""
+        """A dense tensor, or IndexedSlices' ``(values, indices)`` (index range: in the op)."""
         if isinstance(g, IndexedSlices):
             if g.shape is not None and tuple(g.shape) != v.shape:  # None: unknown
                 raise ValueError(
                     f"{self.name}: the IndexedSlices gradient {i} has dense_shape "
                     f"{tuple(g.shape)} but {_describe(v)}."
                 )
-            values = self._as_array(g.values, v, i)
-            indices = np.asarray(to_array(g.indices)).astype(np.int64).reshape(-1)
-            if values.shape != indices.shape + v.shape[1:]:
+            values = self._as_tensor(g.values, v, i)
+            indices = convert_to_tensor(g.indices)
+            n = int(np.prod(indices.shape, dtype=np.int64))
+            if tuple(values.shape) != (n,) + v.shape[1:]:
                 raise ValueError(
                     f"{self.name}: the IndexedSlices gradient {i} has values of shape "
-                    f"{values.shape} for {indices.size} indices; expected "
-                    f"{indices.shape + v.shape[1:]} for {_describe(v)}."
+                    f"{tuple(values.shape)} for {n} indices; expected "
+                    f"{(n,) + v.shape[1:]} for {_describe(v)}."
                 )
-            if indices.size and (indices.min() < 0 or indices.max() >= v.shape[0]):
-                raise ValueError(
-                    f"{self.name}: the IndexedSlices gradient {i} has indices outside "
-                    f"[0, {v.shape[0]}) for {_describe(v)}."
-                )
-            rows, inverse = np.unique(indices, return_inverse=True)
-            summed = np.zeros((rows.size,) + v.shape[1:], v.dtype)
-            np.add.at(summed, inverse, values)
-            return rows, summed
-        array = self._as_array(g, v, i)
-        if array.shape != v.shape:
+            return values, indices
+        tensor = self._as_tensor(g, v, i)
+        if tuple(tensor.shape) != v.shape:
             raise ValueError(
-                f"{self.name}: gradient {i} has shape {array.shape} but {_describe(v)}; each "
-                "gradient must have its variable's shape."
+                f"{self.name}: gradient {i} has shape {tuple(tensor.shape)} but {_describe(v)}; "
+                "each gradient must have its variable's shape."
             )
-        return array
+        return tensor
 
-    def _as_array(self, g: Any, v: Variable, i: int) -> np.ndarray:
+    def _as_tensor(self, g: Any, v: Variable, i: int) -> Tensor:
         try:
-            return np.asarray(to_array(g, v.dtype))
+            if isinstance(g, Tensor):
+                to_array(g, v.dtype)  # (checks the dtype)
+                return g
+            return Tensor._wrap(np.asarray(to_array(g, v.dtype)))
         except TypeError as err:
             raise TypeError(f"{self.name}: gradient {i} for {_describe(v)}: {err}") from None
 
@@ -399,15 +398,13 @@ class Optimizer:
         if callable(var_list):
             var_list = var_list()
         var_list = list(var_list)
-        array = np.asarray(to_array(value))
-        if not np.all(np.isfinite(array)):
-            shown = float(array) if array.size == 1 else f"non-finite (shape {array.shape})"
-            raise FloatingPointError(
-                f"{self.name}.minimize: the loss is {shown} at step {self.iterations}; stopped "
-                "before updating, so the variables keep their last values. Lower the learning "
-                "rate, check the inputs for NaN, or use tapegrad.debugging.detect_anomaly() to "
-                "find the op that produced it."
-            )
+        check_finite(  # an op: a compiled step checks on every call
+            value, self._iterations,
+            f"{self.name}.minimize: the loss is {{value}} at step {{step}}; stopped before "
+            "updating, so the variables keep their last values. Lower the learning rate, check "
+            "the inputs for NaN, or use tapegrad.debugging.detect_anomaly() to find the op "
+            "that produced it.",
+        )
         for v in var_list:
             if not isinstance(v, Variable):
                 raise TypeError(
@@ -417,11 +414,13 @@ class Optimizer:
         grads = tape.gradient(value, var_list)
         for g, v in zip(grads, var_list, strict=True):
             data = g.values if isinstance(g, IndexedSlices) else g
-            if data is not None and not np.all(np.isfinite(to_array(data))):
-                raise FloatingPointError(
-                    f"{self.name}.minimize: the gradient for {_describe(v)} holds NaN or Inf at "
-                    f"step {self.iterations} (the loss is finite); stopped before updating. "
-                    "tapegrad.debugging.detect_anomaly() names the op."
+            if data is not None:
+                described = _describe(v).replace("{", "{{").replace("}", "}}")
+                check_finite(
+                    data, self._iterations,
+                    f"{self.name}.minimize: the gradient for {described} holds NaN or Inf at "
+                    "step {step} (the loss is finite); stopped before updating. "
+                    "tapegrad.debugging.detect_anomaly() names the op.",
                 )
         self.apply_gradients(zip(grads, var_list, strict=True))
         return value

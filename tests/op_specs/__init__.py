@@ -93,4 +93,13 @@ def all_specs() -> list:
 INDIRECT: dict = {
     "read_variable": "a Variable's value is a source by id; tests/test_variables.py checks its "
     "gradients (first and second order) against closed forms",
+    "random_sample": "draws every random tensor; tests/test_random.py and "
+    "tests/test_function.py (fresh numbers per compiled call) cover it",
+    "print": "tapegrad.print; tests/test_function.py checks eager and compiled output",
+    "check_finite": "the NaN/Inf check of Optimizer.minimize; tests/test_function.py",
+    "optimizer_update": "one optimizer step; tests/test_optimizers.py checks every optimizer",
+    "optimizer_sparse_update": "one optimizer step on IndexedSlices rows; tests/test_optimizers.py",
+    "learning_rate": "a learning-rate schedule's value; tests/test_optimizers.py (schedules)",
+    "integer_mean": "reduce_mean of integers (truncated, as TensorFlow); tests/test_reduce.py",
+    "where_indices": "where(condition) alone; tests/test_function.py and the where specs",
 }

@@ -10,18 +10,16 @@ fast path (``state.engine.active`` counts them).
 =================  =====================================================  ======================
 event              called as                                              emitted
 =================  =====================================================  ======================
-``op_recorded``    ``fn(tapes, prim, args, result, entry)``               after an op ran while a
-                                                                          tape records (``entry``
-                                                                          is None if no tape
-                                                                          kept it)
-``op_finished``    ``fn(prim, args, result)``                             after every op (per-op)
+``op_recorded``    ``fn(tapes, prim, args, result, entry)`` (``entry``    after an op ran while a
+                   None if no tape kept it)                               tape records
+``op_finished``    ``fn(prim, args, result, params)``                     after every op (per-op)
 ``tape_changed``   ``fn(tape, what, data)``: ``what`` is ``"start"``,     when a tape starts,
                    ``"stop"``, ``"pause"``, ``"resume"`` or ``"release"``  stops, pauses, resumes
                    (``data``: the sources and the gradients found)        or frees its record
-``value_exported`` ``fn(tensor, how)``                                    ``.numpy()``, ``float()``
-                                                                          or ``np.asarray`` read a
-                                                                          tensor while a tape
-                                                                          records
+``value_exported`` ``fn(tensor, how)``: ``.numpy()``, ``float()`` or      ... read a tensor while a
+                   ``np.asarray``                                         tape records
+``value_read``     ``fn(tensor, how)``: ``"bool()"``, ``".numpy()"``, ...   a tensor becomes a value
+``variable_set``   ``fn(variable, how, value)``: ``"assign"``, ...        a Variable changes
 ``rule_running``   ``fn(kind, subject, running)``: ``kind`` ``"vjp"``     around each derivative
                    (``subject`` the tape entry) or ``"jvp"`` (the         rule the engine calls
                    primitive); ``running`` True before, False after
@@ -39,7 +37,7 @@ from collections.abc import Callable
 from .state import activate
 
 __all__ = ["Event", "op_recorded", "op_finished", "tape_changed", "value_exported",
-           "rule_running", "subscribe", "unsubscribe"]
+           "value_read", "variable_set", "rule_running", "subscribe", "unsubscribe"]
 
 _lock = threading.Lock()
 
@@ -66,6 +64,8 @@ op_recorded = Event("op_recorded")
 op_finished = Event("op_finished", per_op=True)
 tape_changed = Event("tape_changed")
 value_exported = Event("value_exported")
+value_read = Event("value_read")  # emitted only while the engine is active
+variable_set = Event("variable_set")  # (idem); ``how`` "create", "assign", "assign_add", ...
 rule_running = Event("rule_running")
 
 

@@ -1,15 +1,11 @@
 """Primitive and ``bind``: the single dispatch path of every op.
 
-A primitive is a forward function on arrays plus its derivative rules, declared
-once in the rule language that ``tapegrad/ops/_rules.py`` defines (per-input
-``vjps`` and ``jvps``, and ``reads``: what each input's reverse rule reads, from
-which the tape decides what to keep). ``bind`` converts the inputs, checks
-dtypes, computes, wraps the result and, when anything is active (a tape, an
-accumulator, a per-op observer), hands the op to ``record.after_op``.
-
-The fast paths of ``bind`` (one or two tensor inputs, no params, nothing
-active) are checked against :meth:`Primitive.bind_reference`, the same
-dispatch written plainly, by the op-table tests.
+A primitive is a forward function on arrays plus its derivative rules, declared once in the
+rule language of ``tapegrad/ops/_rules.py`` (per-input ``vjps``, ``jvps``, and ``reads``:
+what each reverse rule reads, from which the tape decides what to keep). ``bind`` converts,
+checks dtypes, computes, wraps and, when a tape, an accumulator or a per-op observer is
+active, hands the op to ``record.after_op``. The op-table tests check its fast paths (one or
+two tensor inputs, no params, nothing active) against :meth:`Primitive.bind_reference`.
 """
 
 from __future__ import annotations
@@ -57,6 +53,7 @@ class Primitive:
         "batchable",
         "sparse_vjp",
         "constant_output",
+        "stateful",
     )
 
     def __init__(
@@ -93,6 +90,7 @@ class Primitive:
         # A new constant to every tape, as TensorFlow's unrecorded StopGradient: recorded (for
         # explanations), but its output is no source of gradients unless a tape watches it.
         self.constant_output = constant_output and not self.differentiable
+        self.stateful = False  # random draws, prints: never folded into a constant (set after)
         self.reads, self.joint_reads = self._declared_reads(reads)
         if register:
             if name in REGISTRY:

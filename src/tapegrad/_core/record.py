@@ -1,13 +1,9 @@
 """Tape entries: what a recorded op keeps, decided from its rules' declared reads.
 
-When an op runs while a tape watches one of its inputs, the tape appends one
-:class:`TapeEntry`: the op, its parameters, input and output ids, and only
-the values that the rules of the *tracked* inputs read (``Primitive.reads``).
-Everything kept is frozen (read-only; a Variable is kept as a snapshot of its
-current value). Inputs the rules do not read are kept as an :class:`InputSpec`,
-shape and dtype only. One entry is shared by every active tape that knows an
-input, and counts them (``users``), so a non-persistent tape's sweep can free
-it when no other tape still needs it.
+When an op runs while a tape watches one of its inputs, the tape appends a :class:`TapeEntry`:
+op, params, input and output ids, and only the values the rules of the *tracked* inputs read
+(``Primitive.reads``), frozen (a Variable as a snapshot); other inputs as an :class:`InputSpec`
+(shape, dtype). Tapes share an entry and count it (``users``): a sweep frees it when unused.
 """
 
 from __future__ import annotations
@@ -221,7 +217,7 @@ def after_op(prim: Any, args: tuple, result: Any, params: dict) -> None:
         for acc in st.accumulators:
             acc._propagate(prim, args, result, params)
     if events.op_finished:
-        events.op_finished.emit(prim, args, result)
+        events.op_finished.emit(prim, args, result, params)
 
 
 def record(tapes: list, prim: Any, args: tuple, result: Any, params: dict) -> None:

@@ -1,20 +1,13 @@
 """Tensor and the dtype rules of conversion at the boundary.
 
-A ``Tensor`` is an immutable value (a NumPy array or NumPy scalar) plus a small
-increasing integer id; tapes and accumulators key everything by that id. The
-operators (``+``, ``@``, ``[]``, ...) are attached by ``tapegrad.ops`` so that
-this module stays free of op knowledge. A ``Variable`` is a Tensor whose value
-can be replaced with ``assign``; its id never changes, so gradients with
-respect to it accumulate over every read.
-
-Dtype rules follow TensorFlow: Python floats become float32, Python ints
-int32, NumPy values keep their dtype, and a Python number (or NumPy value)
-combined with a tensor takes the tensor's dtype.
-
-A tensor never shares memory that its caller can still write: a NumPy array
-given to tapegrad is copied at conversion (as TensorFlow does), unless it cannot
-change (read-only down to the array that owns the memory). Views of tapegrad's
-own arrays need no copy: no one outside holds those.
+A ``Tensor`` is an immutable value (a NumPy array or scalar) plus a small increasing integer
+id, by which tapes and accumulators key everything; ``tapegrad.ops`` attaches the operators,
+so this module knows no op. A ``Variable`` is a Tensor whose value ``assign`` replaces; its
+id never changes, so its gradients add up over every read. Dtypes follow TensorFlow: Python
+floats become float32, ints int32, NumPy values keep theirs, and a number combined with a
+tensor takes the tensor's dtype. A tensor never shares memory its caller can still write: a
+NumPy array is copied at conversion (as TensorFlow) unless it cannot change (read-only down
+to the array that owns the memory); views of tapegrad's own arrays need no copy.
 """
 
 from __future__ import annotations
@@ -405,16 +398,14 @@ class Tensor:
     def numpy(self) -> Any:
         """A copy of the value as NumPy (a NumPy scalar for 0-d tensors)."""
         value = self._value
-        if engine.active and events.value_exported:  # values leaving a tape (debugging)
-            events.value_exported.emit(self, ".numpy()")
+        engine.active and _read_out(self, ".numpy()", True)
         value = ops.to_numpy(value)  # (Dask computes, CuPy copies to the host, explicitly)
         if value.ndim == 0:
             return value[()]
         return np.array(value)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if engine.active and events.value_exported:
-            events.value_exported.emit(self, "NumPy (np.asarray / __array__)")
+        engine.active and _read_out(self, "NumPy (np.asarray / __array__)", True)
         array = np.array(ops.to_numpy(self._value), dtype=dtype, copy=True)
         return array
 
@@ -436,6 +427,7 @@ class Tensor:
         )
 
     def __bool__(self) -> bool:
+        engine.active and _read_out(self, "bool()", False)
         if self._value.size != 1:
             raise ValueError(
                 f"The truth value of a tensor of shape {self.shape} is ambiguous; only "
@@ -444,11 +436,11 @@ class Tensor:
         return bool(self._value)
 
     def __float__(self) -> float:
-        if engine.active and events.value_exported:
-            events.value_exported.emit(self, "float()")
+        engine.active and _read_out(self, "float()", True)
         return float(self._value)
 
     def __int__(self) -> int:
+        engine.active and _read_out(self, "int()", False)
         return int(self._value)
 
     def __index__(self) -> int:
@@ -457,9 +449,11 @@ class Tensor:
                 f"Only scalar integer tensors can be used as an index, not shape {self.shape} "
                 f"dtype {self.dtype}."
             )
+        engine.active and _read_out(self, "int()", False)
         return int(self._value)
 
     def __complex__(self) -> complex:
+        engine.active and _read_out(self, "complex()", False)
         return complex(self._value)
 
     def __len__(self) -> int:
@@ -498,6 +492,11 @@ class Tensor:
 
     def __reduce__(self):
         return (_rebuild_tensor, (np.array(self._value),))
+
+
+def _read_out(t: Tensor, how: str, exported: bool) -> Any:  # explain (exported), compiler
+    for event in (events.value_exported, events.value_read) if exported else (events.value_read,):
+        event.emit(t, how)
 
 
 def _rebuild_tensor(array: np.ndarray) -> Tensor:

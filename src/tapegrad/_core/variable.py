@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .primitive import Primitive
-from .tensor import Tensor, _numpy_text, as_dtype, new_id, prefixed, to_array
+from .tensor import Tensor, _numpy_text, as_dtype, engine, events, new_id, prefixed, to_array
 
 __all__ = ["Variable", "read_variable"]
 
@@ -83,18 +83,25 @@ class Variable(Tensor):
     def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Replace the value (same shape and dtype); returns the variable."""
         array = self._checked(value, "assign")
+        self._changed("assign", value)
         self._value = array if array.ndim else array[()]
         return self
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Add ``delta`` in place of the value; returns the variable."""
+        self._changed("assign_add", delta)
         self._value = self._value + self._checked(delta, "assign_add")
         return self
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None, read_value=True):
         """Subtract ``delta`` from the value; returns the variable."""
+        self._changed("assign_sub", delta)
         self._value = self._value - self._checked(delta, "assign_sub")
         return self
+
+    def _changed(self, how: str, value: Any) -> None:  # (a compiled function records it)
+        if engine.active and events.variable_set:
+            events.variable_set.emit(self, how, value)
 
     def _in_place(self, *unused: Any) -> Any:
         raise RuntimeError(

@@ -58,7 +58,7 @@ def _switch(event: Any, callback: Any, wanted: bool) -> None:
 # ---------------------------------------------------------------------------------
 # The check, and the rules running
 # ---------------------------------------------------------------------------------
-def _check_op(prim: Any, args: tuple, result: Any) -> None:
+def _check_op(prim: Any, args: tuple, result: Any, params: Any = None) -> None:
     if evidence.quiet.depth:  # explain's own sweep: its failures are not the user's
         return
     outs = outputs(result)

@@ -348,7 +348,7 @@ def _on_export(tensor: Tensor, how: str) -> None:
             _mark_evidence(tape, log)
 
 
-def _observe_paused(prim: Any, args: tuple, result: Any) -> None:
+def _observe_paused(prim: Any, args: tuple, result: Any, params: Any = None) -> None:
     """After every op while a tape is paused: note the ops that read the tape's tensors."""
     if quiet.depth:
         return

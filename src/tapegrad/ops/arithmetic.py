@@ -71,6 +71,10 @@ where_p: Primitive = Primitive(
 )
 
 
+where_indices_p: Primitive = Primitive(  # tf.where(condition): the indices of True entries
+    "where_indices", lambda c: np.argwhere(c).astype(np.int64), differentiable=False)
+
+
 def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Tensor:
     """Elementwise ``x if condition else y`` with broadcasting (``tf.where``).
 
@@ -95,7 +99,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Ten
     if cond.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype.name}.")
     if x is None and y is None:
-        return Tensor._wrap(np.argwhere(cond._value).astype(np.int64))
+        return where_indices_p.bind(cond)
     if x is None or y is None:
         raise ValueError("where: give both x and y, or neither.")
     try:

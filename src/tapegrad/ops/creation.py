@@ -107,6 +107,16 @@ def _peek(input: Any) -> Any:
     return to_array(input)
 
 
+def _read_scalar(value: Any) -> Any:
+    """``to_array(value)``; a scalar tensor is read through ``int()``/``float()``/``bool()``,
+    so that a compiled function checks the value it was traced with (a guard)."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        kind = value.dtype.kind
+        read = bool if kind == "b" else int if kind in "iu" else float if kind == "f" else complex
+        return np.asarray(read(value), dtype=value.dtype)
+    return to_array(value)
+
+
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: Any = None) -> Tensor:
     """A new tensor holding ``value`` (TensorFlow's dtype rules); later writes to ``value``
     do not change it.
@@ -197,7 +207,7 @@ def fill(dims: Any, value: Any, name: Any = None) -> Tensor:
     """
     shape = shape_arg(dims, "fill", "dims")
     try:
-        v = to_array(value)
+        v = _read_scalar(value)
     except (TypeError, ValueError) as err:
         raise prefixed(err, "fill: value") from None
     if v.ndim != 0:
@@ -242,7 +252,7 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name
     """
     if limit is None:
         start, limit = 0, start
-    values = [to_array(v) for v in (start, limit, delta)]
+    values = [_read_scalar(v) for v in (start, limit, delta)]
     if dtype is None:
         kinds = [v.dtype for v in values]
         dtype = max(kinds, key=lambda d: (d.kind == "f", d.itemsize))
@@ -275,7 +285,7 @@ def linspace(start: Any, stop: Any, num: int, name: Any = None, axis: int = 0) -
     >>> tg.linspace(0.0, 1.0, 3).numpy().tolist()
     [0.0, 0.5, 1.0]
     """
-    a, b = to_array(start), to_array(stop)
+    a, b = _read_scalar(start), _read_scalar(stop)
     dtype = a.dtype if a.dtype.kind == "f" else np.dtype("float64")
     n = _dim(num, "linspace", "num")
     return Tensor._wrap(np.linspace(a, b, n, axis=axis).astype(dtype))

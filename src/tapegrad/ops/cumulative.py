@@ -17,7 +17,7 @@ from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._namespace import namespace, unsupported
 from ._rules import linear
-from .arithmetic import where_p
+from .arithmetic import not_equal_p, where_p
 from .shape import _accumulator, _input, _prefix, _single_axis
 
 __all__ = ["cumsum", "cumprod"]
@@ -101,7 +101,7 @@ def cumsum(x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False
 
 def _div_no_nan(a: Tensor, y: Tensor) -> Tensor:
     """``a / y`` where ``y != 0``, else 0 (TensorFlow's div_no_nan; ``y`` has no batch dims)."""
-    nonzero = y._value != 0  # a static mask, like where's condition (any array library)
+    nonzero = not_equal_p.bind(y, 0)._value  # a mask, like where's condition (from an op)
     safe = where_p.bind(y, 1, condition=nonzero)
     return where_p.bind(a / safe, 0, condition=nonzero)
 

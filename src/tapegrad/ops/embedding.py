@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._core.tensor import Tensor, convert_to_tensor
-from .arithmetic import divide_p, multiply_p, where_p
+from .arithmetic import divide_p, greater_equal_p, greater_p, multiply_p, where_p
 from .creation import ones_like
 from .index import _check_range, _index_array, _params, gather, getitem_p
 from .shape import concat, reduce_sum, reshape
@@ -100,9 +100,9 @@ def _clip_rows(v: Tensor, ids_rank: int, max_norm: Any) -> Tensor:
     axes = list(range(ids_rank, v.ndim))
     clip = max_norm if isinstance(max_norm, Tensor) else convert_to_tensor(max_norm, v.dtype)
     l2sum = reduce_sum(multiply_p.bind(v, v), axes, keepdims=True)
-    positive = l2sum._value > 0
+    positive = greater_p.bind(l2sum, 0)._value  # (masks from ops: compiled code follows them)
     safe = where_p.bind(l2sum, ones_like(l2sum), condition=positive)
     l2norm = where_p.bind(sqrt(safe), l2sum, condition=positive)
-    larger = l2norm._value >= clip._value
+    larger = greater_equal_p.bind(l2norm, clip)._value
     denominator = where_p.bind(l2norm, clip, condition=larger)
     return divide_p.bind(multiply_p.bind(v, clip), denominator)

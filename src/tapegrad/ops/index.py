@@ -23,7 +23,8 @@ import numpy as np
 
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
-from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
+from .._core.record import freeze
+from .._core.tensor import Tensor, _private, as_dtype, convert_to_tensor, float32
 from ._namespace import device_of, is_numpy, namespace, scatter_add, take, unsupported
 from ._rules import lead, nondifferentiable, normalize_axis
 from .arithmetic import where, where_p
@@ -194,9 +195,11 @@ def _index_array(value: Any, op: str, arg: str) -> np.ndarray:
             f"{op}: {arg} must be an integer tensor (int32 or int64), got dtype "
             f"{array.dtype.name} with shape {array.shape}."
         )
-    array = np.array(array)
-    array.flags.writeable = False
-    return array
+    # A tensor's own array, or a read-only one, is kept as it is: a compiled function follows
+    # the array it came from. Anything else is copied, read-only.
+    if isinstance(value, Tensor) and value._value.__class__ is np.ndarray:
+        return freeze(value)._value
+    return _private(array)
 
 
 def _params(value: Any) -> Tensor:

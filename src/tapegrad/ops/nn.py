@@ -19,15 +19,15 @@ import numpy as np
 
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
-from ._namespace import device_of, dtype_for, namespace, numpy_dtype
+from ._namespace import device_of, dtype_for, is_numpy, namespace, numpy_dtype
 from ._rules import normalize_axes, normalize_axis
 from .activations import (
     _float_features,
 )
-from .arithmetic import add_p, where_p
+from .arithmetic import add_p, greater_equal_p, where_p
 from .casting import cast
 from .creation import ones_like
-from .index import IndexOutOfRangeError
+from .index import IndexOutOfRangeError, one_hot_p
 from .random import uniform
 from .reduce import reduce_sum_p
 from .shape import broadcast_to_p, reshape_p
@@ -315,7 +315,13 @@ def _sparse_xent_impl(logits, labels):
 
 
 def _sparse_xent_grad(logits: Tensor, labels: np.ndarray) -> Tensor:
-    return softmax_p.bind(logits, axis=-1) - _one_hot(labels, logits.shape[-1], logits.dtype)
+    if not is_numpy(labels):  # (other array libraries: the labels' own namespace)
+        return softmax_p.bind(logits, axis=-1) - _one_hot(labels, logits.shape[-1], logits.dtype)
+    # NumPy labels one-hot by the one_hot op: a compiled function recomputes them on each call
+    dtype = np.dtype(logits.dtype)
+    hot = one_hot_p.bind(dtype.type(1), dtype.type(0), indices=labels, depth=logits.shape[-1],
+                         axis=-1)
+    return softmax_p.bind(logits, axis=-1) - hot
 
 
 def _sparse_xent_vjp(g, ans, logits, labels):
@@ -386,7 +392,8 @@ def sparse_softmax_cross_entropy_with_logits(
             f"{op}: received a label value of {int(bad)} which is outside the valid range of "
             f"[0, {depth}) (logits shape {x.shape})."
         )
-    return sparse_xent_p.bind(x, labels=values)
+    # Signed labels go in as they are: a compiled function follows the array they came from.
+    return sparse_xent_p.bind(x, labels=z._value if z.dtype.kind == "i" else values)
 
 
 def _sigmoid_xent_impl(logits, labels):
@@ -635,7 +642,8 @@ def dropout(
             raise ValueError(
                 f"{op}: noise_shape {list(shape)} does not broadcast to x shape {t.shape}."
             ) from None
-    keep = uniform(shape, dtype=t.dtype, seed=seed)._value >= t.dtype.type(rate_value)
+    keep = greater_equal_p.bind(uniform(shape, dtype=t.dtype, seed=seed),
+                                t.dtype.type(rate_value))._value  # (an op: drawn per call)
     if isinstance(rate, Tensor):  # TensorFlow: x / (1 - rate), differentiable in rate
         scaled = t / (1 - (rate if rate.dtype == t.dtype else cast(rate, t.dtype)))
     else:

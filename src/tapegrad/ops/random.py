@@ -100,6 +100,25 @@ def _draw(seed: Any, fn) -> np.ndarray:
 
 
 
+def get_state() -> tuple:
+    """Where every random stream is now; :func:`set_state` returns to it (a compiled
+    function whose guard fails part-way rewinds the draws it made before tracing again)."""
+    with _state.lock:
+        streams = {k: (g, g.bit_generator.state) for k, g in _state.streams.items()}
+        return (_state.generator, _state.generator.bit_generator.state, streams)
+
+
+def set_state(saved: tuple) -> None:
+    """Rewind every random stream to ``saved`` (from :func:`get_state`)."""
+    generator, position, streams = saved
+    with _state.lock:
+        generator.bit_generator.state = position
+        _state.generator = generator
+        for g, state in streams.values():
+            g.bit_generator.state = state
+        _state.streams = {k: g for k, (g, _) in streams.items()}
+
+
 def _float_dtype(dtype: Any, op: str) -> np.dtype:
     d = as_dtype(dtype)
     if d.kind != "f":
@@ -112,9 +131,30 @@ def _standard(gen: np.random.Generator, method: str, shape: tuple, dtype: np.dty
     return getattr(gen, method)(shape, dtype=draw_dtype).astype(dtype, copy=False)
 
 
-def _scale_shift(values: np.ndarray, scale: Any, shift: Any, dtype: np.dtype, op: str) -> Tensor:
-    """``values * scale + shift``: NumPy for numbers, tapegrad ops when either is a tensor."""
-    shape = values.shape
+def _sample_impl(*, op: str, shape: tuple, dtype: np.dtype, seed: Any, sampler: Any,
+                 scale: Any = None, shift: Any = None) -> Any:
+    values = allocate(op, shape, dtype, _draw, seed, sampler)
+    if scale is None:
+        return values
+    return np.asarray(values * scale + shift, dtype=dtype)
+
+
+# One stateful op draws every random tensor, so that a compiled function draws fresh
+# numbers on each call (and in the same order as eager execution).
+random_sample_p: Primitive = Primitive("random_sample", _sample_impl, differentiable=False)
+random_sample_p.stateful = True
+
+
+def _sample(op: str, shape: tuple, dtype: np.dtype, seed: Any, sampler: Any, scale: Any = None,
+            shift: Any = None) -> Tensor:
+    """Draw with ``sampler(generator)``, then ``values * scale + shift``.
+
+    NumPy numbers are applied inside the draw; tensors are combined with tapegrad ops, so
+    gradients reach them as in TensorFlow.
+    """
+    seed = None if seed is None else _seed_int(seed, "seed")
+    if scale is None:
+        return random_sample_p.bind(op=op, shape=shape, dtype=dtype, seed=seed, sampler=sampler)
     shapes = [tuple(v.shape) if isinstance(v, Tensor) else np.shape(v) for v in (scale, shift)]
     try:
         ok = np.broadcast_shapes(shape, *shapes) == shape
@@ -131,10 +171,11 @@ def _scale_shift(values: np.ndarray, scale: Any, shift: Any, dtype: np.dtype, op
         for name, t in (("scale", s), ("shift", b)):
             if t.dtype != dtype:
                 raise TypeError(f"{op}: {name} has dtype {t.dtype.name}, expected {dtype.name}.")
-        return Tensor._wrap(values) * s + b
-    s = np.asarray(scale, dtype=dtype)
-    b = np.asarray(shift, dtype=dtype)
-    return Tensor._wrap(np.asarray(values * s + b, dtype=dtype))
+        values = random_sample_p.bind(op=op, shape=shape, dtype=dtype, seed=seed, sampler=sampler)
+        return values * s + b
+    return random_sample_p.bind(op=op, shape=shape, dtype=dtype, seed=seed, sampler=sampler,
+                                scale=np.asarray(scale, dtype=dtype),
+                                shift=np.asarray(shift, dtype=dtype))
 
 
 def normal(
@@ -165,9 +206,8 @@ def normal(
     """
     shape = shape_arg(shape, "normal")
     d = _float_dtype(dtype, "normal")
-    values = allocate("normal", shape, d, _draw, seed,
-                      lambda g: _standard(g, "standard_normal", shape, d))
-    return _scale_shift(values, stddev, mean, d, "normal")
+    return _sample("normal", shape, d, seed, lambda g: _standard(g, "standard_normal", shape, d),
+                   stddev, mean)
 
 
 def truncated_normal(
@@ -207,8 +247,7 @@ def truncated_normal(
             bad = np.abs(values) > 2
         return values
 
-    values = allocate("truncated_normal", shape, d, _draw, seed, draw)
-    return _scale_shift(values, stddev, mean, d, "truncated_normal")
+    return _sample("truncated_normal", shape, d, seed, draw, stddev, mean)
 
 
 def uniform(
@@ -250,20 +289,18 @@ def uniform(
         hi = _seed_like_int(maxval, "maxval", op)
         if lo >= hi:
             raise ValueError(f"{op}: need minval < maxval, got {lo} >= {hi}.")
-        values = allocate(op, shape, d, _draw, seed,
-                          lambda g: g.integers(lo, hi, size=shape, dtype=d))
-        return Tensor._wrap(values)
+        return _sample(op, shape, d, seed, lambda g: g.integers(lo, hi, size=shape, dtype=d))
     if d.kind != "f":
         raise TypeError(f"{op}: dtype must be a float or integer dtype, got {d.name}.")
     if maxval is None:
         maxval = 1.0
-    values = allocate(op, shape, d, _draw, seed, lambda g: _standard(g, "random", shape, d))
+    sampler = lambda g: _standard(g, "random", shape, d)  # noqa: E731
     if isinstance(minval, Tensor) or isinstance(maxval, Tensor):
         lo = convert_to_tensor(minval, dtype_hint=d)
         hi = convert_to_tensor(maxval, dtype_hint=d)
-        return _scale_shift(values, hi - lo, lo, d, op)
+        return _sample(op, shape, d, seed, sampler, hi - lo, lo)
     lo = np.asarray(minval, dtype=d)
-    return _scale_shift(values, np.asarray(maxval, dtype=d) - lo, lo, d, op)
+    return _sample(op, shape, d, seed, sampler, np.asarray(maxval, dtype=d) - lo, lo)
 
 
 def _seed_like_int(value: Any, what: str, op: str) -> int:
@@ -273,11 +310,13 @@ def _seed_like_int(value: Any, what: str, op: str) -> int:
     return _int(value, op, what)
 
 
-def _shuffle_impl(x, perm):
+def _shuffle_impl(x, seed=None):
+    perm = () if x.ndim == 0 else _draw(seed, lambda g: g.permutation(x.shape[0]))
     return take("random_shuffle", x, perm if isinstance(perm, tuple) else (perm,))
 
 
 random_shuffle_p: Primitive = nondifferentiable("random_shuffle", _shuffle_impl)
+random_shuffle_p.stateful = True  # the permutation is drawn when the op runs
 
 
 def shuffle(value: Any, seed: Any = None, name: Any = None) -> Tensor:
@@ -296,5 +335,5 @@ def shuffle(value: Any, seed: Any = None, name: Any = None) -> Tensor:
     [0, 1, 2, 3, 4]
     """
     x = convert_to_tensor(value)
-    perm = () if x.ndim == 0 else _draw(seed, lambda g: g.permutation(x.shape[0]))
-    return random_shuffle_p.bind(x, perm=perm)  # a new tensor, even for a scalar
+    seed = None if seed is None else _seed_int(seed, "seed")
+    return random_shuffle_p.bind(x, seed=seed)  # a new tensor, even for a scalar

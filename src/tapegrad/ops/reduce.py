@@ -83,6 +83,9 @@ def _trunc_divide(total: np.ndarray, count: int) -> np.ndarray:
     return np.where((total < 0) & inexact, quotient + 1, quotient).astype(total.dtype)
 
 
+integer_mean_p: Primitive = nondifferentiable("integer_mean", _trunc_divide)
+
+
 def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
     total = reduce_sum_p.bind(x, axis=axes, keepdims=keepdims)
     if any(x.shape[a] != x.shape[a] for a in axes):  # NaN: a Dask length known only later
@@ -92,7 +95,7 @@ def _mean(x: Tensor, axes: tuple, keepdims: bool) -> Tensor:
         return total / reduce_sum_p.bind(ones_like(x), axis=axes, keepdims=keepdims)
     count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     if x.dtype.kind in "iu":  # no gradient for integers: a plain value is enough
-        return Tensor._wrap(_trunc_divide(total._value, max(count, 1)))
+        return integer_mean_p.bind(total, count=max(count, 1))
     if count == 0:
         return total * np.nan  # TensorFlow: the mean of nothing is NaN
     return total / np.asarray(count, dtype=x.dtype)
@@ -713,7 +716,7 @@ def _along_last(indices: np.ndarray, x_shape: tuple) -> tuple:
     grids = tuple(
         np.arange(x_shape[j]).reshape((-1,) + (1,) * (ndim - 1 - j)) for j in range(ndim - 1)
     )
-    return grids + (indices.astype(np.intp),)
+    return grids + (indices,)  # (the op's own output array: a compiled function follows it)
 
 
 def _top_k_vjp(g, ans, x, k, index_type):

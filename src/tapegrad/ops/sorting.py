@@ -84,14 +84,12 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING", name: Any = 
     [3.0, 2.0, 1.0]
     """
     x, a = _sort_args(values, axis, direction, "sort")
-    numpy_only("sort", x._value)  # (the order is computed here, eagerly)
-    perm = _sort_order(x._value, a, direction == "DESCENDING")
-    inverse = np.empty_like(perm)
-    np.put_along_axis(inverse, perm, np.broadcast_to(
-        np.arange(perm.shape[a]).reshape((-1,) + (1,) * (-a - 1)), perm.shape), a)
-    perm.flags.writeable = False
-    inverse.flags.writeable = False
-    return sort_p.bind(x, perm=perm, inverse=inverse, axis=a)
+    numpy_only("sort", x._value)
+    # The permutation and its inverse come from ops (argsort of x, then of the permutation),
+    # so that a compiled function computes them on each call.
+    perm = argsort_p.bind(x, axis=a, descending=direction == "DESCENDING")
+    inverse = argsort_p.bind(perm, axis=a, descending=False)
+    return sort_p.bind(x, perm=perm._value, inverse=inverse._value, axis=a)
 
 
 def _argsort_impl(x, axis, descending):
