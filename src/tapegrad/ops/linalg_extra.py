@@ -2,9 +2,9 @@
 band_part, cross, normalize; and bands of diagonals for diag/diag_part.
 
 Each is written as TensorFlow's Python layer writes it (regularized normal equations
-for ``lstsq``, the SVD with small singular values saturated to infinity for ``pinv``,
-Padé approximants with scaling and squaring for ``expm``), so values and gradients
-follow from the ops they use; gradients of any order come for free.
+for ``lstsq``, the SVD with small singular values saturated to infinity for ``pinv``),
+so values and gradients follow from the ops they use; gradients of any order come for
+free. ``expm`` is a primitive whose rules are ``expm`` of a block matrix.
 """
 
 from __future__ import annotations
@@ -12,18 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 
+from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import _const
+from ._namespace import numpy_only
 from .arithmetic import where
 from .casting import cast
+from .creation import zeros_like
 from .decompositions import norm, svd
 from .index import gather, getitem
 from .linalg import diag as _diag
 from .linalg import diag_part as _diag_part
 from .linalg import matmul, matrix_diag_p, matrix_diag_part_p
 from .reduce import reduce_max
-from .shape import expand_dims, reshape, stack
+from .shape import broadcast_to, concat, expand_dims, matrix_transpose, stack
 from .slicing import pad
 from .solvers import solve
 
@@ -144,56 +148,41 @@ def pinv(a: Any, rcond: Any = None, validate_args: bool = False, name: Any = Non
 
 
 # --- expm -------------------------------------------------------------------------------
-_PADE = {
-    3: [120.0, 60.0, 12.0],
-    5: [30240.0, 15120.0, 3360.0, 420.0, 30.0],
-    7: [17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0],
-    9: [17643225600.0, 8821612800.0, 2075673600.0, 302702400.0, 30270240.0, 2162160.0,
-        110880.0, 3960.0, 90.0],
-    13: [64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-         129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-         40840800.0, 960960.0, 16380.0, 182.0],
-}
-# (l1-norm thresholds, Padé degrees, scaling threshold) per precision, from Higham (2005).
-_SCHEDULE = {
-    "single": ((4.258730016922831e-001, 1.880152677804762e000), (3, 5, 7), 3.925724783138660),
-    "double": ((1.495585217958292e-002, 2.539398330063230e-001, 9.504178996162932e-001,
-                2.097847961257068e000), (3, 5, 7, 9, 13), 5.371920351148152),
-}
+def _expm_impl(x):
+    numpy_only("expm", x)  # (SciPy's scaling and squaring)
+    if not np.isfinite(x).all():  # as TensorFlow: NaN everywhere
+        return np.full(x.shape, np.nan, x.dtype)
+    return scipy.linalg.expm(x).astype(x.dtype, copy=False)
 
 
-def _pade(m: Tensor, degree: int) -> tuple:
-    """``(u, v)`` of the degree-``degree`` Padé approximant: ``expm(m) ~ (v - u)^-1 (v + u)``."""
-    b = [_scalar(c, m.dtype) for c in _PADE[degree]]
-    eye = _eye(m.shape[-1], m.dtype)
-    m2 = matmul(m, m)
-    if degree == 13:
-        m4 = matmul(m2, m2)
-        m6 = matmul(m4, m2)
-        inner = matmul(m6, m6 + b[11] * m4 + b[9] * m2)
-        u = matmul(m, inner + b[7] * m6 + b[5] * m4 + b[3] * m2 + b[1] * eye)
-        v = matmul(m6, b[12] * m6 + b[10] * m4 + b[8] * m2) + b[6] * m6 + b[4] * m4 \
-            + b[2] * m2 + b[0] * eye
-        return u, v
-    powers = [eye, m2]
-    while len(powers) <= degree // 2:
-        powers.append(matmul(powers[-1], m2))
-    odd = powers[-1]  # the leading coefficient of the odd part is 1
-    for k in range(len(powers) - 2, -1, -1):
-        odd = odd + b[2 * k + 1] * powers[k]
-    even = None
-    for k in range(len(powers)):
-        term = b[2 * k] * powers[k]
-        even = term if even is None else even + term
-    return matmul(m, odd), even
+def _frechet(a: Tensor, e: Tensor) -> Tensor:
+    """The derivative of expm at ``a`` in the direction ``e``: the top right block of
+    ``expm([[a, e], [0, a]])`` (Mathias's identity), itself differentiable."""
+    n = a.shape[-1]
+    if e.ndim > a.ndim:
+        a = broadcast_to(a, e.shape)
+    big = concat([concat([a, e], -1), concat([zeros_like(e), a], -1)], -2)
+    return getitem(expm_p.bind(big), (Ellipsis, slice(0, n), slice(n, 2 * n)))
+
+
+expm_p: Primitive = Primitive(
+    "expm",
+    _expm_impl,
+    vjps=(lambda g, ans, x: _frechet(matrix_transpose(x, conjugate=x.dtype.kind == "c"), g),),
+    jvps=(lambda t, ans, x: _frechet(x, t),),
+    reads=((0,),),
+    dtypes="fc",
+)
+"""The matrix exponential; its rules are expm of a block matrix, so any order works."""
 
 
 def expm(input: Any, name: Any = None) -> Tensor:
     """The matrix exponential (``tf.linalg.expm``), by scaling and squaring.
 
-    TensorFlow's algorithm: Padé approximants of degree 3 to 13 (7 in single precision)
-    chosen per matrix by its 1-norm, after halving the matrix ``s`` times, then ``s``
-    squarings. Gradients differentiate this computation.
+    The value is SciPy's (Padé approximants with scaling and squaring, Al-Mohy and
+    Higham); the gradient is the exact Fréchet derivative, computed as the exponential
+    of a block matrix, where TensorFlow differentiates its own Padé approximant (they
+    agree to rounding). A non-finite entry makes every entry NaN, as in TensorFlow.
 
     Args:
         input: ``[..., N, N]`` float or complex matrices.
@@ -210,31 +199,7 @@ def expm(input: Any, name: Any = None) -> Tensor:
     x = _matrix(input, op)
     if x.shape[-1] != x.shape[-2]:
         raise ValueError(f"{op}: expected square matrices [..., N, N], got shape {x.shape}.")
-    if x.shape[-1] == 0 or x.size == 0:
-        return x + 0
-    batch = tuple(x.shape[:-2])
-    flat = reshape(x, (-1,) + tuple(x.shape[-2:]))
-    l1 = np.abs(flat.numpy()).sum(axis=-2).max(axis=-1)[:, None, None]  # selects, no gradient
-    real = np.finfo(np.abs(flat.numpy()).dtype)
-    bounds, degrees, maxnorm = _SCHEDULE["double" if real.bits == 64 else "single"]
-    if not np.isfinite(l1).all():
-        return Tensor._wrap(np.full(x.shape, np.nan, x.dtype))
-    with np.errstate(divide="ignore"):
-        squarings = np.maximum(np.floor(np.log2(l1 / maxnorm)), 0)
-    pieces = []
-    for d in degrees:
-        m = flat
-        if d == degrees[-1]:
-            m = flat / Tensor._wrap((2.0 ** squarings).astype(x.dtype))
-        pieces.append(_pade(m, d))
-    u, v = pieces[-1]
-    for bound, (pu, pv) in zip(reversed(bounds), reversed(pieces[:-1])):
-        pick = np.broadcast_to(l1 < bound, flat.shape)
-        u, v = where(pick, pu, u), where(pick, pv, v)
-    result = solve(v - u, v + u)
-    for i in range(int(squarings.max()) if squarings.size else 0):
-        result = where(np.broadcast_to(i < squarings, flat.shape), matmul(result, result), result)
-    return reshape(result, batch + tuple(x.shape[-2:]))
+    return expm_p.bind(x)
 
 
 # --- band_part --------------------------------------------------------------------------
