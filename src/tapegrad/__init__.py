@@ -11,40 +11,50 @@ from . import (
     checkpoint,
     config,
     debugging,  # subscribes the evidence observers GradientTape.explain reads
+    dtypes,  # hands Tensor.dtype its public type, DType
+    errors,
     linalg,
     math,
     nn,
     optimizers,
     random,
+    tensor_shape,  # noqa: F401  (hands Tensor.shape its public type, TensorShape)
     testing,
+    train,
 )
 from . import ops as _ops  # noqa: F401  (installs the Tensor operators and the engine's ops)
 from ._core.indexed_slices import IndexedSlices
-from ._core.tensor import (
-    Tensor,
+from ._core.tensor import Tensor, convert_to_tensor
+from ._core.variable import Variable
+from .control_flow import *  # noqa: F403
+from .control_flow import __all__ as _control_flow_names
+from .custom import custom_gradient, recompute_grad, stop_gradient
+from .differentiation import UnconnectedGradients
+from .dtypes import (
+    DType,
+    as_dtype,
     complex64,
     complex128,
-    convert_to_tensor,
+    double,
     float16,
     float32,
     float64,
+    half,
     int8,
     int16,
     int32,
     int64,
     uint8,
+    uint16,
+    uint32,
+    uint64,
 )
-from ._core.tensor import (
-    bool_ as bool,
-)
-from ._core.variable import Variable
-from .custom import custom_gradient, recompute_grad, stop_gradient
-from .differentiation import UnconnectedGradients
+from .dtypes import bool as bool  # noqa: A004
 from .forward_mode import ForwardAccumulator
 from .function import TensorSpec, function
 from .function import print as print
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
-from .module import Module
+from .module import Module, name_scope
 from .ops.binary import *  # noqa: F403
 from .ops.binary import __all__ as _binary_names
 from .ops.clipping import clip_by_global_norm, clip_by_norm
@@ -69,6 +79,7 @@ from .ops.sorting import __all__ as _sorting_names
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_names
 from .tape import GradientTape
+from .tensor_shape import TensorShape
 
 __version__ = "0.1.0"
 
@@ -124,6 +135,7 @@ __all__ = [
     "checkpoint",
     "optimizers",
     "Module",
+    "name_scope",
     "function",
     "TensorSpec",
     "config",
@@ -139,7 +151,18 @@ __all__ = [
     "int32",
     "int64",
     "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "half",
+    "double",
+    "DType",
+    "as_dtype",
+    "dtypes",
+    "errors",
+    "TensorShape",
+    "train",
 ]
 __all__ += _binary_names + _creation_names + _index_names + _reduce_names + _shape_names
-__all__ += _slicing_names + _sorting_names + _unary_names
+__all__ += _slicing_names + _sorting_names + _unary_names + _control_flow_names
 __all__ += _manipulation_names + _scatter_names + ["clip_by_norm", "clip_by_global_norm"]

@@ -269,7 +269,7 @@ class Differentiation(_tape.GradientTape):
             if n == 0:
                 grads = self._empty_jacobian(target, flat_sources)
             elif experimental_use_pfor:
-                eye = np.eye(n, dtype=target.dtype).reshape((n,) + target.shape)
+                eye = np.eye(n, dtype=target.dtype).reshape((n,) + target._value.shape)
                 grads = reverse_sweep(self._entries, {target._id: Tensor._wrap(eye)}, source_ids, 1,
                                       not self._persistent)
             else:
@@ -283,12 +283,12 @@ class Differentiation(_tape.GradientTape):
                 if s.dtype.kind not in "fc":
                     self._warn_integer_source("jacobian", i, s)
                 if policy is UnconnectedGradients.ZERO:
-                    result.append(ops.zeros(target.shape + s.shape, s.dtype))
+                    result.append(ops.zeros(target._value.shape + s._value.shape, s.dtype))
                 else:
                     result.append(self._unconnected(s, i, policy, [target], flat_sources))
                 continue
             g = densify(g)
-            result.append(ops.reshape(g, target.shape + s.shape))
+            result.append(ops.reshape(g, target._value.shape + s._value.shape))
         return nest.unflatten(treedef, result)
 
     def _check_jacobian_usable(self, what: str, use_pfor: bool) -> None:

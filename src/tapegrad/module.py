@@ -9,13 +9,52 @@ kept by hand.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ._core.errors import InvalidArgumentError
+from ._core.state import state
 from ._core.variable import Variable
 
-__all__ = ["Module"]
+__all__ = ["Module", "name_scope"]
+
+class name_scope:  # noqa: N801  (TensorFlow's name)
+    """A context manager that prefixes the names of the Variables made inside it.
+
+    ``name_scope("a")`` inside ``name_scope("outer")`` gives the prefix
+    ``"outer/a/"``; a name ending in ``/`` is taken as the whole prefix.
+    Entering returns the prefix. Scopes belong to the thread that enters them.
+
+    >>> import tapegrad as tf
+    >>> with tf.name_scope("dense") as scope:
+    ...     w = tf.Variable(1.0, name="w")
+    >>> scope, w.name
+    ('dense/', 'dense/w:0')
+    """
+
+    def __init__(self, name: str):
+        if not isinstance(name, str):  # (a ValueError, as TensorFlow's)
+            raise InvalidArgumentError(
+                f"name_scope: name must be a string, got {type(name).__name__} {name!r}."
+            )
+        self._name = name
+        self._outer: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def __enter__(self) -> str:
+        outer = state.name_scope
+        self._outer.append(outer)
+        name = self._name
+        state.name_scope = name if not name or name.endswith("/") else f"{outer}{name}/"
+        return state.name_scope
+
+    def __exit__(self, *exc: Any) -> None:
+        state.name_scope = self._outer.pop()
 
 
 def _snake_case(name: str) -> str:
@@ -37,6 +76,11 @@ def _leaves_with_paths(value: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:
             yield from _leaves_with_paths(item, path + (i,))
     else:
         yield path, value
+
+
+# Called as ``observer(module, name, value)`` after an attribute of a Module is set, while a
+# checkpoint restore waits for variables that do not exist yet (tapegrad.train); empty otherwise.
+_assignment_observers: list = []
 
 
 class Module:
@@ -75,6 +119,59 @@ class Module:
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Module: name must be a string, got {type(name).__name__}.")
         self._name = name if name is not None else _snake_case(type(self).__name__)
+        if not self._name.isidentifier():
+            raise InvalidArgumentError(
+                f"Module: {self._name!r} is not a valid module name; module names must be "
+                "valid Python identifiers (as in TensorFlow)."
+            )
+        with name_scope(self._name) as scope:  # nested in the scope active at construction
+            self._scope_name = scope
+
+    @property
+    def name_scope(self) -> name_scope:
+        """The scope of this module (``"outer/name/"``): variables made in it are named so.
+
+        >>> import tapegrad as tf
+        >>> class Dense(tf.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         with self.name_scope:
+        ...             self.w = tf.Variable(1.0, name="w")
+        >>> Dense().w.name
+        'dense/w:0'
+        """
+        scope = getattr(self, "_scope_name", None) or f"{self.name}/"
+        return name_scope(scope)
+
+    @classmethod
+    def with_name_scope(cls, method: Callable) -> Callable:
+        """Decorator: run ``method`` inside the module's ``name_scope`` (as TensorFlow's).
+
+        >>> import tapegrad as tf
+        >>> class Lazy(tf.Module):
+        ...     @tf.Module.with_name_scope
+        ...     def __call__(self, x):
+        ...         if not hasattr(self, "w"):
+        ...             self.w = tf.Variable(tf.ones_like(x), name="w")
+        ...         return x * self.w
+        >>> m = Lazy()
+        >>> _ = m(tf.constant([1.0, 2.0]))
+        >>> m.w.name
+        'lazy/w:0'
+        """
+
+        @functools.wraps(method)
+        def in_scope(self: Module, *args: Any, **kwargs: Any) -> Any:
+            with self.name_scope:
+                return method(self, *args, **kwargs)
+
+        return in_scope
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if _assignment_observers:
+            for observer in tuple(_assignment_observers):
+                observer(self, name, value)
 
     @property
     def name(self) -> str:

@@ -121,7 +121,8 @@ def reverse_sweep(
                     continue
                 if c.__class__ is Tensor:
                     cshape = c._value.shape
-                    shape = inputs[k].shape
+                    x = inputs[k]  # a Tensor, or an InputSpec (whose _value is None)
+                    shape = (x if x._value is None else x._value).shape
                     if (cshape[batch_ndim:] if batch_ndim else cshape) != shape:
                         c = unbroadcast(c, shape, batch_ndim)
                 previous = grads.get(input_id)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .engine_ops import ops
+from .errors import InvalidArgumentError
 from .record import after_op
 from .state import engine
 from .tensor import KIND_NAMES, SCALAR_KIND, Tensor, convert_to_tensor, new_id, prefixed, to_array
@@ -284,7 +285,7 @@ def _beside(array: Any, like: Any) -> Any:
 
 
 def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception) -> Exception:
-    """Re-raise NumPy's error as a ValueError that names the op, shapes and dtypes."""
+    """NumPy's error again as an InvalidArgumentError (a ValueError) naming op, shapes, dtypes."""
     if isinstance(err, (ValueError, NotImplementedError)) and str(err).startswith(prim.name + ":"):
         return err  # already one of ours
     if not isinstance(err, _BAD_ARGUMENTS):
@@ -292,5 +293,5 @@ def _describe_failure(prim: Primitive, args: tuple, params: dict, err: Exception
     inputs = ", ".join(f"shape {a.shape} dtype {a.dtype.name}" for a in args)
     shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray) or v.size < 10}
     extra = f" with {shown}" if shown else ""
-    return ValueError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
+    return InvalidArgumentError(f"{prim.name}: invalid arguments ({inputs}){extra}: {err}")
 

@@ -38,6 +38,7 @@ class _ThreadState(threading.local):
     def __init__(self) -> None:
         self.tapes: list = []  # recording GradientTapes, innermost last
         self.accumulators: list = []  # active ForwardAccumulators, innermost last
+        self.name_scope = ""  # prefix of new Variables' names ("outer/inner/"); see name_scope
 
 
 state = _ThreadState()

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import events
 from .engine_ops import ops
+from .errors import InvalidArgumentError
 from .state import engine
 
 __all__ = [
@@ -29,31 +30,11 @@ __all__ = [
     "is_float_dtype",
 ]
 
-float16 = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = np.dtype("float64")
-int8 = np.dtype("int8")
-int16 = np.dtype("int16")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-uint8 = np.dtype("uint8")
-bool_ = np.dtype("bool")
-complex64 = np.dtype("complex64")
-complex128 = np.dtype("complex128")
-
-DTYPES = {
-    "float16": float16,
-    "float32": float32,
-    "float64": float64,
-    "int8": int8,
-    "int16": int16,
-    "int32": int32,
-    "int64": int64,
-    "uint8": uint8,
-    "bool": bool_,
-    "complex64": complex64,
-    "complex128": complex128,
-}
+DTYPES = {name: np.dtype(name) for name in (
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
+    "complex64", "complex128")}
+float16, float32, float64, int8, int16, int32, int64, uint8, bool_, complex64, complex128 = (
+    DTYPES.values())
 
 # dtype kind of each NumPy scalar type: reading ``.dtype.kind`` off a scalar costs more.
 # "?" marks array classes whose dtype objects are their own (array-api-strict): look it up.
@@ -81,7 +62,7 @@ def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype argument (NumPy dtype, type, or name) to ``np.dtype``."""
     if isinstance(dtype, np.dtype):
         return dtype
-    if dtype is float:
+    if dtype is float or dtype.__class__ is str and dtype == "float":  # (TensorFlow's "float")
         return float32
     if dtype is int:
         return int32
@@ -110,7 +91,7 @@ def _python_array(value: Any, dtype: np.dtype | None = None) -> np.ndarray:
         array = np.asarray(value)
     except ValueError:
         if isinstance(value, (list, tuple)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Cannot convert {_short(value)} to a tensor: its nested lists differ in length "
                 "(a non-rectangular sequence). Give every row the same length (pad them), or "
                 "keep them as separate tensors."
@@ -160,7 +141,7 @@ def _all_ints(array: np.ndarray) -> bool:
 
 
 def _out_of_range(value: Any) -> ValueError:
-    return ValueError(
+    return InvalidArgumentError(
         f"Cannot convert {_short(value)} to a tensor: an integer is out of the range of int64 "
         f"[{_INT64_MIN}, {_INT64_MAX}]. Use a float value (e.g. 2.0**63) or smaller integers."
     )
@@ -261,7 +242,7 @@ def to_array(value: Any, dtype: np.dtype | None = None) -> Any:
 
 def prefixed(err: Exception, where: str) -> Exception:
     """A conversion error again, its message prefixed with the op and argument it concerns."""
-    return (ValueError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
+    return (InvalidArgumentError if isinstance(err, ValueError) else TypeError)(f"{where}: {err}")
 
 
 def _contains_tensor(value: Any) -> bool:
@@ -277,7 +258,7 @@ def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None, nam
 
     >>> import tapegrad as tg
     >>> tg.convert_to_tensor([1.0, 2.0]).dtype
-    dtype('float32')
+    tapegrad.float32
     """
     if dtype is not None:
         dtype = as_dtype(dtype)
@@ -312,7 +293,7 @@ class Tensor:
     >>> import tapegrad as tg
     >>> x = tg.constant([[1.0, 2.0], [3.0, 4.0]])
     >>> x.shape, x.dtype.name
-    ((2, 2), 'float32')
+    (TensorShape([2, 2]), 'float32')
     """
 
     # ``_origin``, set only on results of Variable arithmetic, names the Variable a tensor
@@ -370,6 +351,8 @@ class Tensor:
         return t
 
     # --- properties -----------------------------------------------------------------
+    # (tapegrad.tensor_shape and tapegrad.dtypes install the public TensorShape and DType
+    # versions of these two, as tapegrad.ops installs the operators; the engine reads arrays.)
     @property
     def shape(self) -> tuple:
         return self._value.shape

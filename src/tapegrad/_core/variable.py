@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .primitive import Primitive
+from .state import state
 from .tensor import Tensor, _numpy_text, as_dtype, engine, events, new_id, prefixed, to_array
 
 __all__ = ["Variable", "read_variable"]
@@ -54,7 +55,7 @@ class Variable(Tensor):
         self._value = array[()] if array.ndim == 0 else array  # never shared with the caller
         self._id = new_id()
         self._trainable = bool(trainable)
-        self._name = f"{name or 'Variable'}:0"
+        self._name = f"{state.name_scope}{name or 'Variable'}:0"
 
     @property
     def trainable(self) -> bool:
@@ -135,8 +136,11 @@ class Variable(Tensor):
             f"numpy={_numpy_text(self._value, True)}>"
         )
 
+    __str__ = __repr__  # (as TensorFlow prints a Variable)
+
     def __deepcopy__(self, memo: Any) -> Variable:
-        return Variable(np.array(self._value), self._trainable, self._name.rsplit(":", 1)[0])
+        rebuild, args = self.__reduce__()
+        return rebuild(*args)
 
     def __reduce__(self):
         return (
@@ -146,7 +150,9 @@ class Variable(Tensor):
 
 
 def _rebuild_variable(array: np.ndarray, trainable: bool, name: str) -> Variable:
-    return Variable(array, trainable=trainable, name=name)
+    variable = Variable(array, trainable=trainable)
+    variable._name = f"{name}:0"  # (the full name, whatever name_scope is active now)
+    return variable
 
 
 def _noted(result: Any, variable: Variable, op: str) -> Any:

@@ -68,6 +68,11 @@ or straight to an op is copied (as TensorFlow does), so writing to it afterwards
 (``a[0] = 5``) changes neither the tensor nor what a tape saved. The arrays a
 tape saves are tapegrad's own and read-only. To avoid one copy per op when the
 same large array feeds many ops, convert it once (``tg.constant(a)``).
+
+**TensorFlow's runtime checks.** ``assert_equal``, ``assert_near``,
+``assert_shapes``, ``assert_all_finite`` and ``check_numerics``
+(``tapegrad.debugging.asserts``) raise ``tapegrad.errors.InvalidArgumentError``
+(a ``ValueError``) as TensorFlow's eager mode does.
 """
 
 from __future__ import annotations
@@ -76,6 +81,7 @@ import contextlib
 
 from . import evidence as _evidence
 from .anomaly import anomaly_enabled, set_anomaly
+from .asserts import assert_all_finite, assert_equal, assert_near, assert_shapes, check_numerics
 from .explain import Explanation, SourceReport
 from .graph import MemoryReport, TapeGraph
 
@@ -87,6 +93,11 @@ __all__ = [
     "SourceReport",
     "TapeGraph",
     "MemoryReport",
+    "assert_equal",
+    "assert_near",
+    "assert_shapes",
+    "assert_all_finite",
+    "check_numerics",
 ]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.tensor import Tensor
 
 __all__ = ["int_arg", "ints_arg"]
@@ -25,7 +26,9 @@ def int_arg(value: Any, op: str, arg: str, whole: Any = None) -> int:
     if whole is None:
         what = f"must be an integer, got {value!r} (a {type(value).__name__})"
     elif isinstance(value, (list, tuple, np.ndarray)):
-        raise ValueError(f"{op}: {arg} must be a list of integers (rank 1), got {whole!r}.")
+        raise InvalidArgumentError(
+            f"{op}: {arg} must be a list of integers (rank 1), got {whole!r}."
+        )
     else:
         what = f"must be integers, got {whole!r}, where {value!r} is a {type(value).__name__}"
     raise TypeError(f"{op}: {arg} {what}. Pass ints (round or cast a float explicitly).")
@@ -39,7 +42,7 @@ def ints_arg(value: Any, op: str, arg: str) -> list:
         return [int_arg(v, op, arg, value) for v in value]
     if isinstance(value, np.ndarray) and value.ndim:
         if value.ndim > 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: {arg} must be a list of integers (rank 1), got an array of shape "
                 f"{value.shape}."
             )

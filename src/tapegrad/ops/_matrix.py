@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.tensor import Tensor, convert_to_tensor
 from .casting import cast_p, conj_p, real_p
 from .shape import matrix_transpose_p, reshape_p
@@ -123,12 +124,12 @@ def _matrix_arg(
             "Convert it first, e.g. tapegrad.cast(x, tapegrad.float64)."
         )
     if x.ndim < 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: {arg} must be a matrix or a batch of matrices (rank >= 2), got shape "
             f"{x.shape}."
         )
     if square and x.shape[-1] != x.shape[-2]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: {arg} must be square in its last two dimensions, got shape {x.shape}."
         )
     return x
@@ -146,7 +147,7 @@ def _batch_broadcast(a: Tensor, b: Tensor, op: str) -> None:
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} (of shapes {a.shape} "
             f"and {b.shape}) do not broadcast."
         ) from None

@@ -62,6 +62,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, INPUTS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from .casting import conj_p
@@ -105,9 +106,18 @@ def as_tensor(x: Any, dtype: Any = None) -> Tensor:
     return convert_to_tensor(x, dtype=dtype)
 
 
+def shape_of(x: Any) -> tuple:
+    """The shape of a Tensor, InputSpec or IndexedSlices as a plain tuple.
+
+    Rules run once per op: the array's shape, not ``Tensor.shape`` (a TensorShape for users).
+    """
+    value = getattr(x, "_value", None)
+    return (x if value is None else value).shape
+
+
 def lead(g: Any, ndim: int) -> int:
     """How many leading batch dimensions ``g`` carries beyond ``ndim``."""
-    return len(g.shape) - ndim
+    return len(shape_of(g)) - ndim
 
 
 def normalize_axis(axis: Any, ndim: int, op: str) -> int:
@@ -117,7 +127,7 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> int:
     except (TypeError, ValueError):
         raise TypeError(f"{op}: axis must be an integer, got {axis!r}.") from None
     if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: axis {a} is out of range for a tensor of rank {ndim} (valid: "
             f"{-ndim} to {ndim - 1})."
         )
@@ -148,13 +158,13 @@ def normalize_axes(axis: Any, ndim: int, op: str, *, shape: Any = None,
         if not -ndim <= a < ndim:
             valid = f"{-ndim} to {ndim - 1}" if ndim else "none, the tensor is a scalar"
             where = "" if shape is None else f"shape {tuple(shape)}; "
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: axis {int(a)} is out of range for a tensor of rank {ndim} "
                 f"({where}valid axes: {valid})."
             )
         negative.append(int(a) - ndim if a >= 0 else int(a))
     if len(set(negative)) != len(negative):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: axis {[int(a) for a in items]} names the same dimension twice "
             f"(tensor of rank {ndim})."
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._namespace import namespace, special
@@ -344,7 +345,7 @@ def silu(features: Any, beta: Any = 1.0, name: Any = None) -> Tensor:
         return x * sigmoid_p.bind(x)
     b = convert_to_tensor(beta, dtype_hint=x.dtype)
     if b.ndim != 0:
-        raise ValueError(f"silu: beta must be a scalar, got shape {b.shape}.")
+        raise InvalidArgumentError(f"silu: beta must be a scalar, got shape {b.shape}.")
     if b.dtype != x.dtype:
         b = cast(b, x.dtype)
     return x * sigmoid_p.bind(b * x)

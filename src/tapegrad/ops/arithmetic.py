@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
@@ -101,11 +102,11 @@ def where(condition: Any, x: Any = None, y: Any = None, name: Any = None) -> Ten
     if x is None and y is None:
         return where_indices_p.bind(cond)
     if x is None or y is None:
-        raise ValueError("where: give both x and y, or neither.")
+        raise InvalidArgumentError("where: give both x and y, or neither.")
     try:
         np.broadcast_shapes(cond.shape, np.shape(x), np.shape(y))
     except ValueError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"where: condition {cond.shape}, x {np.shape(x)} and y {np.shape(y)} do not "
             "broadcast together."
         ) from None
@@ -447,7 +448,7 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: Any = 
     except ValueError:
         shape = None
     if shape != values.shape:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"clip_by_value: clip_value_min {lo.shape} and clip_value_max {hi.shape} must "
             f"broadcast to the shape of t {values.shape} (clipping does not enlarge t)."
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._namespace import is_numpy, namespace, numpy_dtype, ufunc
@@ -100,7 +101,7 @@ __all__ = [
 # --- powers ----------------------------------------------------------------------------------
 def _pow_impl(x, y):
     if numpy_dtype(x).kind in "iu" and bool(namespace(y).any(y < 0)):
-        raise ValueError("pow: integers to negative integer powers are not allowed.")
+        raise InvalidArgumentError("pow: integers to negative integer powers are not allowed.")
     if is_numpy(x) and is_numpy(y):
         return np.power(x, y)
     return namespace(x, y).pow(x, y)
@@ -143,7 +144,9 @@ def pow(x: Any, y: Any, name: Any = None) -> Tensor:
 # --- floor division and modulo ---------------------------------------------------------------
 def _check_int_divisor(y, op):
     if numpy_dtype(y).kind in "iu" and bool(namespace(y).any(y == 0)):
-        raise ValueError(f"{op}: integer division by zero (divisor of dtype {y.dtype.name}).")
+        raise InvalidArgumentError(
+            f"{op}: integer division by zero (divisor of dtype {y.dtype.name})."
+        )
 
 
 def _floordiv_impl(x, y):

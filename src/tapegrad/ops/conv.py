@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._namespace import numpy_only
@@ -263,17 +264,17 @@ def _spatial_pair(value: Any, name: str, op: str, channels_first: bool) -> tuple
         else:
             n, h, w, c = vals
         if n != 1 or c != 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: {name} {vals} must be 1 in the batch and channel dimensions "
                 "(TensorFlow does not support them)."
             )
     else:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: {name} must be an int or a list of 1, 2 or 4 ints, got {vals} of length "
             f"{len(vals)}."
         )
     if h < 1 or w < 1:
-        raise ValueError(f"{op}: {name} must be positive, got {vals}.")
+        raise InvalidArgumentError(f"{op}: {name} must be positive, got {vals}.")
     return (h, w)
 
 
@@ -285,14 +286,16 @@ def _spatial_single(value: Any, name: str, op: str, channels_first: bool) -> int
     elif len(vals) == 3:
         n, s, c = (vals[0], vals[2], vals[1]) if channels_first else vals
         if n != 1 or c != 1:
-            raise ValueError(f"{op}: {name} {vals} must be 1 in the batch and channel dimensions.")
+            raise InvalidArgumentError(
+                f"{op}: {name} {vals} must be 1 in the batch and channel dimensions."
+            )
     else:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: {name} must be an int or a list of 1 or 3 ints, got {vals} of length "
             f"{len(vals)}."
         )
     if s < 1:
-        raise ValueError(f"{op}: {name} must be positive, got {vals}.")
+        raise InvalidArgumentError(f"{op}: {name} must be positive, got {vals}.")
     return s
 
 
@@ -300,7 +303,9 @@ def _data_format(value: Any, allowed: tuple, op: str) -> bool:
     """True for channels-first formats."""
     fmt = allowed[0] if value is None else value
     if fmt not in allowed:
-        raise ValueError(f"{op}: data_format must be one of {list(allowed)}, got {value!r}.")
+        raise InvalidArgumentError(
+            f"{op}: data_format must be one of {list(allowed)}, got {value!r}."
+        )
     return fmt == allowed[1]
 
 
@@ -326,7 +331,7 @@ def _padding(
             pads = tuple(pairs)
         else:
             extra = " or a list of [before, after] pairs" if explicit else ""
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: padding must be 'SAME' or 'VALID'{extra} (upper case, as TensorFlow), "
                 f"got {padding!r}."
             )
@@ -336,24 +341,26 @@ def _padding(
         except (TypeError, ValueError):
             pairs = []
         if len(pairs) != 4 or any(len(p) != 2 or min(p) < 0 for p in pairs):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: explicit padding must be 4 pairs of non-negative ints "
                 f"([[0, 0], [top, bottom], [left, right], [0, 0]] for NHWC), got {padding!r}."
             )
         outer = (pairs[0], pairs[1]) if channels_first else (pairs[0], pairs[3])
         if any(p != (0, 0) for p in outer):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: explicit padding {padding!r} must be [0, 0] for the batch and channel "
                 "dimensions."
             )
         pads = (pairs[2], pairs[3]) if channels_first else (pairs[1], pairs[2])
     else:
-        raise ValueError(f"{op}: padding must be the string 'SAME' or 'VALID', got {padding!r}.")
+        raise InvalidArgumentError(
+            f"{op}: padding must be the string 'SAME' or 'VALID', got {padding!r}."
+        )
     for n, e, s, (lo, hi) in zip(in_hw, eff_hw, strides, pads):
         if n == 0 and lo + hi - e + 2 * s > 0:
             continue  # an empty axis where TensorFlow's output size is 0 (always with SAME)
         if n + lo + hi < e:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: the window (effective size {tuple(eff_hw)}) is larger than the padded "
                 f"input (spatial size {tuple(in_hw)}, padding {pads}); use padding='SAME' or a "
                 "smaller window."
@@ -376,7 +383,7 @@ def _to_channels_first(x: Tensor) -> Tensor:
 def _some_in_channels(w: Tensor, axis: int, op: str) -> None:
     """TensorFlow refuses filters with no input channels (even when the result would be 0)."""
     if w.shape[axis] == 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: filters of shape {w.shape} have 0 input channels; a convolution needs at "
             "least one (TensorFlow refuses this too)."
         )
@@ -467,19 +474,19 @@ def conv2d(
 
     >>> import tapegrad as tg
     >>> tg.nn.conv2d(tg.ones((1, 4, 4, 2)), tg.ones((3, 3, 2, 5)), 2, "SAME").shape
-    (1, 2, 2, 5)
+    TensorShape([1, 2, 2, 5])
     """
     op = "conv2d"
     x = convert_to_tensor(input)
     w = convert_to_tensor(filters, dtype_hint=x.dtype)
     channels_first = _data_format(data_format, ("NHWC", "NCHW"), op)
     if x.ndim < 4:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input must have rank >= 4 (batch_shape + [height, width, channels]), got "
             f"shape {x.shape}."
         )
     if w.ndim != 4:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: filters must have rank 4 [filter_height, filter_width, in_channels, "
             f"out_channels], got shape {w.shape}."
         )
@@ -487,7 +494,7 @@ def conv2d(
     if channels_first:
         x = _to_channels_last(x)
     if x.shape[-1] != w.shape[2]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input has {x.shape[-1]} channels (shape {x.shape}) but filters (shape "
             f"{w.shape}) expect {w.shape[2]} input channels."
         )
@@ -527,7 +534,7 @@ def conv1d(
 
     >>> import tapegrad as tg
     >>> tg.nn.conv1d(tg.ones((2, 7, 3)), tg.ones((3, 3, 4)), 2, "SAME").shape
-    (2, 4, 4)
+    TensorShape([2, 4, 4])
     """
 
     op = "conv1d"
@@ -535,12 +542,12 @@ def conv1d(
     w = convert_to_tensor(filters, dtype_hint=x.dtype)
     channels_first = _data_format(data_format, ("NWC", "NCW"), op)
     if x.ndim < 3:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input must have rank >= 3 (batch_shape + [width, channels]), got shape "
             f"{x.shape}."
         )
     if w.ndim != 3:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: filters must have rank 3 [filter_width, in_channels, out_channels], got "
             f"shape {w.shape}."
         )
@@ -549,7 +556,7 @@ def conv1d(
     if channels_first:
         x = transpose_p.bind(x, perm=tuple(range(r - 2)) + (r - 1, r - 2))
     if x.shape[-1] != w.shape[1]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input has {x.shape[-1]} channels (shape {x.shape}) but filters (shape "
             f"{w.shape}) expect {w.shape[1]} input channels."
         )
@@ -576,7 +583,7 @@ def _pool_args(
     x = convert_to_tensor(input)
     channels_first = _data_format(data_format, ("NHWC", "NCHW"), op)
     if x.ndim != 4:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input must have rank 4 [batch, height, width, channels], got shape {x.shape}."
         )
     if x.dtype.kind != "f":

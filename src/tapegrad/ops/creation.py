@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32, prefixed, to_array
 from ._args import int_arg, ints_arg
 from ._namespace import dtype_for, namespace
@@ -51,12 +52,12 @@ def shape_arg(shape: Any, op: str, arg: str = "shape") -> tuple:
     dims = tuple(ints_arg(shape, op, arg))
     for i, d in enumerate(dims):
         if d < 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: {arg} {dims} has a negative dimension ({d} at index {i}); "
                 "dimensions must be >= 0."
             )
     if math.prod(dims) > _MAX_ELEMENTS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: {arg} {dims} would have {math.prod(dims):.3g} elements, more than "
             "a tensor can hold (2**63 - 1); ask for a smaller shape."
         )
@@ -67,7 +68,7 @@ def _dim(value: Any, op: str, arg: str) -> int:
     """One non-negative dimension argument (``eye``'s rows, ``linspace``'s count)."""
     d = int_arg(value, op, arg)
     if d < 0:
-        raise ValueError(f"{op}: {arg} must be >= 0, got {d}.")
+        raise InvalidArgumentError(f"{op}: {arg} must be >= 0, got {d}.")
     return d
 
 
@@ -137,7 +138,7 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: Any = None)
         elif array.size == math.prod(dims):
             array = array.reshape(dims)
         else:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"constant: cannot give a value with {array.size} elements the shape {dims}."
             )
     return Tensor._wrap(array[()] if array.ndim == 0 else array)
@@ -152,7 +153,7 @@ def zeros(shape: Any, dtype: Any = float32, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.zeros((2, 3)).shape
-    (2, 3)
+    TensorShape([2, 3])
     """
     dims, d = shape_arg(shape, "zeros"), _dtype_or(dtype, float32)
     return Tensor._wrap(allocate("zeros", dims, d, np.zeros, dims, d))
@@ -211,7 +212,7 @@ def fill(dims: Any, value: Any, name: Any = None) -> Tensor:
     except (TypeError, ValueError) as err:
         raise prefixed(err, "fill: value") from None
     if v.ndim != 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"fill: value must be a scalar, got shape {v.shape}; use tapegrad.broadcast_to to "
             "repeat a tensor."
         )
@@ -258,15 +259,15 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name
         dtype = max(kinds, key=lambda d: (d.kind == "f", d.itemsize))
     dtype = as_dtype(dtype)
     if float(values[2]) == 0:
-        raise ValueError("range: delta must not be zero.")
+        raise InvalidArgumentError("range: delta must not be zero.")
     span = (float(values[1]) - float(values[0])) / float(values[2])
     if not math.isfinite(span):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"range: start, limit and delta must be finite, got {start!r}, {limit!r}, {delta!r}."
         )
     count = max(0, math.ceil(span))
     if count > _MAX_ELEMENTS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"range: start={start!r}, limit={limit!r}, delta={delta!r} give {count:.3g} "
             "elements, more than a tensor can hold (2**63 - 1); use a larger delta."
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._namespace import namespace, unsupported
@@ -58,7 +59,7 @@ def _foreign_scan(fn, identity, x, axis, exclusive, reverse):
 def _scan_arguments(x: Any, axis: Any, op: str) -> tuple:
     x = _input(x, "fciu", op)
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: input must have rank >= 1, got a scalar.")
     return x, _single_axis(axis, x, op)
 
 

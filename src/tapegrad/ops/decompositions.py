@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import (
@@ -396,28 +397,28 @@ def norm(
     is_matrix = isinstance(axis, (list, tuple)) and len(axis) == 2
     if is_matrix:
         if not all(_is_int(a) for a in axis) or axis[0] == axis[1]:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"norm: 'axis' must be None, an integer, or a tuple of 2 unique integers, got "
                 f"{axis!r}."
             )
         if isinstance(ord, str) or ord not in (1, 2, np.inf):
             if ord not in ("euclidean", "fro"):
-                raise ValueError(
+                raise InvalidArgumentError(
                     "norm: 'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, 2, "
                     f"inf], got {ord!r}."
                 )
         rank = x.ndim
         for a in axis:
             if not -rank <= a < rank:
-                raise ValueError(f"norm: axis {a} is out of range for shape {x.shape}.")
+                raise InvalidArgumentError(f"norm: axis {a} is out of range for shape {x.shape}.")
         axes: Any = tuple(int(a) % rank for a in axis)
         if axes[0] == axes[1]:
-            raise ValueError(f"norm: axis {axis} names the same axis twice.")
+            raise InvalidArgumentError(f"norm: axis {axis} names the same axis twice.")
     else:
         if isinstance(axis, (list, tuple)) and len(axis) == 1:
             axis = axis[0]
         if not (axis is None or _is_int(axis)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"norm: 'axis' must be None, an integer, or a tuple of 2 unique integers, got "
                 f"{axis!r}."
             )
@@ -425,10 +426,12 @@ def norm(
             not isinstance(ord, (str, bool)) and np.isreal(ord) and float(ord) > 0
         )
         if not ok:
-            raise ValueError(f"norm: 'ord' must be a supported vector norm, got {ord!r}.")
+            raise InvalidArgumentError(f"norm: 'ord' must be a supported vector norm, got {ord!r}.")
         if axis is not None:
             if not -x.ndim <= axis < max(x.ndim, 1):
-                raise ValueError(f"norm: axis {axis} is out of range for shape {x.shape}.")
+                raise InvalidArgumentError(
+                    f"norm: axis {axis} is out of range for shape {x.shape}."
+                )
             axes = (int(axis) % max(x.ndim, 1),)
         else:
             axes = None

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.tensor import Tensor, convert_to_tensor
 from .arithmetic import divide_p, greater_equal_p, greater_p, multiply_p, where_p
 from .creation import ones_like
@@ -46,14 +47,18 @@ def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: Any = No
     """
     shards = list(params) if isinstance(params, (list, tuple)) else [params]
     if not shards:
-        raise ValueError("embedding_lookup: params must be a tensor or a non-empty list of them.")
+        raise InvalidArgumentError(
+            "embedding_lookup: params must be a tensor or a non-empty list of them."
+        )
     shards = [_params(p) for p in shards]
     ind = _index_array(ids, "embedding_lookup", "ids")
     for i, p in enumerate(shards):
         if p.ndim == 0:
-            raise ValueError(f"embedding_lookup: params[{i}] must have rank >= 1, got a scalar.")
+            raise InvalidArgumentError(
+                f"embedding_lookup: params[{i}] must have rank >= 1, got a scalar."
+            )
         if p.shape[1:] != shards[0].shape[1:] or p.dtype != shards[0].dtype:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"embedding_lookup: all shards must share the row shape and dtype; params[0] "
                 f"is {shards[0].dtype.name} {shards[0].shape} but params[{i}] is "
                 f"{p.dtype.name} {p.shape}."
@@ -77,7 +82,7 @@ def _sharded_lookup(shards: list, ind: np.ndarray, total: int) -> Tensor:
     flat = ind.reshape(-1).astype(np.int64)
     per, extras = divmod(total, n)
     if per == 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"embedding_lookup: {n} shards hold only {total} rows in all; the div strategy "
             "needs at least one row per shard."
         )

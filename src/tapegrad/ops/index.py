@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.record import freeze
@@ -41,8 +42,9 @@ __all__ = [
 ]
 
 
-class IndexOutOfRangeError(IndexError, ValueError):
-    """An index outside a tensor's shape (both an IndexError and a ValueError)."""
+class IndexOutOfRangeError(InvalidArgumentError, IndexError):
+    """An index outside a tensor's shape: an IndexError, and TensorFlow's InvalidArgumentError
+    (a ValueError)."""
 
 
 # --- index tuples ------------------------------------------------------------------------
@@ -249,7 +251,7 @@ def _batch_grids(shape: tuple, batch_dims: int) -> tuple:
 def _policy(bad_indices_policy: Any, op: str) -> str:
     policy = (bad_indices_policy or "DEFAULT").upper()
     if policy not in ("DEFAULT", "ERROR", "IGNORE"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: bad_indices_policy must be '', 'DEFAULT', 'ERROR' or 'IGNORE', got "
             f"{bad_indices_policy!r}."
         )
@@ -435,7 +437,7 @@ def gather(
     if b < 0:
         b += ind.ndim
     if not 0 <= b <= ind.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather: batch_dims {batch_dims} is out of range for indices of rank {ind.ndim} "
             f"(shape {ind.shape}); expected {-ind.ndim} <= batch_dims <= {ind.ndim}."
         )
@@ -443,15 +445,17 @@ def gather(
     if isinstance(raw_axis, Tensor):
         raw_axis = raw_axis.numpy()
     if x.ndim == 0:
-        raise ValueError(f"gather: params must have rank >= 1, got a scalar (shape {x.shape}).")
+        raise InvalidArgumentError(
+            f"gather: params must have rank >= 1, got a scalar (shape {x.shape})."
+        )
     a = normalize_axis(raw_axis, x.ndim, "gather") % x.ndim
     if b > a:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather: batch_dims ({b}) must be less than or equal to axis ({a}) for params of "
             f"shape {x.shape}."
         )
     if tuple(x.shape[:b]) != tuple(ind.shape[:b]):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather: with batch_dims={b}, params shape {x.shape} and indices shape {ind.shape} "
             f"must agree on their first {b} dimensions."
         )
@@ -511,26 +515,26 @@ def gather_nd(
     policy = _policy(bad_indices_policy, "gather_nd")
     b = int(batch_dims)
     if ind.ndim == 0:
-        raise ValueError("gather_nd: indices must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError("gather_nd: indices must have rank >= 1, got a scalar.")
     if not 0 <= b < ind.ndim or b > x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather_nd: batch_dims {batch_dims} must be in [0, {ind.ndim - 1}] for indices of "
             f"shape {ind.shape} and params of shape {x.shape}."
         )
     if tuple(x.shape[:b]) != tuple(ind.shape[:b]):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather_nd: with batch_dims={b}, params shape {x.shape} and indices shape "
             f"{ind.shape} must agree on their first {b} dimensions."
         )
     depth = ind.shape[-1]
     if depth > x.ndim - b:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather_nd: index rows of length {depth} (indices shape {ind.shape}) cannot index "
             f"params of shape {x.shape} with batch_dims={b}: expected at most {x.ndim - b}."
         )
     rows = int(np.prod(ind.shape[:-1], dtype=np.int64))
     if rows and x.size == 0:  # TensorFlow refuses it even where the slices are empty
-        raise ValueError(
+        raise InvalidArgumentError(
             f"gather_nd: indices of shape {ind.shape} ask for {rows} entries of params of shape "
             f"{x.shape}, which has none; pass indices with no rows."
         )
@@ -586,27 +590,27 @@ def scatter_nd(
     policy = _policy(bad_indices_policy, "scatter_nd")
     dims = _index_array(shape, "scatter_nd", "shape")
     if dims.ndim != 1 or (dims < 0).any():
-        raise ValueError(
+        raise InvalidArgumentError(
             f"scatter_nd: shape must be a list of non-negative ints, got {dims.tolist()}."
         )
     out_shape = tuple(int(d) for d in dims)
     u = convert_to_tensor(updates)
     if ind.ndim == 0:
-        raise ValueError("scatter_nd: indices must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError("scatter_nd: indices must have rank >= 1, got a scalar.")
     depth = ind.shape[-1]
     if depth > len(out_shape):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"scatter_nd: index rows of length {depth} (indices shape {ind.shape}) cannot index "
             f"an output of shape {out_shape}."
         )
     expected = ind.shape[:-1] + out_shape[depth:]
     if tuple(u.shape) != expected:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"scatter_nd: updates has shape {u.shape}, but indices of shape {ind.shape} and "
             f"shape {list(out_shape)} need updates of shape {expected}."
         )
     if ind.size and not np.prod(out_shape, dtype=np.int64):  # as TensorFlow, any policy
-        raise ValueError(
+        raise InvalidArgumentError(
             f"scatter_nd: indices of shape {ind.shape} scatter into shape {list(out_shape)}, "
             f"which has no entries; pass indices with no rows."
         )
@@ -654,10 +658,10 @@ def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: Any = None) -> 
         raise TypeError(f"boolean_mask: mask must be a bool tensor, got dtype {m.dtype.name}.")
     m = m.astype(bool)
     if m.ndim == 0:
-        raise ValueError("boolean_mask: mask cannot be a scalar.")
+        raise InvalidArgumentError("boolean_mask: mask cannot be a scalar.")
     a = 0 if axis is None else normalize_axis(axis, x.ndim, "boolean_mask") % x.ndim
     if tuple(x.shape[a:a + m.ndim]) != m.shape:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"boolean_mask: mask of shape {m.shape} does not match dimensions {a}.."
             f"{a + m.ndim - 1} of tensor with shape {x.shape} (expected mask shape "
             f"{tuple(x.shape[a:a + m.ndim])})."
@@ -716,11 +720,11 @@ def one_hot(
     if isinstance(depth, Tensor):
         depth = depth.numpy()
     if not _is_int(depth) or int(depth) < 0:
-        raise ValueError(f"one_hot: depth must be a non-negative int, got {depth!r}.")
+        raise InvalidArgumentError(f"one_hot: depth must be a non-negative int, got {depth!r}.")
     depth = int(depth)
     a = -1 if axis is None else int(axis)
     if not -1 <= a <= ind.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"one_hot: axis must be -1 or in [0, {ind.ndim}] for indices of rank {ind.ndim} "
             f"(shape {ind.shape}), got {axis}."
         )
@@ -758,7 +762,7 @@ def _value_dtype(value: Any) -> Any:
 def _hot_value(value: Any, dtype: np.dtype, arg: str) -> Tensor:
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise ValueError(f"one_hot: {arg} must be a scalar, got shape {value.shape}.")
+            raise InvalidArgumentError(f"one_hot: {arg} must be a scalar, got shape {value.shape}.")
         if value.dtype != dtype:
             raise TypeError(
                 f"one_hot: {arg} has dtype {value.dtype.name} but the output dtype is "
@@ -767,6 +771,6 @@ def _hot_value(value: Any, dtype: np.dtype, arg: str) -> Tensor:
         return value
     t = convert_to_tensor(value, dtype=dtype)
     if t.ndim != 0:
-        raise ValueError(f"one_hot: {arg} must be a scalar, got shape {t.shape}.")
+        raise InvalidArgumentError(f"one_hot: {arg} must be a scalar, got shape {t.shape}.")
     return t
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import (
@@ -116,13 +117,13 @@ def matmul(
 
     >>> import tapegrad as tg
     >>> tg.matmul(tg.ones((2, 3)), tg.ones((3, 4))).shape
-    (2, 4)
+    TensorShape([2, 4])
     """
     # Variables go to the op as they are (the tape snapshots what it saves): no extra read op.
     a = a if isinstance(a, Tensor) else convert_to_tensor(a)
     b = b if isinstance(b, Tensor) else convert_to_tensor(b, dtype_hint=a.dtype)
     if a.ndim < 2 or b.ndim < 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"matmul: both inputs must have rank >= 2, got shapes {a.shape} and {b.shape}. "
             "Use tapegrad.linalg.matvec for matrix @ vector, or expand_dims."
         )
@@ -132,19 +133,20 @@ def matmul(
         a = _conj(a)
     if adjoint_b:
         b = _conj(b)
-    inner_a = a.shape[-2] if ta else a.shape[-1]
-    inner_b = b.shape[-1] if tb else b.shape[-2]
+    a_shape, b_shape = a._value.shape, b._value.shape
+    inner_a = a_shape[-2] if ta else a_shape[-1]
+    inner_b = b_shape[-1] if tb else b_shape[-2]
     if inner_a != inner_b:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"matmul: inner dimensions differ: a has shape {a.shape}"
             f"{' (transposed)' if ta else ''} and b has shape {b.shape}"
             f"{' (transposed)' if tb else ''}; the contracted dimensions must be equal."
         )
     if a.ndim > 2 or b.ndim > 2:
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
         except ValueError:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"matmul: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast."
             ) from None
     if ta or tb:
@@ -180,7 +182,7 @@ def matvec(
     a = convert_to_tensor(a)
     b = convert_to_tensor(b, dtype_hint=a.dtype)
     if b.ndim < 1:
-        raise ValueError(f"matvec: b must be a vector (rank >= 1), got shape {b.shape}.")
+        raise InvalidArgumentError(f"matvec: b must be a vector (rank >= 1), got shape {b.shape}.")
     out = matmul(a, expand_dims(b, -1), transpose_a=transpose_a, adjoint_a=adjoint_a)
     return squeeze(out, -1)
 
@@ -271,7 +273,7 @@ def diag(
     """
     d = convert_to_tensor(diagonal)
     if d.ndim < 1:
-        raise ValueError(f"diag: diagonal must have rank >= 1, got shape {d.shape}.")
+        raise InvalidArgumentError(f"diag: diagonal must have rank >= 1, got shape {d.shape}.")
     k = _single_k(k, "diag")
     length = d.shape[-1]
     rows = -1 if num_rows is None else int(num_rows)
@@ -283,7 +285,7 @@ def diag(
     elif cols == -1:
         cols = length + max(k, 0)
     if min(rows - max(-k, 0), cols - max(k, 0)) != length:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"diag: num_rows={rows} and num_cols={cols} do not fit diagonal k={k} of length "
             f"{length} (shape {d.shape}): the diagonal must fill the matrix exactly."
         )
@@ -319,11 +321,11 @@ def diag_part(
     """
     x = convert_to_tensor(input)
     if x.ndim < 2:
-        raise ValueError(f"diag_part: input must have rank >= 2, got shape {x.shape}.")
+        raise InvalidArgumentError(f"diag_part: input must have rank >= 2, got shape {x.shape}.")
     k = _single_k(k, "diag_part")
     m, n = x.shape[-2:]
     if not -m <= k <= n:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"diag_part: k={k} is out of range for matrices of shape {x.shape[-2:]} (valid: "
             f"{-m} to {n})."
         )
@@ -347,7 +349,7 @@ def trace(x: Any, name: Any = None) -> Tensor:
 
     x = convert_to_tensor(x)
     if x.ndim < 2:
-        raise ValueError(f"trace: x must have rank >= 2, got shape {x.shape}.")
+        raise InvalidArgumentError(f"trace: x must have rank >= 2, got shape {x.shape}.")
     return reduce_sum_p.bind(matrix_diag_part_p.bind(x, k=0), axis=(-1,), keepdims=False)
 
 
@@ -466,11 +468,11 @@ def _parse_einsum(equation: str, shapes: list) -> str:
     """Validate ``equation`` against ``shapes``; return it explicit, without ellipses."""
     eq = "".join(equation.split())
     if not isinstance(equation, str) or eq.count("->") > 1:
-        raise ValueError(f"einsum: malformed equation {equation!r}.")
+        raise InvalidArgumentError(f"einsum: malformed equation {equation!r}.")
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"einsum: equation {equation!r} names {len(terms)} operand(s) but "
             f"{len(shapes)} were given (shapes {shapes})."
         )
@@ -478,7 +480,7 @@ def _parse_einsum(equation: str, shapes: list) -> str:
         rest = term.replace("...", "", 1)
         bad = [c for c in rest if c not in _LETTERS]
         if bad:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"einsum: invalid character {bad[0]!r} in equation {equation!r}; use letters "
                 "a-z, A-Z and at most one '...' per term."
             )
@@ -488,14 +490,14 @@ def _parse_einsum(equation: str, shapes: list) -> str:
         named = len(term.replace("...", ""))
         if "..." in term:
             if len(shape) < named:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"einsum: operand of shape {shape} has rank {len(shape)}, fewer than the "
                     f"{named} labels of {term!r} in {equation!r}."
                 )
             ell_ranks.append(len(shape) - named)
         else:
             if len(shape) != named:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"einsum: operand of shape {shape} has rank {len(shape)}, but {term!r} in "
                     f"{equation!r} has {named} labels."
                 )
@@ -504,7 +506,7 @@ def _parse_einsum(equation: str, shapes: list) -> str:
     fresh = _fresh_letters(used)
     ell_letters = "".join(next(fresh) for _ in range(n_ell))
     if len(ell_letters) < n_ell:
-        raise ValueError(f"einsum: too many dimensions for equation {equation!r}.")
+        raise InvalidArgumentError(f"einsum: too many dimensions for equation {equation!r}.")
     explicit = []
     for term, r in zip(terms, ell_ranks):
         explicit.append(term.replace("...", ell_letters[n_ell - r:] if r else ""))
@@ -515,13 +517,13 @@ def _parse_einsum(equation: str, shapes: list) -> str:
             if c in ell_letters:
                 prev = sizes.get(c, 1)
                 if prev != d and 1 not in (prev, d):
-                    raise ValueError(
+                    raise InvalidArgumentError(
                         f"einsum: the '...' dimensions of the operands (shapes {shapes}) do not "
                         f"broadcast in {equation!r}."
                     )
                 sizes[c] = max(prev, d) if 1 in (prev, d) else d
             elif c in sizes and sizes[c] != d:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"einsum: label {c!r} has size {sizes[c]} in one place and {d} in another "
                     f"in {equation!r} (operand shapes {shapes})."
                 )
@@ -531,7 +533,7 @@ def _parse_einsum(equation: str, shapes: list) -> str:
         if "..." in rhs:
             out = rhs.replace("...", ell_letters)
         elif n_ell and any(sizes[c] != 1 for c in ell_letters):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"einsum: the operands have '...' dimensions but the output {rhs!r} of "
                 f"{equation!r} has no '...'."
             )
@@ -539,11 +541,11 @@ def _parse_einsum(equation: str, shapes: list) -> str:
             out = rhs
         for c in out:
             if c not in sizes:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"einsum: output label {c!r} of {equation!r} appears in no operand."
                 )
         if len(set(out)) != len(out):
-            raise ValueError(f"einsum: output of {equation!r} repeats a label.")
+            raise InvalidArgumentError(f"einsum: output of {equation!r} repeats a label.")
     else:
         counts: dict = {}
         for term in terms:
@@ -571,7 +573,7 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.einsum("ij,jk->ik", tg.ones((2, 3)), tg.ones((3, 4))).shape
-    (2, 4)
+    TensorShape([2, 4])
     """
     unknown = set(kwargs) - {"name", "optimize"}
     if unknown:
@@ -583,7 +585,7 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
     ):
         inputs = tuple(inputs[0])
     if not inputs:
-        raise ValueError("einsum: no operands given.")
+        raise InvalidArgumentError("einsum: no operands given.")
     tensors = []
     hint = next((v.dtype for v in inputs if isinstance(v, Tensor)), None)
     for v in inputs:
@@ -615,7 +617,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.tensordot(tg.ones((2, 3, 4)), tg.ones((4, 3, 5)), axes=[[1, 2], [1, 0]]).shape
-    (2, 5)
+    TensorShape([2, 5])
     """
     a = convert_to_tensor(a)
     b = convert_to_tensor(b, dtype_hint=a.dtype)
@@ -623,7 +625,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: Any = None) -> Tensor:
     if isinstance(axes, (int, np.integer)):
         count = int(axes)
         if count < 0 or count > a.ndim or count > b.ndim:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"tensordot: axes={count} must be between 0 and the ranks of a {a.shape} and "
                 f"b {b.shape}."
             )
@@ -634,11 +636,11 @@ def tensordot(a: Any, b: Any, axes: Any, name: Any = None) -> Tensor:
         a_axes = [a_axes] if isinstance(a_axes, (int, np.integer)) else list(a_axes)
         b_axes = [b_axes] if isinstance(b_axes, (int, np.integer)) else list(b_axes)
         if len(a_axes) != len(b_axes):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"tensordot: axes {a_axes} of a and {b_axes} of b must have the same length."
             )
     else:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"tensordot: axes must be an int or a pair of lists [a_axes, b_axes], got {axes!r}."
         )
 
@@ -647,24 +649,24 @@ def tensordot(a: Any, b: Any, axes: Any, name: Any = None) -> Tensor:
         for ax in ax_list:
             ax = int(ax)
             if not -x.ndim <= ax < x.ndim:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"tensordot: axis {ax} is out of range for {which} of shape {x.shape}."
                 )
             out.append(ax % x.ndim)
         if len(set(out)) != len(out):
-            raise ValueError(f"tensordot: axes {ax_list} of {which} repeat an axis.")
+            raise InvalidArgumentError(f"tensordot: axes {ax_list} of {which} repeat an axis.")
         return out
 
     a_axes = positive(a_axes, a, "a")
     b_axes = positive(b_axes, b, "b")
     for i, j in zip(a_axes, b_axes):
         if a.shape[i] != b.shape[j]:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"tensordot: cannot contract axis {i} of a (shape {a.shape}, size {a.shape[i]}) "
                 f"with axis {j} of b (shape {b.shape}, size {b.shape[j]})."
             )
     if a.ndim + b.ndim - len(a_axes) > len(_LETTERS):
-        raise ValueError("tensordot: too many dimensions.")
+        raise InvalidArgumentError("tensordot: too many dimensions.")
     a_sub = list(_LETTERS[: a.ndim])
     fresh = iter(_LETTERS[a.ndim:])
     b_sub: list = [None] * b.ndim

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._namespace import device_of, dtype_for, is_numpy, namespace, numpy_dtype
@@ -49,7 +50,7 @@ __all__ = [
 # --- softmax, log_softmax ----------------------------------------------------------------
 def _class_axis(x: Tensor, axis: Any, op: str) -> int:
     if x.ndim == 0:
-        raise ValueError(f"{op}: logits must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: logits must have rank >= 1, got a scalar.")
     return normalize_axis(axis, x.ndim, op)
 
 
@@ -283,16 +284,17 @@ def softmax_cross_entropy_with_logits(
     z = convert_to_tensor(labels, dtype_hint=x.dtype)
     if z.dtype != x.dtype:
         z = cast(z, x.dtype)
+    x_shape, z_shape = x._value.shape, z._value.shape  # (the arrays': no TensorShape per call)
     try:
-        ok = np.broadcast_shapes(z.shape, x.shape) == x.shape
+        ok = np.broadcast_shapes(z_shape, x_shape) == x_shape
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(
-            f"{op}: labels shape {z.shape} must equal (or broadcast to) logits shape {x.shape}."
+        raise InvalidArgumentError(
+            f"{op}: labels shape {z_shape} must equal (or broadcast to) logits shape {x_shape}."
         )
-    if z.shape != x.shape:
-        z = broadcast_to_p.bind(z, shape=x.shape)
+    if z_shape != x_shape:
+        z = broadcast_to_p.bind(z, shape=x_shape)
     return softmax_xent_p.bind(x, z, axis=a)
 
 
@@ -367,7 +369,7 @@ def sparse_softmax_cross_entropy_with_logits(
 
     op = "sparse_softmax_cross_entropy_with_logits"
     if labels is None or logits is None:
-        raise ValueError(f"{op}: both labels and logits are required.")
+        raise InvalidArgumentError(f"{op}: both labels and logits are required.")
     x = _float_features(logits, op)
     z = convert_to_tensor(labels)
     if z.dtype.kind not in "iu":
@@ -376,9 +378,9 @@ def sparse_softmax_cross_entropy_with_logits(
             f"{z.dtype.name} (shape {z.shape})."
         )
     if x.ndim == 0:
-        raise ValueError(f"{op}: logits must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: logits must have rank >= 1, got a scalar.")
     if z.shape != x.shape[:-1]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: labels shape {z.shape} must equal logits shape {x.shape} without its last "
             f"dimension, i.e. {x.shape[:-1]}."
         )
@@ -444,7 +446,7 @@ def sigmoid_cross_entropy_with_logits(
     """
     op = "sigmoid_cross_entropy_with_logits"
     if labels is None or logits is None:
-        raise ValueError(f"{op}: both labels and logits are required.")
+        raise InvalidArgumentError(f"{op}: both labels and logits are required.")
     x = _float_features(logits, op)
     z = convert_to_tensor(labels, dtype_hint=x.dtype)
     if z.dtype != x.dtype:
@@ -453,7 +455,7 @@ def sigmoid_cross_entropy_with_logits(
             "cast the labels with tapegrad.cast."
         )
     if z.shape != x.shape:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: logits and labels must have the same shape, got logits {x.shape} and "
             f"labels {z.shape}."
         )
@@ -509,20 +511,20 @@ def bias_add(value: Any, bias: Any, data_format: Any = None, name: Any = None) -
         if fmt.startswith("NC"):
             channels_first = True
         elif not (fmt.startswith("N") and fmt.endswith("C")):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: data_format must be of the form 'N...C' or 'NC...', got {data_format!r}."
             )
     min_rank = 3 if channels_first else 2
     if x.ndim < min_rank:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: value must have rank >= {min_rank} for data_format {data_format!r}, got "
             f"shape {x.shape}."
         )
     if b.ndim != 1:
-        raise ValueError(f"{op}: bias must be 1-D, got shape {b.shape}.")
+        raise InvalidArgumentError(f"{op}: bias must be 1-D, got shape {b.shape}.")
     channels = x.shape[1] if channels_first else x.shape[-1]
     if b.shape[0] != channels:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: bias has {b.shape[0]} elements but value (shape {x.shape}) has {channels} "
             f"channels on axis {1 if channels_first else -1}."
         )
@@ -561,7 +563,7 @@ def moments(
 
     t = _float_features(x, "moments")
     if axes is None:
-        raise ValueError("moments: axes must be given (an int or a list of ints).")
+        raise InvalidArgumentError("moments: axes must be given (an int or a list of ints).")
     ax = normalize_axes(axes, t.ndim, "moments", shape=t.shape, bools=True)  # bools as TF
     y = cast(t, np.float32) if t.dtype == np.float16 else t
     if any(y.shape[a] != y.shape[a] for a in ax):  # NaN: a Dask length known only later
@@ -610,16 +612,18 @@ def dropout(
     t = convert_to_tensor(x)
     if isinstance(rate, Tensor):
         if rate.ndim != 0:
-            raise ValueError(f"{op}: rate must be a scalar, got shape {rate.shape}.")
+            raise InvalidArgumentError(f"{op}: rate must be a scalar, got shape {rate.shape}.")
         rate_value = float(rate.numpy())
     elif isinstance(rate, numbers.Real) and not isinstance(rate, bool):
         rate_value = float(rate)
     else:
-        raise ValueError(f"{op}: rate must be a number or a scalar tensor, got {rate!r}.")
+        raise InvalidArgumentError(f"{op}: rate must be a number or a scalar tensor, got {rate!r}.")
     if not 0 <= rate_value < 1:
-        raise ValueError(f"{op}: rate must be in the range [0, 1), got rate={rate_value}.")
+        raise InvalidArgumentError(
+            f"{op}: rate must be in the range [0, 1), got rate={rate_value}."
+        )
     if t.dtype.kind != "f":
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: x must be a floating-point tensor (it is scaled), got dtype {t.dtype.name}."
         )
     if rate_value == 0 and not isinstance(rate, Tensor):
@@ -631,7 +635,7 @@ def dropout(
             noise_shape = noise_shape.numpy().tolist()
         dims = list(noise_shape)
         if len(dims) != t.ndim:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: noise_shape {dims} must have one entry per axis of x (shape {t.shape})."
             )
         shape = tuple(t.shape[i] if d is None else int(d) for i, d in enumerate(dims))
@@ -639,7 +643,7 @@ def dropout(
             if np.broadcast_shapes(shape, t.shape) != t.shape:
                 raise ValueError
         except ValueError:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: noise_shape {list(shape)} does not broadcast to x shape {t.shape}."
             ) from None
     keep = greater_equal_p.bind(uniform(shape, dtype=t.dtype, seed=seed),

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor, float32
 from ._args import int_arg as _int
@@ -161,7 +162,7 @@ def _sample(op: str, shape: tuple, dtype: np.dtype, seed: Any, sampler: Any, sca
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: the parameters (shapes {shapes[0]} and {shapes[1]}) do not broadcast to "
             f"the requested shape {shape}."
         )
@@ -202,7 +203,7 @@ def normal(
     >>> import tapegrad as tg
     >>> tg.random.set_seed(0)
     >>> tg.random.normal([2, 3], mean=1.0, stddev=0.5).shape
-    (2, 3)
+    TensorShape([2, 3])
     """
     shape = shape_arg(shape, "normal")
     d = _float_dtype(dtype, "normal")
@@ -284,11 +285,11 @@ def uniform(
     d = as_dtype(dtype)
     if d.kind in "iu":
         if maxval is None:
-            raise ValueError(f"{op}: must specify maxval for integer dtype {d.name}.")
+            raise InvalidArgumentError(f"{op}: must specify maxval for integer dtype {d.name}.")
         lo: Any = _seed_like_int(minval, "minval", op)
         hi = _seed_like_int(maxval, "maxval", op)
         if lo >= hi:
-            raise ValueError(f"{op}: need minval < maxval, got {lo} >= {hi}.")
+            raise InvalidArgumentError(f"{op}: need minval < maxval, got {lo} >= {hi}.")
         return _sample(op, shape, d, seed, lambda g: g.integers(lo, hi, size=shape, dtype=d))
     if d.kind != "f":
         raise TypeError(f"{op}: dtype must be a float or integer dtype, got {d.name}.")
@@ -306,7 +307,7 @@ def uniform(
 def _seed_like_int(value: Any, what: str, op: str) -> int:
     """An integer bound: 2.5 raises TypeError rather than becoming 2 (as TensorFlow)."""
     if isinstance(value, Tensor) and value.ndim != 0:
-        raise ValueError(f"{op}: {what} must be a scalar for integer dtypes.")
+        raise InvalidArgumentError(f"{op}: {what} must be a scalar for integer dtypes.")
     return _int(value, op, what)
 
 

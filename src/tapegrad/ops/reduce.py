@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
 from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only, unsupported
@@ -545,7 +546,9 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: Any = N
     x = _real_or_complex(x, "l2_normalize")
     if dim is not None:
         if axis is not None:
-            raise ValueError("l2_normalize: give axis or its deprecated alias dim, not both.")
+            raise InvalidArgumentError(
+                "l2_normalize: give axis or its deprecated alias dim, not both."
+            )
         axis = dim
     axes = _reduction_axes(axis, x, "l2_normalize")
     square_sum = reduce_sum_p.bind(_squared_magnitude(x), axis=axes, keepdims=True)
@@ -636,13 +639,15 @@ _INDEX_TYPES = ("int16", "uint16", "int32", "int64")
 def _arg_reduction(prim, input, axis, output_type, op):
     x = _input(input, "fiub", op)
     if x.ndim == 0:
-        raise ValueError(f"{op}: input must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: input must have rank >= 1, got a scalar.")
     a = _single_axis(0 if axis is None else axis, x, op)
     out_type = as_dtype(output_type)
     if out_type.name not in _INDEX_TYPES:
         raise TypeError(f"{op}: output_type must be one of {_INDEX_TYPES}, got {out_type.name}.")
     if x.shape[a] == 0:
-        raise ValueError(f"{op}: reduction axis {a % x.ndim} is empty in shape {x.shape}.")
+        raise InvalidArgumentError(
+            f"{op}: reduction axis {a % x.ndim} is empty in shape {x.shape}."
+        )
     return prim.bind(x, axis=a, output_type=out_type)
 
 
@@ -761,14 +766,14 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = np.int3
     """
     x = _input(input, "fiu", "top_k")
     if x.ndim == 0:
-        raise ValueError("top_k: input must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError("top_k: input must have rank >= 1, got a scalar.")
     if isinstance(k, Tensor):
         k = k.numpy()
     if not _is_int(k):
         raise TypeError(f"top_k: k must be an int or a scalar integer tensor, got {k!r}.")
     k = int(k)
     if not 0 <= k <= x.shape[-1]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"top_k: k must be in [0, {x.shape[-1]}] for input of shape {x.shape} "
             f"(the last dimension has {x.shape[-1]} entries), got k={k}."
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor
 from ._rules import lead, linear
@@ -95,12 +96,12 @@ def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: A
         raise TypeError(f"{op}: num_segments must be a non-negative int, got {num_segments!r}.")
     num_segments = int(num_segments)
     if x.shape[: ids.ndim] != ids.shape:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: data.shape {x.shape} does not start with segment_ids.shape {ids.shape}."
         )
     if ids.size and ids.max() >= num_segments:
         bad = int(ids.max())
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: segment id {bad} is out of range [0, {num_segments}) "
             f"(num_segments={num_segments})."
         )
@@ -130,15 +131,17 @@ def segment_sum(data: Any, segment_ids: Any, name: Any = None) -> Tensor:
     x = _input(data, "fciu", op, "data")
     ids = _segment_ids(segment_ids, op)
     if ids.ndim != 1:
-        raise ValueError(f"{op}: segment_ids must be a vector, got shape {ids.shape}.")
+        raise InvalidArgumentError(f"{op}: segment_ids must be a vector, got shape {ids.shape}.")
     if x.ndim == 0 or x.shape[0] != ids.shape[0]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: segment_ids (length {ids.shape[0]}) must have one id per row of data "
             f"(shape {x.shape})."
         )
     if ids.size and ids.min() < 0:
-        raise ValueError(f"{op}: segment ids must be non-negative, got {int(ids.min())}.")
+        raise InvalidArgumentError(f"{op}: segment ids must be non-negative, got {int(ids.min())}.")
     if np.any(np.diff(ids) < 0):
-        raise ValueError(f"{op}: segment ids are not sorted (non-decreasing): {ids.tolist()}.")
+        raise InvalidArgumentError(
+            f"{op}: segment ids are not sorted (non-decreasing): {ids.tolist()}."
+        )
     num_segments = int(ids[-1]) + 1 if ids.size else 0
     return unsorted_segment_sum_p.bind(x, segment_ids=ids, num_segments=num_segments, lead_ndim=0)

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
 from ._namespace import dtype_for, namespace, numpy_dtype, scatter_add, take
-from ._rules import lead, linear, normalize_axes, normalize_axis
+from ._rules import lead, linear, normalize_axes, normalize_axis, shape_of
 from .casting import conj_p, identity_p
 
 __all__ = [
@@ -59,20 +60,22 @@ def _resolve_shape(shape: Any, size: int, op: str, input_shape: tuple) -> tuple:
     dims = _ints(shape, op, "shape")
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1 or any(d < -1 for d in dims):
-        raise ValueError(f"{op}: shape {dims} may hold at most one -1 and no other negatives.")
+        raise InvalidArgumentError(
+            f"{op}: shape {dims} may hold at most one -1 and no other negatives."
+        )
     if unknown:
         known = math.prod(d for d in dims if d > 0)
         if 0 in dims:
             dims[unknown[0]] = math.prod(d for d in input_shape if d > 0) // known
         elif size % known:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: cannot reshape a tensor of shape {input_shape} ({size} elements) to "
                 f"{dims}: {size} is not a multiple of {known}."
             )
         else:
             dims[unknown[0]] = size // known
     if math.prod(dims) != size:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: cannot reshape a tensor of shape {input_shape} ({size} elements) to shape "
             f"{tuple(dims)} ({math.prod(dims)} elements)."
         )
@@ -96,7 +99,7 @@ def _reshape_other(x, shape):
 
 
 def _reshape_vjp(g, ans, x, shape):
-    return reshape_p.bind(g, shape=g.shape[: lead(g, len(shape))] + tuple(x.shape))
+    return reshape_p.bind(g, shape=shape_of(g)[: lead(g, len(shape))] + tuple(shape_of(x)))
 
 
 def _reshape_batched(t, x, shape):
@@ -120,7 +123,7 @@ def reshape(tensor: Any, shape: Any, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.reshape(tg.range(6), [2, -1]).shape
-    (2, 3)
+    TensorShape([2, 3])
     """
     x = convert_to_tensor(tensor)
     new_shape = _resolve_shape(shape, x.size, "reshape", x.shape)
@@ -142,13 +145,13 @@ def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.expand_dims(tg.zeros((2, 3)), -1).shape
-    (2, 3, 1)
+    TensorShape([2, 3, 1])
     """
     x = convert_to_tensor(input)
     if isinstance(axis, Tensor):
         axis = axis.numpy()
     a = normalize_axis(axis, x.ndim + 1, "expand_dims") % (x.ndim + 1)
-    return reshape_p.bind(x, shape=x.shape[:a] + (1,) + x.shape[a:])
+    return reshape_p.bind(x, shape=x._value.shape[:a] + (1,) + x._value.shape[a:])
 
 
 def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
@@ -164,22 +167,22 @@ def squeeze(input: Any, axis: Any = None, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.squeeze(tg.zeros((1, 3, 1))).shape
-    (3,)
+    TensorShape([3])
     """
     x = convert_to_tensor(input)
     if axis is None or (isinstance(axis, (list, tuple)) and not axis):
-        keep = tuple(d for d in x.shape if d != 1)
+        keep = tuple(d for d in x._value.shape if d != 1)
     else:
         axes = {normalize_axis(a, x.ndim, "squeeze") % x.ndim
                 for a in _ints(axis, "squeeze", "axis")}
         for a in sorted(axes):
-            if x.shape[a] != 1:
-                raise ValueError(
+            if x._value.shape[a] != 1:
+                raise InvalidArgumentError(
                     f"squeeze: cannot squeeze axis {a} of a tensor of shape {x.shape}: expected "
                     f"a dimension of 1, got {x.shape[a]}."
                 )
-        keep = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-    return _unchanged(x) if keep == x.shape else reshape_p.bind(x, shape=keep)
+        keep = tuple(d for i, d in enumerate(x._value.shape) if i not in axes)
+    return _unchanged(x) if keep == x._value.shape else reshape_p.bind(x, shape=keep)
 
 
 # --- transpose --------------------------------------------------------------------
@@ -221,7 +224,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
 
     >>> import tapegrad as tg
     >>> tg.transpose(tg.zeros((2, 3))).shape
-    (3, 2)
+    TensorShape([3, 2])
     """
     x = convert_to_tensor(a)
     if perm is None:
@@ -232,7 +235,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: Any = Non
         if len(perm) != n or any(not -n <= p < n for p in perm) or sorted(
             p % n for p in perm
         ) != list(range(n)):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"transpose: perm {list(perm)} is not a permutation of the {n} axes of a "
                 f"tensor of shape {x.shape}; expected a reordering of {list(range(n))}."
             )
@@ -265,11 +268,11 @@ def matrix_transpose(a: Any, name: Any = None, conjugate: bool = False) -> Tenso
 
     >>> import tapegrad as tg
     >>> tg.linalg.matrix_transpose(tg.zeros((4, 2, 3))).shape
-    (4, 3, 2)
+    TensorShape([4, 3, 2])
     """
     x = convert_to_tensor(a)
     if x.ndim < 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"matrix_transpose: expected a tensor of rank >= 2, got shape {x.shape}."
         )
     out = matrix_transpose_p.bind(x)
@@ -323,7 +326,7 @@ def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.broadcast_to(tg.constant([1.0, 2.0]), [3, 2]).shape
-    (3, 2)
+    TensorShape([3, 2])
     """
     x = convert_to_tensor(input)
     shape = tuple(_ints(shape, "broadcast_to", "shape"))
@@ -332,7 +335,7 @@ def broadcast_to(input: Any, shape: Any, name: Any = None) -> Tensor:
         if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
             raise ValueError
     except ValueError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"broadcast_to: cannot broadcast input of shape {x.shape} to shape {shape}: "
             "each input dimension must be 1 or equal the target's (aligned on the right)."
         ) from None
@@ -376,7 +379,7 @@ sum_to_shape_p: Primitive = linear("sum_to_shape", _sum_to_shape_impl,
 
 def sum_to_shape(x: Tensor, shape: tuple, batch_ndim: int = 0) -> Tensor:
     """Sum ``x`` down to ``shape`` (the transpose of broadcasting); used by backprop."""
-    if x.shape == tuple(shape):
+    if shape_of(x) == tuple(shape):
         return x
     if x.size == math.prod(shape) and x.ndim <= len(shape):
         return reshape_p.bind(x, shape=tuple(shape))
@@ -457,8 +460,9 @@ def _sum_impl(x, axis, keepdims):
 
 def _sum_vjp(g, ans, x, axis, keepdims):
     k = lead(g, x.ndim if keepdims else x.ndim - len(axis))
-    g = expand_reduced(g, tuple(x.shape), axis, keepdims)
-    return broadcast_to_p.bind(g, shape=g.shape[:k] + tuple(x.shape))
+    x_shape = tuple(shape_of(x))
+    g = expand_reduced(g, x_shape, axis, keepdims)
+    return broadcast_to_p.bind(g, shape=shape_of(g)[:k] + x_shape)
 
 
 reduce_sum_p: Primitive = linear("reduce_sum", _sum_impl, vjps=(_sum_vjp,), dtypes="fciu")
@@ -491,7 +495,9 @@ def _same_dtype_list(values: Sequence[Any], op: str) -> list:
     if isinstance(values, Tensor):
         return list(values)  # unpack along axis 0
     if not isinstance(values, (list, tuple)) or not values:
-        raise ValueError(f"{op}: values must be a non-empty list of tensors, got {values!r}.")
+        raise InvalidArgumentError(
+            f"{op}: values must be a non-empty list of tensors, got {values!r}."
+        )
     tensors = [v for v in values if isinstance(v, Tensor)]
     dtype = tensors[0].dtype if tensors else None
     out = [v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=dtype) for v in values]
@@ -526,12 +532,12 @@ def stack(values: Sequence[Any], axis: int = 0, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.stack([tg.ones(2), tg.zeros(2)]).shape
-    (2, 2)
+    TensorShape([2, 2])
     """
     xs = _same_dtype_list(values, "stack")
     for i, x in enumerate(xs):
         if x.shape != xs[0].shape:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"stack: all values must have the same shape, but values[0].shape = "
                 f"{xs[0].shape} != values[{i}].shape = {x.shape}."
             )
@@ -570,10 +576,10 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: Any = None) -> lis
     """
     x = convert_to_tensor(value)
     if x.ndim == 0:
-        raise ValueError("unstack: value must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError("unstack: value must have rank >= 1, got a scalar.")
     a = normalize_axis(axis, x.ndim, "unstack")
     if num is not None and int(num) != x.shape[a]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"unstack: num={num} but value of shape {x.shape} has {x.shape[a]} entries along "
             f"axis {a % x.ndim}."
         )
@@ -671,12 +677,12 @@ def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
 
     >>> import tapegrad as tg
     >>> tg.concat([tg.ones((1, 2)), tg.zeros((2, 2))], axis=0).shape
-    (3, 2)
+    TensorShape([3, 2])
     """
     xs = _same_dtype_list(values, "concat")
     ndim = xs[0].ndim
     if ndim == 0:
-        raise ValueError("concat: cannot concatenate scalars (shape ()); use stack.")
+        raise InvalidArgumentError("concat: cannot concatenate scalars (shape ()); use stack.")
     if isinstance(axis, Tensor):
         axis = axis.numpy()
     axis = normalize_axis(axis, ndim, "concat")
@@ -685,7 +691,7 @@ def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
         if x.ndim != ndim or x.shape[:a] != xs[0].shape[:a] or x.shape[a + 1:] != xs[0].shape[
             a + 1:
         ]:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"concat: values[{i}] has shape {x.shape} but values[0] has shape "
                 f"{xs[0].shape}; all values must have rank {ndim} and equal dimensions "
                 f"except along axis {a}."
@@ -730,11 +736,11 @@ def split(
 
     >>> import tapegrad as tg
     >>> [t.shape for t in tg.split(tg.zeros((5, 2)), [2, -1])]
-    [(2, 2), (3, 2)]
+    [TensorShape([2, 2]), TensorShape([3, 2])]
     """
     x = convert_to_tensor(value)
     if x.ndim == 0:
-        raise ValueError("split: value must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError("split: value must have rank >= 1, got a scalar.")
     if isinstance(axis, Tensor):
         axis = axis.numpy()
     a = normalize_axis(axis, x.ndim, "split")
@@ -745,7 +751,7 @@ def split(
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
         n = int(spec)
         if n <= 0 or length % n:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"split: num_or_size_splits={n} must evenly divide axis {a % x.ndim} of size "
                 f"{length} (value shape {x.shape})."
             )
@@ -754,17 +760,17 @@ def split(
         sizes = _ints(spec, "split", "num_or_size_splits")
         unknown = [i for i, s in enumerate(sizes) if s == -1]
         if len(unknown) > 1 or any(s < -1 for s in sizes) or not sizes:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"split: size splits {sizes} must be non-negative with at most one -1."
             )
         known = sum(s for s in sizes if s != -1)
         if unknown and known <= length:
             sizes[unknown[0]] = length - known
         elif unknown or known != length:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"split: size splits {spec if not unknown else sizes} must add up to the size "
                 f"{length} of axis {a % x.ndim} (value shape {x.shape})."
             )
     if num is not None and int(num) != len(sizes):
-        raise ValueError(f"split: num={num} but the split gives {len(sizes)} pieces.")
+        raise InvalidArgumentError(f"split: num={num} but the split gives {len(sizes)} pieces.")
     return list(split_p.bind(x, sizes=tuple(sizes), axis=a))

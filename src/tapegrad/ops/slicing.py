@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
@@ -60,13 +61,15 @@ def tile(input: Any, multiples: Any, name: Any = None) -> Tensor:
     x = convert_to_tensor(input)
     reps = _ints(multiples, "tile", "multiples")
     if len(reps) != x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"tile: multiples must have one entry per axis of input (shape {x.shape}): "
             f"expected length {x.ndim}, got {reps} (length {len(reps)})."
         )
     for i, m in enumerate(reps):
         if m < 0:
-            raise ValueError(f"tile: multiples[{i}] must be >= 0, got {m} (multiples {reps}).")
+            raise InvalidArgumentError(
+                f"tile: multiples[{i}] must be >= 0, got {m} (multiples {reps})."
+            )
     if all(m == 1 for m in reps):
         return _unchanged(x)
     return tile_p.bind(x, multiples=tuple(reps))
@@ -131,7 +134,7 @@ def pad(
     x = convert_to_tensor(tensor)
     mode_name = str(mode).upper()
     if mode_name not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f'pad: mode must be one of "CONSTANT", "REFLECT" or "SYMMETRIC", got {mode!r}.'
         )
     raw = paddings._value if isinstance(paddings, Tensor) else np.asarray(paddings)
@@ -140,24 +143,26 @@ def pad(
     if raw.size == 0 and x.ndim == 0:
         raw = np.zeros((0, 2), np.int64)
     if raw.shape != (x.ndim, 2):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"pad: paddings must have shape [rank, 2] = [{x.ndim}, 2] for a tensor of shape "
             f"{x.shape}, got shape {list(raw.shape)}."
         )
     pads = tuple((int(b), int(a)) for b, a in raw)
     for i, (b, a) in enumerate(pads):
         if b < 0 or a < 0:
-            raise ValueError(f"pad: paddings must be non-negative, got {[b, a]} for axis {i}.")
+            raise InvalidArgumentError(
+                f"pad: paddings must be non-negative, got {[b, a]} for axis {i}."
+            )
         size = x.shape[i]
         if mode_name == "REFLECT" and (b >= size or a >= size):  # (0, 0) too, as TensorFlow
             hint = (f"at most {size - 1} per side" if size else
                     "an empty axis has no entry to mirror, not even for 0: use mode='CONSTANT'")
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"pad: REFLECT paddings must be less than the dimension size: got {[b, a]} for "
                 f"axis {i} of size {size} (tensor shape {x.shape}); {hint}."
             )
         if mode_name == "SYMMETRIC" and (b > size or a > size):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"pad: SYMMETRIC paddings must be no greater than the dimension size: got "
                 f"{[b, a]} for axis {i} of size {size} (tensor shape {x.shape})."
             )
@@ -165,7 +170,9 @@ def pad(
         constant_values = constant_values._value
     fill = np.asarray(constant_values)
     if fill.ndim != 0:
-        raise ValueError(f"pad: constant_values must be a scalar, got shape {fill.shape}.")
+        raise InvalidArgumentError(
+            f"pad: constant_values must be a scalar, got shape {fill.shape}."
+        )
     fill = convert_to_tensor(fill[()], dtype=x.dtype)._value
     if all(p == (0, 0) for p in pads):
         return _unchanged(x)
@@ -237,8 +244,9 @@ def reverse(tensor: Any, axis: Any, name: Any = None) -> Tensor:
     for a in axes:
         n = normalize_axis(a, x.ndim, "reverse")
         if n in seen:
-            raise ValueError(f"reverse: axis {a % max(x.ndim, 1)} is named more than once in "
-                             f"{axes}.")
+            raise InvalidArgumentError(
+                f"reverse: axis {a % max(x.ndim, 1)} is named more than once in {axes}."
+            )
         seen.add(n)
     if not seen:
         return _unchanged(x)

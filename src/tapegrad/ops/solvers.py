@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg.blas as _blas
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor
 from ._matrix import (
@@ -207,7 +208,7 @@ def _cholesky_impl(x):
     try:
         return np.linalg.cholesky(x)
     except np.linalg.LinAlgError:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"cholesky: the input of shape {x.shape} is not positive definite (a matrix in it "
             "has no Cholesky factor); pass symmetric positive definite matrices."
         ) from None
@@ -299,7 +300,7 @@ def _rhs_arg(matrix: Tensor, rhs: Any, op: str) -> Tensor:
     b = _matrix_arg(rhs, op, "rhs", dtypes=_FLOAT_COMPLEX, dtype_hint=matrix.dtype)
     _same_dtype(matrix, b, op)
     if b.shape[-2] != matrix.shape[-1]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: rhs must have shape [..., {matrix.shape[-1]}, K] to match matrix of shape "
             f"{matrix.shape}, got {b.shape}."
         )

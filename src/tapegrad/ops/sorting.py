@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor
 from ._namespace import numpy_only
@@ -36,11 +37,11 @@ def _sort_args(values: Any, axis: Any, direction: Any, op: str) -> tuple:
     if x.dtype.kind not in "fiu":
         raise TypeError(f"{op}: values must be real numbers, got dtype {x.dtype.name}.")
     if direction not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: direction should be one of ASCENDING, DESCENDING; got {direction!r}."
         )
     if x.ndim == 0:
-        raise ValueError(f"{op}: values must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: values must have rank >= 1, got a scalar.")
     if isinstance(axis, Tensor):
         axis = axis.numpy()
     a = normalize_axis(axis, x.ndim, op)

@@ -68,7 +68,7 @@ class Dense(tg.Module):
 
     >>> layer = Dense(3, 2, np.random.default_rng(0))
     >>> layer(tg.ones((4, 3))).shape
-    (4, 2)
+    TensorShape([4, 2])
     """
 
     def __init__(
