@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.tensor import Tensor, convert_to_tensor
 from .arithmetic import maximum, minimum, where
@@ -66,7 +67,7 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: Any = None) -> 
     _float(values, op)
     c = convert_to_tensor(clip_norm, dtype_hint=values.dtype)
     if c.ndim != 0:
-        raise ValueError(f"{op}: clip_norm must be a scalar, got shape {c.shape}.")
+        raise InvalidArgumentError(f"{op}: clip_norm must be a scalar, got shape {c.shape}.")
     c = cast(c, values.dtype) if c.dtype != values.dtype else c
     l2sum = reduce_sum(values * values, axes, keepdims=True)
     positive = l2sum > 0
@@ -101,7 +102,7 @@ def global_norm(t_list: Sequence[Any], name: Any = None) -> Tensor:
     op = "global_norm"
     values = [_values(t) for t in _sequence(t_list, op) if t is not None]
     if not values:
-        raise ValueError(f"{op}: t_list holds no tensor (only None or nothing).")
+        raise InvalidArgumentError(f"{op}: t_list holds no tensor (only None or nothing).")
     for v in values:
         _float(v, op)
         if v.dtype != values[0].dtype:
@@ -140,7 +141,7 @@ def clip_by_global_norm(
     norm = global_norm(items) if use_norm is None else convert_to_tensor(use_norm)
     c = convert_to_tensor(clip_norm, dtype_hint=norm.dtype)
     if c.ndim != 0:
-        raise ValueError(f"{op}: clip_norm must be a scalar, got shape {c.shape}.")
+        raise InvalidArgumentError(f"{op}: clip_norm must be a scalar, got shape {c.shape}.")
     c = cast(c, norm.dtype) if c.dtype != norm.dtype else c
     one = np.asarray(1.0, norm.dtype)[()]
     scale = c * minimum(one / norm, one / c) + (norm - norm)  # NaN for a non-finite norm

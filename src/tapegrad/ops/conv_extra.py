@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._namespace import numpy_only
@@ -286,7 +287,7 @@ def _grouped(op: str, x: Tensor, w: Tensor, channels: int, strides: Any, padding
     _some_in_channels(w, 2, op)
     groups = channels // w.shape[2]
     if channels % w.shape[2] or w.shape[3] % groups:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input has {channels} channels (shape {x.shape}) but filters (shape "
             f"{w.shape}) expect {w.shape[2]} input channels; for a grouped convolution the "
             f"input channels must be a multiple of {w.shape[2]} and the output channels "
@@ -345,7 +346,7 @@ def conv2d_transpose(
     w = convert_to_tensor(filters, dtype_hint=x.dtype)
     channels_first = _data_format(data_format, ("NHWC", "NCHW"), op)
     if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input must have rank 4 and filters rank 4 [filter_height, filter_width, "
             f"out_channels, in_channels], got shapes {x.shape} and {w.shape}."
         )
@@ -353,12 +354,12 @@ def conv2d_transpose(
     _float_input(x, op)
     out = _ints(output_shape, "output_shape", op)
     if len(out) != 4:
-        raise ValueError(f"{op}: output_shape must have 4 entries, got {out}.")
+        raise InvalidArgumentError(f"{op}: output_shape must have 4 entries, got {out}.")
     if channels_first:
         x = _to_channels_last(x)
         out = [out[0], out[2], out[3], out[1]]
     if x.shape[-1] != w.shape[3] or out[3] != w.shape[2] or out[0] != x.shape[0]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input (shape {x.shape}, channels last) needs filters [h, w, "
             f"{out[3]}, {x.shape[-1]}] for output_shape {out}, got filters of shape {w.shape}: "
             "filters are [height, width, output channels, input channels]."
@@ -373,7 +374,7 @@ def conv2d_transpose(
     expected = tuple((n + lo + hi - e) // s + 1
                      for n, e, s, (lo, hi) in zip(in_hw, eff, strides, pads))
     if expected != tuple(x.shape[1:3]):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: output_shape {out} with strides {strides} and padding {padding!r} gives "
             f"conv2d outputs of spatial size {expected}, but input has {tuple(x.shape[1:3])} "
             f"(input shape {x.shape}); choose an output_shape whose convolution matches."
@@ -422,14 +423,14 @@ def depthwise_conv2d(
     fmt = "NHWC" if data_format is None else data_format
     channels_first = _data_format(fmt, ("NHWC", "NCHW"), op)
     if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input must have rank 4 and filter rank 4 [filter_height, filter_width, "
             f"in_channels, channel_multiplier], got shapes {x.shape} and {w.shape}."
         )
     _same_dtype(x, w, op, "filter")
     channels = x.shape[1] if channels_first else x.shape[3]
     if channels != w.shape[2] or w.shape[2] == 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input has {channels} channels (shape {x.shape}, {fmt}) but filter (shape "
             f"{w.shape}) has {w.shape[2]} input channels; they must be equal (and non-zero)."
         )
@@ -492,7 +493,7 @@ def _pool1d(pool: Any, op: str, input: Any, ksize: Any, strides: Any, padding: A
     x = convert_to_tensor(input)
     channels_first = _data_format(data_format, ("NWC", "NCW"), op)
     if x.ndim != 3:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: input must have rank 3 [batch, width, channels] ([batch, channels, width] "
             f"for NCW), got shape {x.shape}."
         )
@@ -500,7 +501,7 @@ def _pool1d(pool: Any, op: str, input: Any, ksize: Any, strides: Any, padding: A
     k = _spatial_single(ksize, "ksize", op, channels_first)
     s = _spatial_single(strides, "strides", op, channels_first)
     if not isinstance(padding, str) or padding not in ("SAME", "VALID"):
-        raise ValueError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}.")
+        raise InvalidArgumentError(f"{op}: padding must be 'SAME' or 'VALID', got {padding!r}.")
     if channels_first:
         x = transpose_p.bind(x, perm=(0, 2, 1))
     _padding(padding, (1, x.shape[1]), (1, k), (1, s), op, False, explicit=False)

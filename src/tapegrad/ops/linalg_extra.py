@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._matrix import _const
@@ -39,7 +40,8 @@ _FLOATS = "fc"
 def _matrix(value: Any, op: str, kinds: str = _FLOATS) -> Tensor:
     x = convert_to_tensor(value)
     if x.ndim < 2:
-        raise ValueError(f"{op}: expected a matrix (rank >= 2, [..., M, N]), got shape {x.shape}.")
+        raise InvalidArgumentError(
+            f"{op}: expected a matrix (rank >= 2, [..., M, N]), got shape {x.shape}.")
     if x.dtype.kind not in kinds or x.dtype == np.float16:
         raise TypeError(
             f"{op}: expected float32/float64/complex64/complex128 matrices, got dtype "
@@ -90,14 +92,14 @@ def lstsq(
         raise TypeError(f"{op}: matrix dtype {a.dtype.name} and rhs dtype {b.dtype.name} "
                         "differ; cast one with tapegrad.cast.")
     if b.ndim < 2 or b.shape[-2] != a.shape[-2]:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: rhs must be [..., M, K] with M = {a.shape[-2]} rows like matrix (shape "
             f"{a.shape}), got shape {b.shape}."
         )
     l2 = float(np.asarray(l2_regularizer.numpy() if isinstance(l2_regularizer, Tensor)
                           else l2_regularizer))
     if l2 < 0:
-        raise ValueError(f"{op}: l2_regularizer must be >= 0, got {l2}.")
+        raise InvalidArgumentError(f"{op}: l2_regularizer must be >= 0, got {l2}.")
     if not fast:
         if l2:
             raise NotImplementedError(
@@ -198,7 +200,8 @@ def expm(input: Any, name: Any = None) -> Tensor:
     op = "expm"
     x = _matrix(input, op)
     if x.shape[-1] != x.shape[-2]:
-        raise ValueError(f"{op}: expected square matrices [..., N, N], got shape {x.shape}.")
+        raise InvalidArgumentError(
+            f"{op}: expected square matrices [..., N, N], got shape {x.shape}.")
     return expm_p.bind(x)
 
 
@@ -233,12 +236,13 @@ def band_part(input: Any, num_lower: Any, num_upper: Any, name: Any = None) -> T
     op = "band_part"
     x = convert_to_tensor(input)
     if x.ndim < 2:
-        raise ValueError(f"{op}: input must have rank >= 2 ([..., M, N]), got shape {x.shape}.")
+        raise InvalidArgumentError(
+            f"{op}: input must have rank >= 2 ([..., M, N]), got shape {x.shape}.")
     lower = _band_arg(num_lower, op, "num_lower")
     upper = _band_arg(num_upper, op, "num_upper")
     m, n = x.shape[-2:]
     if lower > m or upper > n:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: num_lower ({lower}) must be at most the number of rows ({m}) and "
             f"num_upper ({upper}) at most the number of columns ({n}) (input shape {x.shape})."
         )
@@ -270,7 +274,7 @@ def cross(a: Any, b: Any, name: Any = None) -> Tensor:
         raise TypeError(f"{op}: a dtype {x.dtype.name} and b dtype {y.dtype.name} differ; cast "
                         "one with tapegrad.cast.")
     if x.shape != y.shape or x.ndim < 1 or x.shape[-1] != 3:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: a and b must have the same shape [..., 3], got {x.shape} and {y.shape}."
         )
     first, second = [1, 2, 0], [2, 0, 1]
@@ -319,7 +323,7 @@ def _band(k: Any, op: str) -> tuple | None:
     except (TypeError, ValueError):
         raise TypeError(f"{op}: k must hold integers, got {list(k)}.") from None
     if low > high:
-        raise ValueError(f"{op}: k[0] ({low}) must not be greater than k[1] ({high}).")
+        raise InvalidArgumentError(f"{op}: k[0] ({low}) must not be greater than k[1] ({high}).")
     return (low, high) if low != high else None
 
 
@@ -330,7 +334,7 @@ def _diag_len(d: int, rows: int, cols: int) -> int:
 def _offset(d: int, length: int, longest: int, align: str, op: str) -> int:
     """Where diagonal ``d`` starts in its padded row: ``align`` names (super, sub)."""
     if align not in _ALIGNS:
-        raise ValueError(f"{op}: align must be one of {list(_ALIGNS)}, got {align!r}.")
+        raise InvalidArgumentError(f"{op}: align must be one of {list(_ALIGNS)}, got {align!r}.")
     side = align.split("_")[0 if d >= 0 else 1]
     return longest - length if side == "RIGHT" else 0
 
@@ -379,7 +383,7 @@ def diag(
     d = convert_to_tensor(diagonal)
     count = high - low + 1
     if d.ndim < 2 or d.shape[-2] != count:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"diag: k=({low}, {high}) names {count} diagonals, so diagonal must have shape "
             f"[..., {count}, max_diag_len], got shape {d.shape}."
         )
@@ -394,7 +398,7 @@ def diag(
     elif cols == -1:
         cols = least_cols
     if min(rows + min(high, 0), cols - max(low, 0)) != longest:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"diag: num_rows={rows} and num_cols={cols} do not fit diagonals k=({low}, {high}) "
             f"of length {longest} (shape {d.shape}): the longest must fill the matrix exactly."
         )
@@ -448,11 +452,11 @@ def diag_part(
     low, high = band
     x = convert_to_tensor(input)
     if x.ndim < 2:
-        raise ValueError(f"diag_part: input must have rank >= 2, got shape {x.shape}.")
+        raise InvalidArgumentError(f"diag_part: input must have rank >= 2, got shape {x.shape}.")
     m, n = x.shape[-2:]
     for j in (low, high):
         if not -m <= j <= n:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"diag_part: k={j} is out of range for matrices of shape {x.shape[-2:]} "
                 f"(valid: {-m} to {n})."
             )

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
@@ -71,7 +72,7 @@ def slice(input_: Any, begin: Any, size: Any, name: Any = None) -> Tensor:
     b = _int_list(begin, op, "begin")
     s = _int_list(size, op, "size")
     if len(b) != x.ndim or len(s) != x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: begin {b} and size {s} must have one entry per axis of the input (shape "
             f"{x.shape}, rank {x.ndim})."
         )
@@ -105,7 +106,8 @@ def _strided_key(x: Tensor, begin: list, end: list, strides: list, masks: tuple)
     op = "strided_slice"
     begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask = masks
     if bin(ellipsis_mask).count("1") > 1:
-        raise ValueError(f"{op}: ellipsis_mask {ellipsis_mask} sets more than one bit; at "
+        raise InvalidArgumentError(
+            f"{op}: ellipsis_mask {ellipsis_mask} sets more than one bit; at "
                          "most one ellipsis is allowed.")
     # The axis each spec entry lands on (for range checks of shrunk axes).
     n = len(begin)
@@ -122,10 +124,11 @@ def _strided_key(x: Tensor, begin: list, end: list, strides: list, masks: tuple)
             key.append(None)
         elif _bit(shrink_axis_mask, i):
             if axis >= x.ndim:
-                raise ValueError(f"{op}: the slice spec has more entries than the input has "
+                raise InvalidArgumentError(
+                    f"{op}: the slice spec has more entries than the input has "
                                  f"axes (shape {x.shape}).")
             if strides[i] <= 0:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{op}: strides[{i}] is {strides[i]}, but entry {i} shrinks an axis "
                     "(shrink_axis_mask): only positive strides are allowed on a single index."
                 )
@@ -140,12 +143,13 @@ def _strided_key(x: Tensor, begin: list, end: list, strides: list, masks: tuple)
             axis += 1
         else:
             if strides[i] == 0:
-                raise ValueError(f"{op}: strides[{i}] must be non-zero, got strides {strides}.")
+                raise InvalidArgumentError(
+                    f"{op}: strides[{i}] must be non-zero, got strides {strides}.")
             key.append(_slice(None if _bit(begin_mask, i) else begin[i],
                               None if _bit(end_mask, i) else end[i], strides[i]))
             axis += 1
     if axis > x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: the slice spec (begin {begin}) indexes {axis} axes, but the input has shape "
             f"{x.shape} (rank {x.ndim})."
         )
@@ -196,7 +200,7 @@ def strided_slice(
     e = _int_list(end, op, "end")
     s = [1] * len(b) if strides is None else _int_list(strides, op, "strides")
     if not len(b) == len(e) == len(s):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: begin {b}, end {e} and strides {s} must have the same length."
         )
     masks = tuple(int(m) for m in (begin_mask, end_mask, ellipsis_mask, new_axis_mask,
@@ -241,7 +245,7 @@ def roll(input: Any, shift: Any, axis: Any, name: Any = None) -> Tensor:
     shifts = _int_list(shift, op, "shift")
     axes = _int_list(axis, op, "axis")
     if len(shifts) != len(axes):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: shift {shifts} and axis {axes} must have the same length."
         )
     total: dict = {}
@@ -280,12 +284,12 @@ def repeat(input: Any, repeats: Any, axis: Any = None, name: Any = None) -> Tens
     n = x.shape[ax]
     reps = _index_array(repeats, op, "repeats")
     if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, n)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: repeats must be a scalar or have one entry per element of axis {axis} "
             f"(size {n}, input shape {x.shape}), got shape {reps.shape}."
         )
     if (reps < 0).any():
-        raise ValueError(f"{op}: repeats must be >= 0, got {reps.tolist()}.")
+        raise InvalidArgumentError(f"{op}: repeats must be >= 0, got {reps.tolist()}.")
     rows = np.repeat(np.arange(n), np.broadcast_to(reps.reshape(-1), (n,)))
     return gather(x, rows.astype(np.int64), axis=ax)
 
@@ -313,7 +317,7 @@ def meshgrid(*args: Any, **kwargs: Any) -> list:
         raise TypeError(f"meshgrid: unexpected keyword arguments {sorted(kwargs)}; it takes "
                         "indexing= and name=.")
     if indexing not in ("xy", "ij"):
-        raise ValueError(f'meshgrid: indexing must be "xy" or "ij", got {indexing!r}.')
+        raise InvalidArgumentError(f'meshgrid: indexing must be "xy" or "ij", got {indexing!r}.')
     xs = [convert_to_tensor(a) for a in args]
     xs = [reshape_p.bind(x, shape=(x.size,)) if x.ndim != 1 else x for x in xs]
     n = len(xs)
@@ -351,7 +355,7 @@ def unique(x: Any, out_idx: Any = np.int32, name: Any = None) -> tuple:
     op = "unique"
     t = convert_to_tensor(x)
     if t.ndim != 1:
-        raise ValueError(f"{op}: x must be a vector (rank 1), got shape {t.shape}.")
+        raise InvalidArgumentError(f"{op}: x must be a vector (rank 1), got shape {t.shape}.")
     kind = as_dtype(out_idx)
     if np.dtype(kind) not in (np.dtype(np.int32), np.dtype(np.int64)):
         raise TypeError(f"{op}: out_idx must be int32 or int64, got {out_idx!r}.")
@@ -404,13 +408,13 @@ def searchsorted(
     seq = convert_to_tensor(sorted_sequence)
     v = convert_to_tensor(values, dtype_hint=seq.dtype)
     if side not in ("left", "right"):
-        raise ValueError(f'{op}: side must be "left" or "right", got {side!r}.')
+        raise InvalidArgumentError(f'{op}: side must be "left" or "right", got {side!r}.')
     kind = np.dtype(as_dtype(out_type))
     if kind not in (np.dtype(np.int32), np.dtype(np.int64)):
         raise TypeError(f"{op}: out_type must be int32 or int64, got {out_type!r}.")
     rows = int(np.prod(seq.shape[:-1], dtype=np.int64))
     if seq.ndim < 1 or v.ndim < 1 or rows != int(np.prod(v.shape[:-1], dtype=np.int64)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: sorted_sequence (shape {seq.shape}) and values (shape {v.shape}) must have "
             "rank >= 1 and as many rows (the product of the leading dimensions)."
         )
@@ -446,7 +450,7 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = bool, name: Any
     else:
         m = _index_array(maxlen, op, "maxlen")
         if m.ndim != 0:
-            raise ValueError(f"{op}: maxlen must be a scalar, got shape {m.shape}.")
+            raise InvalidArgumentError(f"{op}: maxlen must be a scalar, got shape {m.shape}.")
         size = int(m)
     size = max(size, 0)
     steps = Tensor._wrap(np.arange(size, dtype=n.dtype))
@@ -472,10 +476,10 @@ def add_n(inputs: Sequence[Any], name: Any = None) -> Tensor:
     """
     op = "add_n"
     if isinstance(inputs, (Tensor, IndexedSlices)) or not isinstance(inputs, (list, tuple)):
-        raise ValueError(f"{op}: inputs must be a list of at least one tensor, got "
+        raise InvalidArgumentError(f"{op}: inputs must be a list of at least one tensor, got "
                          f"{type(inputs).__name__}.")
     if not inputs:
-        raise ValueError(f"{op}: inputs must be a list of at least one tensor, got [].")
+        raise InvalidArgumentError(f"{op}: inputs must be a list of at least one tensor, got [].")
     xs = [convert_to_tensor(v) for v in inputs]
     first = xs[0]
     for i, x in enumerate(xs[1:], 1):
@@ -485,7 +489,7 @@ def add_n(inputs: Sequence[Any], name: Any = None) -> Tensor:
                 f"{first.dtype.name}; cast them to one dtype."
             )
         if x.shape != first.shape:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: inputs[{i}] has shape {x.shape} but inputs[0] has {first.shape}; add_n "
                 "does not broadcast (reshape or tapegrad.broadcast_to them first)."
             )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
 from ._namespace import numpy_only
@@ -99,7 +100,7 @@ def cumulative_logsumexp(
         raise TypeError(f"{op}: x must be a float tensor, got dtype {t.dtype.name} (shape "
                         f"{t.shape}); cast it with tapegrad.cast.")
     if t.ndim == 0:
-        raise ValueError(f"{op}: x must have rank >= 1, got a scalar.")
+        raise InvalidArgumentError(f"{op}: x must have rank >= 1, got a scalar.")
     ax = normalize_axis(axis, t.ndim, op)
     return cumulative_logsumexp_p.bind(t, axis=ax, exclusive=bool(exclusive),
                                        reverse=bool(reverse))
@@ -140,7 +141,8 @@ def _bound(value: Any, op: str, arg: str) -> int | None:
         return None
     v = _index_array(value, op, arg)
     if v.ndim != 0 or int(v) < 0:
-        raise ValueError(f"{op}: {arg} must be a non-negative integer scalar, got {v.tolist()}.")
+        raise InvalidArgumentError(
+            f"{op}: {arg} must be a non-negative integer scalar, got {v.tolist()}.")
     return int(v)
 
 
@@ -181,15 +183,15 @@ def bincount(
     op = "bincount"
     a = _index_array(arr, op, "arr")
     if a.size and a.min() < 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: arr must be non-negative, got {int(a.min())} (arr shape {a.shape}); counts "
             "exist only for values >= 0."
         )
     if axis not in (None, 0, -1):
-        raise ValueError(f"{op}: axis must be None, 0 or -1, got {axis!r}.")
+        raise InvalidArgumentError(f"{op}: axis must be None, 0 or -1, got {axis!r}.")
     per_row = axis == -1
     if per_row and a.ndim != 2:
-        raise ValueError(f"{op}: axis=-1 needs a 2-D arr, got shape {a.shape}.")
+        raise InvalidArgumentError(f"{op}: axis=-1 needs a 2-D arr, got shape {a.shape}.")
     lo, hi = _bound(minlength, op, "minlength"), _bound(maxlength, op, "maxlength")
     bins = int(a.max()) + 1 if a.size else 0
     if lo is not None:
@@ -204,7 +206,7 @@ def bincount(
     if weights is not None and not binary_output:
         w = convert_to_tensor(weights)
         if w.shape != a.shape:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{op}: weights (shape {w.shape}) must have arr's shape {a.shape}."
             )
         summed = unsorted_segment_sum(reshape_p.bind(w, shape=(w.size,)), ids.reshape(-1),

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._namespace import numpy_only
@@ -139,27 +140,27 @@ def _arguments(tensor: Any, indices: Any, updates: Any, op: str) -> tuple:
             "cast the updates with tapegrad.cast."
         )
     if ind.ndim < 2 or ind.shape[-1] == 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: indices must have shape [..., depth] with rank >= 2 and 1 <= depth <= "
             f"{x.ndim} (the tensor's rank), got shape {ind.shape}; wrap a single index row "
             "as [[i, j, ...]]."
         )
     depth = ind.shape[-1]
     if depth > x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: index rows of length {depth} (indices shape {ind.shape}) cannot index a "
             f"tensor of shape {x.shape}: the last dimension of indices must be <= its rank "
             f"{x.ndim}."
         )
     expected = ind.shape[:-1] + tuple(x.shape[depth:])
     if tuple(u.shape) != expected:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: updates has shape {u.shape}, but indices of shape {ind.shape} into a tensor "
             f"of shape {x.shape} need updates of shape {expected} (indices.shape[:-1] + "
             f"tensor.shape[{depth}:])."
         )
     if ind.size and x.size == 0:  # as TensorFlow, even where the slices are empty
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{op}: indices of shape {ind.shape} scatter into a tensor of shape {x.shape}, "
             "which has no entries; pass indices with no rows."
         )
