@@ -81,6 +81,10 @@ from .ops.unary import __all__ as _unary_names
 from .tape import GradientTape
 from .tensor_shape import TensorShape
 
+# isort: off
+from . import keras  # last: tapegrad.keras is built on the names above
+# isort: on
+
 __version__ = "0.1.0"
 
 
@@ -134,6 +138,7 @@ __all__ = [
     "jvp",
     "checkpoint",
     "optimizers",
+    "keras",
     "Module",
     "name_scope",
     "function",

@@ -192,4 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     part_plot(losses, -(-len(data["x_train"]) // BATCH_SIZE), out)
 
     print(f"\nDone in {time.perf_counter() - started:.1f} s. Files are in {out}")
+    print(
+        "Next: the same digits in Keras style (tg.keras: a Sequential CNN trained with fit, "
+        "progress bar, EarlyStopping) in examples/keras_digits.py, and a GradientTape loop "
+        "over a Keras model in examples/keras_custom_loop.py."
+    )
     return 0 if identical else 1
