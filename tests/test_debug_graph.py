@@ -86,7 +86,12 @@ def test_render_without_graphviz_is_a_clear_error(monkeypatch, tmp_path):
     graph = tape.graph(loss)
     with pytest.raises(RuntimeError, match="needs Graphviz.*pip install graphviz"):
         graph.render(str(tmp_path / "tape.svg"))
-    assert graph._repr_svg_() is None  # notebooks fall back to repr()
+    assert graph._repr_svg_() is None
+    shown = graph._repr_mimebundle_()  # notebooks fall back to the DOT text with a note
+    assert "image/svg+xml" not in shown
+    assert "Graphviz is not installed" in shown["text/plain"]
+    assert shown["text/plain"].endswith(graph.source)
+    assert "<pre>digraph tape {" in shown["text/html"]
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
@@ -98,6 +103,7 @@ def test_render_with_graphviz(tmp_path):
     png = graph.render(str(tmp_path / "tape.png"))
     assert open(png, "rb").read(4) == b"\x89PNG"
     assert "<svg" in graph._repr_svg_()
+    assert "<svg" in graph._repr_mimebundle_()["image/svg+xml"]
     check = subprocess.run(["dot", "-Tcanon"], input=str(graph).encode(), capture_output=True)
     assert check.returncode == 0, check.stderr
 

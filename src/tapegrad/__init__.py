@@ -11,11 +11,13 @@ from . import (
     checkpoint,
     config,
     debugging,  # subscribes the evidence observers GradientTape.explain reads
+    display,  # noqa: F401  (tensors as HTML tables in notebooks)
     dtypes,  # hands Tensor.dtype its public type, DType
     errors,
     linalg,
     math,
     nn,
+    optimize,
     optimizers,
     random,
     tensor_shape,  # noqa: F401  (hands Tensor.shape its public type, TensorShape)
@@ -138,6 +140,7 @@ __all__ = [
     "jvp",
     "checkpoint",
     "optimizers",
+    "optimize",
     "keras",
     "Module",
     "name_scope",

@@ -63,6 +63,29 @@ class UnauthenticatedError(OpError, PermissionError): error_code = 16  # noqa: E
 # fmt: on
 
 
+# One line each for help() and the API reference; the module's table has the details.
+_SUMMARIES = {
+    OpError: "The base of TensorFlow's error classes; takes a message or (node_def, op, message).",
+    CancelledError: "An operation was cancelled (code 1).",
+    UnknownError: "An error of unknown cause (code 2).",
+    InvalidArgumentError: "An op rejected its arguments (code 3); also a ValueError.",
+    DeadlineExceededError: "A deadline passed before the operation finished (code 4).",
+    NotFoundError: "A file or entity was not found (code 5).",
+    AlreadyExistsError: "What was to be created already exists (code 6).",
+    PermissionDeniedError: "The caller may not run the operation (code 7).",
+    ResourceExhaustedError: "A resource (memory, quota) ran out (code 8); not a MemoryError.",
+    FailedPreconditionError: "The system is not in a state the operation needs (code 9).",
+    AbortedError: "The operation was aborted, e.g. by a concurrency conflict (code 10).",
+    OutOfRangeError: "An operation went past a valid range (code 11); also an IndexError.",
+    UnimplementedError: "The operation is not implemented (code 12).",
+    InternalError: "An internal invariant broke (code 13).",
+    UnavailableError: "A service is unavailable for now (code 14).",
+    DataLossError: "Data was lost or corrupted beyond recovery (code 15).",
+    UnauthenticatedError: "The request has no valid credentials (code 16).",
+}
+for _cls, _summary in _SUMMARIES.items():
+    _cls.__doc__ = _summary
+
 # TensorFlow's error codes (``tf.errors.INVALID_ARGUMENT`` ...).
 OK = 0
 CANCELLED = 1

@@ -10,6 +10,7 @@ here observes the engine or runs while recording.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -37,7 +38,8 @@ class TapeGraph:
 
     Tensors are ellipses (watched sources blue, the target orange, constants
     grey), ops are boxes; ops without a gradient are dashed and red.
-    ``render(path)`` writes an image; ``_repr_svg_`` shows it in notebooks.
+    ``render(path)`` writes an image; notebooks show it inline (SVG, or the DOT
+    text with a note when Graphviz is missing).
     """
 
     def __init__(self, source: str, n_ops: int, n_tensors: int):
@@ -85,7 +87,19 @@ class TapeGraph:
         try:
             return self.pipe("svg").decode("utf-8")
         except (RuntimeError, OSError):
-            return None  # no Graphviz: the notebook shows repr() instead
+            return None  # no Graphviz: _repr_mimebundle_ gives the DOT text instead
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Notebooks show the SVG drawing; without Graphviz, the DOT text and a note."""
+        svg = self._repr_svg_()
+        if svg is not None:
+            return {"image/svg+xml": svg}
+        note = (f"{self!r}: Graphviz is not installed, so here is the DOT text (draw it with "
+                "any Graphviz viewer, or `pip install graphviz` and `apt install graphviz` "
+                "to see it here).")
+        return {"text/plain": f"{note}\n{self.source}",
+                "text/html": f"<p><em>{html.escape(note)}</em></p>"
+                             f"<pre>{html.escape(self.source)}</pre>"}
 
 
 def _missing(what: str) -> str:

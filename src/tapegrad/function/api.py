@@ -131,6 +131,9 @@ class Graph:
     def _repr_svg_(self) -> str | None:
         return self.dot()._repr_svg_()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        return self.dot()._repr_mimebundle_(include, exclude)  # without Graphviz: the DOT text
+
 
 class ConcreteFunction:
     """One traced signature of a function: its generated program and how to call it.

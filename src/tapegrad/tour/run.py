@@ -10,6 +10,8 @@
 
 ``--quick`` trains for a few epochs only (seconds; the tests use it);
 ``--out DIR`` says where the files go (default: a new temporary directory).
+``--notebooks DIR`` executes the example notebooks instead and writes the
+executed copies to DIR (see ``tapegrad.tour.notebooks``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         default=None,
         help="where to write the checkpoint and the plot (default: a new temporary directory)",
+    )
+    parser.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="instead of the tour, execute the example notebooks (examples/notebooks) and write "
+        "the executed copies to DIR (needs tapegrad[notebooks])",
     )
     return parser.parse_args(argv)
 
@@ -161,6 +170,11 @@ def part_plot(losses: list, steps_per_epoch: int, out: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the tour; returns the exit status (0 when every part worked)."""
     args = _parse(argv)
+    if args.notebooks is not None:
+        from .notebooks import write_executed
+
+        write_executed(args.notebooks)
+        return 0
     started = time.perf_counter()
     out = args.out if args.out is not None else tempfile.mkdtemp(prefix="tapegrad-tour-")
     os.makedirs(out, exist_ok=True)
