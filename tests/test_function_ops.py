@@ -197,6 +197,11 @@ INT_CASES = [
     ("cumsum_axis", lambda x, k: tg.cumsum(x, axis=k), np.int32(0), np.int32(1)),
     ("gather_axis", lambda x, k: tg.gather(x, [0, 1], axis=k), np.int32(0), np.int32(1)),
     ("top_k", lambda x, k: tg.math.top_k(x[1], k).values, np.int32(1), np.int32(2)),
+    ("roll", lambda x, k: tg.roll(x, k, 0), np.int32(1), np.int32(2)),
+    ("slice", lambda x, k: tg.slice(x, k, [2, 2]), np.array([0, 1]), np.array([1, 0])),
+    ("sequence_mask", lambda x, k: tg.cast(tg.sequence_mask(k, 4), x.dtype) * x[1, 1],
+     np.array([1, 2]), np.array([3, 0])),
+    ("bincount", lambda x, k: tg.cast(tg.math.bincount(k), x.dtype) * x[1, 1], _I, _I2),
     ("leaky_relu_alpha", lambda x, k: tg.nn.leaky_relu(x - 0.5, alpha=k), np.float64(0.1),
      np.float64(0.3)),
 ]

@@ -41,6 +41,7 @@ NO_FLOAT16 = {
     "svd": lambda lib, a, b: lib.linalg.svd(a),
     "svd_full": lambda lib, a, b: lib.linalg.svd(a, full_matrices=True),
     "svd_values": lambda lib, a, b: lib.linalg.svd(a, compute_uv=False),
+    "expm": lambda lib, a, b: lib.linalg.expm(a),
 }
 
 # Primitives tapegrad runs in float16 although TensorFlow has no float16 kernel, and why.

@@ -59,14 +59,19 @@ from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .module import Module, name_scope
 from .ops.binary import *  # noqa: F403
 from .ops.binary import __all__ as _binary_names
+from .ops.clipping import clip_by_global_norm, clip_by_norm
 from .ops.creation import *  # noqa: F403
 from .ops.creation import __all__ as _creation_names
 from .ops.decompositions import norm
 from .ops.index import *  # noqa: F403
 from .ops.index import __all__ as _index_names
 from .ops.linalg import einsum, matmul, tensordot
+from .ops.manipulation import *  # noqa: F403
+from .ops.manipulation import __all__ as _manipulation_names
 from .ops.reduce import *  # noqa: F403
 from .ops.reduce import __all__ as _reduce_names
+from .ops.scatter import *  # noqa: F403
+from .ops.scatter import __all__ as _scatter_names
 from .ops.shape import *  # noqa: F403
 from .ops.shape import __all__ as _shape_names
 from .ops.slicing import *  # noqa: F403
@@ -168,3 +173,4 @@ __all__ = [
 ]
 __all__ += _binary_names + _creation_names + _index_names + _reduce_names + _shape_names
 __all__ += _slicing_names + _sorting_names + _unary_names + _control_flow_names
+__all__ += _manipulation_names + _scatter_names + ["clip_by_norm", "clip_by_global_norm"]

@@ -4,6 +4,9 @@ from .ops.activations import *  # noqa: F403
 from .ops.activations import __all__ as _activations
 from .ops.conv import *  # noqa: F403
 from .ops.conv import __all__ as _conv
+from .ops.conv_extra import *  # noqa: F403
+from .ops.conv_extra import __all__ as _conv_extra
+from .ops.conv_extra import conv2d as conv2d  # grouped as well (after ops.conv's)
 from .ops.embedding import embedding_lookup as embedding_lookup
 from .ops.nn import *  # noqa: F403
 from .ops.nn import __all__ as _nn
@@ -18,6 +21,7 @@ __all__ = sorted(
         _nn
         + _activations
         + _conv
+        + _conv_extra
         + ["embedding_lookup", "l2_normalize", "log_sigmoid", "sigmoid", "softplus", "tanh"]
     )
 )

@@ -10,7 +10,6 @@ from tapegrad.ops import shape, slicing
 from . import INTERNAL, Empty, OpSpec, randn
 
 MIRROR_GRAD = "TensorFlow's MirrorPadGrad refuses an axis of size 0"
-STRIDES = (slice(1, None), slice(None, None, -2))
 
 
 def _np_split(x, sizes, axis):
@@ -126,14 +125,7 @@ SPECS = [
            lambda x: x[::-1], empty=Empty([(0, 2)], [(0, 2)])),
     OpSpec("reverse/two_axes", lambda x: tg.reverse(x, [-1, 0]), [randn(2, 3, 4)],
            ("reverse",), lambda x: x[::-1, :, ::-1], empty=Empty([(2, 0, 4)], [(2, 0, 4)])),
-    # internal: basic strided slices (pad's transpose), rows (a sparse concat's transpose)
-    OpSpec("strided_slice", lambda x: slicing.strided_slice_p.bind(x, idx=STRIDES), [randn(3, 5)],
-           ("strided_slice", "strided_slice_grad"), lambda x: x[1:, ::-2],
-           empty=Empty([(3, 0)], [(2, 0)], no_tf=INTERNAL)),
-    OpSpec("strided_slice_grad", lambda g: slicing.strided_slice_grad_p.bind(
-        g, idx=STRIDES, shape=(3, 5)), [randn(2, 3)], ("strided_slice_grad", "strided_slice"),
-        None, empty=Empty([(2, 0)], [(3, 0)], no_tf=INTERNAL, fn=lambda g: (
-            slicing.strided_slice_grad_p.bind(g, idx=STRIDES, shape=(3, 0))))),
+    # internal: rows (a sparse concat's transpose)
     OpSpec("take_rows", lambda x: shape.take_rows_p.bind(x, rows=np.array([2, 0, 2])),
            [randn(3, 2)], ("take_rows", "scatter_rows"), lambda x: x[[2, 0, 2]],
            empty=Empty([(3, 0)], [(3, 0)], no_tf=INTERNAL)),

@@ -55,9 +55,9 @@ def _guard(index: int, value: Any, how: str) -> None:
 
 def _same(value: Any, expected: Any, how: str) -> bool:
     if how == "values":  # (a tuple: equal, nan matching nan)
-        got = values(value)
-        return got == expected or (len(got) == len(expected) and all(
-            a == b or (a != a and b != b) for a, b in zip(got, expected)))
+        items = values(value)
+        return items == expected or (len(items) == len(expected) and all(
+            a == b or (a != a and b != b) for a, b in zip(items, expected)))
     got = float(value) if how == "float" else complex(value)
     return got == expected or (got != got and expected != expected)
 

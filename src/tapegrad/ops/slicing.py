@@ -1,10 +1,10 @@
-"""Slices, padding, tiling and reversing: ops that move entries to new positions along axes.
+"""Padding, tiling and reversing: ops that move entries to new positions along axes.
 
 All are linear: each JVP is the op itself on the tangent, and each VJP is its
-transpose (a strided slice and the zeros it is written back into, the interior
-of a padded cotangent plus the mirrored parts folded back, the sum of tiled
-copies, the reversal). ``idx`` tuples and paddings count from the last axis, so
-cotangents and tangents with extra leading batch dimensions need no change.
+transpose (the interior of a padded cotangent, a ``getitem`` slice, plus the
+mirrored parts folded back; the sum of tiled copies; the reversal). Paddings
+count from the last axis, so cotangents and tangents with extra leading batch
+dimensions need no change.
 """
 
 from __future__ import annotations
@@ -18,40 +18,12 @@ from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
 from ._args import read_values
-from ._namespace import device_of, namespace, numpy_only
+from ._namespace import numpy_only
 from ._rules import lead, linear, normalize_axis
+from .index import getitem_p
 from .shape import _unchanged, reduce_sum_p, reshape_p
 
 __all__ = ["tile", "pad", "reverse"]
-
-
-# --- basic strided slices: the transpose of pad --------------------------------------------
-def _slice_impl(x, idx):
-    return x[(Ellipsis,) + idx]
-
-
-def _slice_vjp(g, ans, x, idx):
-    return strided_slice_grad_p.bind(g, idx=idx, shape=tuple(x.shape[x.ndim - len(idx):]))
-
-
-strided_slice_p: Primitive = linear("strided_slice", _slice_impl, vjps=(_slice_vjp,))
-"""``x[..., idx]`` for a tuple ``idx`` of slices, one per trailing axis of ``x``."""
-
-
-def _slice_grad_impl(g, idx, shape):
-    xp = namespace(g)  # (Dask: a lazy write into lazy zeros)
-    out = xp.zeros(g.shape[: g.ndim - len(shape)] + tuple(shape), dtype=g.dtype,
-                   **({} if xp is np else {"device": device_of(g)}))
-    out[(Ellipsis,) + idx] = g
-    return out
-
-
-strided_slice_grad_p: Primitive = linear(
-    "strided_slice_grad",
-    _slice_grad_impl,
-    vjps=(lambda gg, ans, g, idx, shape: strided_slice_p.bind(gg, idx=idx),),
-)
-"""Zeros of ``shape`` (below any leading axes of ``g``) with ``g`` written at ``idx``."""
 
 
 # --- tile -------------------------------------------------------------------------------
@@ -122,8 +94,8 @@ def _pad_vjp(g, ans, x, paddings, mode, constant_values):
     if mode == "CONSTANT":
         n = len(paddings)
         inner = x.shape[len(x.shape) - n:]
-        return strided_slice_p.bind(g, idx=tuple(
-            slice(b, b + d) for (b, _), d in zip(paddings, inner)))
+        return getitem_p.bind(g, idx=tuple(slice(b, b + d) for (b, _), d in zip(paddings, inner)),
+                              lead_ndim=len(g.shape) - n)
     return pad_grad_p.bind(g, paddings=paddings, mode=mode)
 
 
