@@ -120,6 +120,20 @@ def get_from_module(identifier: Any, table: dict, kind: str, base: type | None =
     return identifier
 
 
+def get_callable(identifier: Any, table: dict, kind: str, base: type | None = None) -> Any:
+    """``get_from_module`` for lookups that must give a callable; None stays None.
+
+    Raises:
+        TypeError: ``identifier`` resolves to something that cannot be called.
+    """
+    if identifier is None:
+        return None
+    found = get_from_module(identifier, table, kind, base)
+    if not callable(found):
+        raise TypeError(f"Could not interpret {kind} {identifier!r}.")
+    return found
+
+
 def flatten(value: Any) -> list:
     """The leaves of a nest of lists, tuples and dicts (dict values in key order)."""
     if isinstance(value, dict):

@@ -14,7 +14,7 @@ import numpy as np
 
 import tapegrad as tg
 
-from ._utils import get_from_module, np_dtype, snake_case
+from ._utils import get_callable, np_dtype, snake_case
 
 __all__ = [
     "Initializer",
@@ -336,9 +336,4 @@ def get(identifier: Any) -> Any:
     >>> type(init).__name__, tuple(init((3, 2)).shape)
     ('HeNormal', (3, 2))
     """
-    if identifier is None:
-        return None
-    found = get_from_module(identifier, _TABLE, "initializer", Initializer)
-    if not callable(found):
-        raise TypeError(f"Could not interpret initializer {identifier!r}.")
-    return found
+    return get_callable(identifier, _TABLE, "initializer", Initializer)

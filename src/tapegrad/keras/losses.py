@@ -14,7 +14,7 @@ import numpy as np
 
 import tapegrad as tg
 
-from ._utils import get_from_module, np_dtype, shape_of, to_tensor
+from ._utils import get_callable, get_from_module, np_dtype, shape_of, to_tensor
 
 __all__ = [
     "Loss",
@@ -485,7 +485,4 @@ def get(identifier: Any) -> Any:
         return _CLASSES[identifier]()
     if isinstance(identifier, dict):
         return get_from_module(identifier, _CLASSES, "loss")
-    found = get_from_module(identifier, _TABLE, "loss", Loss)
-    if not callable(found):
-        raise TypeError(f"Could not interpret loss {identifier!r}.")
-    return found
+    return get_callable(identifier, _TABLE, "loss", Loss)

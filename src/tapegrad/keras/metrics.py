@@ -278,7 +278,41 @@ class _Confusion(Metric):
         return value[0] if self._single else value
 
 
-class Precision(_Confusion):
+class _TruePositiveRatio(_Confusion):
+    """``tp / (tp + other)``, where ``other`` is the count named by ``_other`` ("fp" or "fn") and
+    kept in the variable ``_other_name``."""
+
+    _other: str
+    _other_name: str
+
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: Any = None,
+        class_id: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
+        if top_k is not None or class_id is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__}: top_k and class_id are not supported."
+            )
+        super().__init__(thresholds, name, dtype)
+        n = len(self.thresholds)
+        self.true_positives = self.add_variable((n,), name="true_positives")
+        setattr(self, self._other_name, self.add_variable((n,), name=self._other_name))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts = self._counts(y_true, y_pred, sample_weight)
+        self.true_positives.assign_add(counts["tp"]())
+        getattr(self, self._other_name).assign_add(counts[self._other]())
+
+    def result(self):
+        tp = tg.identity(self.true_positives)
+        return self._finish(tg.math.divide_no_nan(tp, tp + getattr(self, self._other_name)))
+
+
+class Precision(_TruePositiveRatio):
     """``tp / (tp + fp)`` with predictions above ``thresholds`` (0.5) counted positive.
 
     >>> from tapegrad import keras
@@ -286,57 +320,13 @@ class Precision(_Confusion):
     0.6666666865348816
     """
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        top_k: Any = None,
-        class_id: Any = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        if top_k is not None or class_id is not None:
-            raise NotImplementedError("Precision: top_k and class_id are not supported.")
-        super().__init__(thresholds, name, dtype)
-        n = len(self.thresholds)
-        self.true_positives = self.add_variable((n,), name="true_positives")
-        self.false_positives = self.add_variable((n,), name="false_positives")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        counts = self._counts(y_true, y_pred, sample_weight)
-        self.true_positives.assign_add(counts["tp"]())
-        self.false_positives.assign_add(counts["fp"]())
-
-    def result(self):
-        tp = tg.identity(self.true_positives)
-        return self._finish(tg.math.divide_no_nan(tp, tp + self.false_positives))
+    _other, _other_name = "fp", "false_positives"
 
 
-class Recall(_Confusion):
+class Recall(_TruePositiveRatio):
     """``tp / (tp + fn)`` with predictions above ``thresholds`` (0.5) counted positive."""
 
-    def __init__(
-        self,
-        thresholds: Any = None,
-        top_k: Any = None,
-        class_id: Any = None,
-        name: str | None = None,
-        dtype: Any = None,
-    ):
-        if top_k is not None or class_id is not None:
-            raise NotImplementedError("Recall: top_k and class_id are not supported.")
-        super().__init__(thresholds, name, dtype)
-        n = len(self.thresholds)
-        self.true_positives = self.add_variable((n,), name="true_positives")
-        self.false_negatives = self.add_variable((n,), name="false_negatives")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        counts = self._counts(y_true, y_pred, sample_weight)
-        self.true_positives.assign_add(counts["tp"]())
-        self.false_negatives.assign_add(counts["fn"]())
-
-    def result(self):
-        tp = tg.identity(self.true_positives)
-        return self._finish(tg.math.divide_no_nan(tp, tp + self.false_negatives))
+    _other, _other_name = "fn", "false_negatives"
 
 
 class AUC(_Confusion):

@@ -6,7 +6,7 @@ from typing import Any
 
 import tapegrad as tg
 
-from ._utils import get_from_module
+from ._utils import get_callable
 
 __all__ = [
     "Regularizer",
@@ -109,9 +109,4 @@ def get(identifier: Any) -> Any:
     >>> keras.regularizers.get("l2").l2
     0.01
     """
-    if identifier is None:
-        return None
-    found = get_from_module(identifier, _TABLE, "regularizer", Regularizer)
-    if not callable(found):
-        raise TypeError(f"Could not interpret regularizer {identifier!r}.")
-    return found
+    return get_callable(identifier, _TABLE, "regularizer", Regularizer)

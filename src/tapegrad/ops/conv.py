@@ -310,6 +310,18 @@ def _data_format(value: Any, allowed: tuple, op: str) -> bool:
     return fmt == allowed[1]
 
 
+def _strides_dilations(
+    strides: Any, dilations: Any, ksize: tuple, op: str, channels_first: bool
+) -> tuple:
+    """2-D ``(strides, dilations, effective kernel size)``; ``dilations`` None means 1."""
+    strides = _spatial_pair(strides, "strides", op, channels_first)
+    dilations = (
+        (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
+    )
+    eff = tuple((k - 1) * d + 1 for k, d in zip(ksize, dilations))
+    return strides, dilations, eff
+
+
 def _padding(
     padding: Any,
     in_hw: tuple,
@@ -500,11 +512,9 @@ def conv2d(
             f"{w.shape}) expect {w.shape[2]} input channels."
         )
     _some_in_channels(w, 2, op)
-    strides = _spatial_pair(strides, "strides", op, channels_first)
-    dilations = (
-        (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
+    strides, dilations, eff = _strides_dilations(
+        strides, dilations, w.shape[:2], op, channels_first
     )
-    eff = tuple((k - 1) * d + 1 for k, d in zip(w.shape[:2], dilations))
     pads = _padding(padding, x.shape[-3:-1], eff, strides, op, channels_first, explicit=True)
     y = conv2d_p.bind(x, w, strides=strides, dilations=dilations, pads=pads)
     return _to_channels_first(y) if channels_first else y

@@ -32,9 +32,9 @@ from .conv import (
     _padding,
     _same_dtype,
     _some_in_channels,
-    _spatial_pair,
     _spatial_single,
     _spread,
+    _strides_dilations,
     _to_channels_first,
     _to_channels_last,
     _windows,
@@ -295,11 +295,9 @@ def _grouped(op: str, x: Tensor, w: Tensor, channels: int, strides: Any, padding
         )
     if channels_first:
         x = _to_channels_last(x)
-    strides = _spatial_pair(strides, "strides", op, channels_first)
-    dilations = (
-        (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
+    strides, dilations, eff = _strides_dilations(
+        strides, dilations, w.shape[:2], op, channels_first
     )
-    eff = tuple((k - 1) * d + 1 for k, d in zip(w.shape[:2], dilations))
     pads = _padding(padding, x.shape[-3:-1], eff, strides, op, channels_first, explicit=True)
     y = grouped_conv2d_p.bind(x, w, strides=strides, dilations=dilations, pads=pads,
                               groups=groups)
@@ -364,12 +362,10 @@ def conv2d_transpose(
             f"{out[3]}, {x.shape[-1]}] for output_shape {out}, got filters of shape {w.shape}: "
             "filters are [height, width, output channels, input channels]."
         )
-    strides = _spatial_pair(strides, "strides", op, channels_first)
-    dilations = (
-        (1, 1) if dilations is None else _spatial_pair(dilations, "dilations", op, channels_first)
+    strides, dilations, eff = _strides_dilations(
+        strides, dilations, w.shape[:2], op, channels_first
     )
     in_hw = (out[1], out[2])
-    eff = tuple((k - 1) * d + 1 for k, d in zip(w.shape[:2], dilations))
     pads = _padding(padding, in_hw, eff, strides, op, channels_first, explicit=True)
     expected = tuple((n + lo + hi - e) // s + 1
                      for n, e, s, (lo, hi) in zip(in_hw, eff, strides, pads))

@@ -128,20 +128,21 @@ def _softmax_impl(x, axis):
     return e / _sum(e, axis)
 
 
-def _softmax_vjp(g, ans, x, axis):
+def _softmax_jacobian_product(v, probabilities, axis):
+    """``(v - sum(v * p)) * p`` along ``axis``: softmax's Jacobian is symmetric, so this one
+    product is both its VJP (``v`` a cotangent) and its JVP (``v`` a tangent)."""
+    return (v - reduce_sum_p.bind(v * probabilities, axis=(axis,), keepdims=True)) * probabilities
 
-    return (g - reduce_sum_p.bind(g * ans, axis=(axis,), keepdims=True)) * ans
 
-
-def _softmax_jvp(t, ans, x, axis):
-    return (t - reduce_sum_p.bind(t * ans, axis=(axis,), keepdims=True)) * ans
+def _softmax_rule(v, ans, x, axis):
+    return _softmax_jacobian_product(v, ans, axis)
 
 
 softmax_p: Primitive = Primitive(
     "softmax",
     _softmax_impl,
-    vjps=(_softmax_vjp,),
-    jvps=(_softmax_jvp,),
+    vjps=(_softmax_rule,),
+    jvps=(_softmax_rule,),
     reads=((ANS,),),
     dtypes="f",
 )
@@ -196,15 +197,9 @@ def _xent_grad_vjp_g(gg, ans, g, logits, labels, axis):
                              keepdims=False)
 
 
-def _softmax_vjp_of(v, probabilities, axis):
-    """The softmax VJP ``(v - sum(v * p)) * p`` along ``axis``."""
-
-    return (v - reduce_sum_p.bind(v * probabilities, axis=(axis,), keepdims=True)) * probabilities
-
-
 def _xent_grad_vjp_logits(gg, ans, g, logits, labels, axis):
     v = gg * _expand_loss_cotangent(g, axis)
-    return _softmax_vjp_of(v, softmax_p.bind(logits, axis=axis), axis)
+    return _softmax_jacobian_product(v, softmax_p.bind(logits, axis=axis), axis)
 
 
 def _xent_grad_vjp_labels(gg, ans, g, logits, labels, axis):
@@ -213,7 +208,7 @@ def _xent_grad_vjp_labels(gg, ans, g, logits, labels, axis):
 
 def _xent_grad_jvp_logits(t, ans, g, logits, labels, axis):
     probabilities = softmax_p.bind(logits, axis=axis)
-    return _expand_loss_cotangent(g, axis) * _softmax_vjp_of(t, probabilities, axis)
+    return _expand_loss_cotangent(g, axis) * _softmax_jacobian_product(t, probabilities, axis)
 
 
 softmax_xent_grad_p: Primitive = Primitive(

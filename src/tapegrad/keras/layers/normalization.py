@@ -12,6 +12,32 @@ from .layer import InputSpec, Layer
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
 
+def _add_gamma_and_beta(layer: Layer, shape: tuple, *, center: bool) -> None:
+    """The scale ``gamma`` (when ``layer.scale``) and offset ``beta`` (when ``center``) weights."""
+    layer.gamma = (
+        layer.add_weight(
+            shape=shape,
+            name="gamma",
+            initializer=layer.gamma_initializer,
+            regularizer=layer.gamma_regularizer,
+            constraint=layer.gamma_constraint,
+        )
+        if layer.scale
+        else None
+    )
+    layer.beta = (
+        layer.add_weight(
+            shape=shape,
+            name="beta",
+            initializer=layer.beta_initializer,
+            regularizer=layer.beta_regularizer,
+            constraint=layer.beta_constraint,
+        )
+        if center
+        else None
+    )
+
+
 def _normalize(x, mean, variance, gamma, beta, epsilon):
     """``(x - mean) / sqrt(variance + epsilon) * gamma + beta`` in Keras's order of operations."""
     inv = tg.math.rsqrt(variance + epsilon)
@@ -79,28 +105,7 @@ class BatchNormalization(Layer):
             )
         self._axis = self.axis % rank
         shape = (input_shape[self._axis],)
-        self.gamma = (
-            self.add_weight(
-                shape=shape,
-                name="gamma",
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-            if self.scale
-            else None
-        )
-        self.beta = (
-            self.add_weight(
-                shape=shape,
-                name="beta",
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-            if self.center
-            else None
-        )
+        _add_gamma_and_beta(self, shape, center=self.center)
         self.moving_mean = self.add_weight(
             shape=shape,
             name="moving_mean",
@@ -192,28 +197,7 @@ class LayerNormalization(Layer):
                 )
         self._axes = sorted(a % rank for a in axes)
         shape = tuple(input_shape[a] for a in self._axes)
-        self.gamma = (
-            self.add_weight(
-                shape=shape,
-                name="gamma",
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-            if self.scale
-            else None
-        )
-        self.beta = (
-            self.add_weight(
-                shape=shape,
-                name="beta",
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-            if self.center and not self.rms_scaling
-            else None
-        )
+        _add_gamma_and_beta(self, shape, center=self.center and not self.rms_scaling)
         self.input_spec = InputSpec(ndim=rank, axes={a: input_shape[a] for a in self._axes})
 
     def _broadcast(self, v, rank):
