@@ -745,3 +745,29 @@ def test_a_failed_guard_rewinds_random_draws():
     compiled = [f(x) for x in inputs]
     for a, b in zip(eager, compiled):
         same(a, b)
+
+
+def test_powers_one_and_zero_of_gradients_are_folded_exactly():
+    # d(x**2)/dx = 2 * x**1 and its derivative 2 * x**0: the program keeps no pow op for
+    # them (only x ** 2), and its values equal eager ones, nan, inf and -0.0 included
+    def second(x):
+        with tg.GradientTape() as outer:
+            outer.watch(x)
+            with tg.GradientTape() as inner:
+                inner.watch(x)
+                y = tg.reduce_sum(x ** 2 * tg.sin(x))
+            g = inner.gradient(y, x)
+        return g, outer.gradient(g, x)
+
+    compiled = tg.function(second)
+    x = tg.constant([0.5, -0.0, np.inf, np.nan, -2.0])
+    with np.errstate(all="ignore"):
+        for value in (x, -x, x * 3):
+            got, want = compiled(value), second(value)
+            for a, b in zip(got, want):
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+                assert (np.signbit(a.numpy()) == np.signbit(b.numpy())).all()
+    assert compiled.get_concrete_function(x).source.count("pow(") == 1  # x ** 2 itself
+    # a power that is not a constant 1 or 0 stays an op
+    cube = tg.function(lambda v, p: v ** p)
+    assert "pow(" in cube.get_concrete_function(x, tg.constant(1.0)).source

@@ -1,7 +1,8 @@
 """The op table through ``tapegrad.function``: compiled results equal eager ones bit for bit.
 
-Each spec is traced on its inputs and then called on two other inputs of the same
-shapes (scaled), so a value the trace baked in by mistake would show. Checked:
+Each spec is traced on its inputs and then called on three other inputs of the same
+shapes (floats scaled, sign-flipped or reversed; integers rolled or reversed; bools
+negated or reversed), so a value the trace baked in by mistake would show. Checked:
 the forward values, first and second order gradients (a tape inside a tape inside
 the compiled function), and a Jacobian (one batched sweep).
 """
@@ -38,8 +39,12 @@ def _inputs(spec, scale, reverse):
         x = np.asarray(x)
         if x.dtype.kind in "fc":
             x = x * scale
-            if reverse:
-                x = x.reshape(-1)[::-1].reshape(x.shape)
+        elif x.dtype.kind in "iu" and scale < 0 and x.ndim:  # the same values, moved
+            x = np.roll(x.reshape(-1), 1).reshape(x.shape)
+        elif x.dtype.kind == "b" and scale < 0:
+            x = ~x
+        if reverse:
+            x = x.reshape(-1)[::-1].reshape(x.shape)
         xs.append(tg.constant(x))
     return xs
 
@@ -147,3 +152,75 @@ def test_gradients_compiled_equal_eager(spec):
                          ids=repr)
 def test_jacobian_compiled_equals_eager(spec):
     _check(spec, _jacobian)
+
+
+# Ops whose integer or bool argument is a tensor input of the compiled function (the op table
+# passes such arguments in closures): (name, fn(x, k), k at trace time, then new values of k).
+# A wrapper computing with ``k``'s array in NumPy would freeze the first call's values.
+_I, _I2 = np.array([2, 0, 3], np.int32), np.array([1, 3, 0], np.int32)
+_B, _B2 = np.array([True, False, True, False]), np.array([False, True, True, False])
+_ND, _ND2 = np.array([[0, 1], [3, 2]], np.int32), np.array([[2, 0], [1, 1]], np.int32)
+_SEG, _SEG2 = np.array([0, 0, 1, 2], np.int32), np.array([0, 1, 1, 2], np.int32)
+_UPD = np.array([1.0, 2.0])
+INT_CASES = [
+    ("gather", lambda x, k: tg.gather(x, k), _I, _I2),
+    ("gather_axis1", lambda x, k: tg.gather(x, k[:2] % 3, axis=1), _I, _I2),
+    ("gather_nd", lambda x, k: tg.gather_nd(x, k), _ND, _ND2),
+    ("one_hot", lambda x, k: tg.one_hot(k, 4, dtype=x.dtype) * x[1, 1], _I, _I2),
+    ("embedding_lookup", lambda x, k: tg.nn.embedding_lookup(x, k), _I, _I2),
+    ("embedding_lookup_2d", lambda x, k: tg.nn.embedding_lookup(x, k), _ND, _ND2),
+    ("scatter_nd", lambda x, k: tg.scatter_nd(k, x[0, :2], [4, 3]), _ND, _ND2),
+    ("boolean_mask", lambda x, k: tg.boolean_mask(x, k), _B, _B2),
+    ("where", lambda x, k: tg.where(k, x[:, 0], -x[:, 1]), _B, _B2),
+    ("where_indices", lambda x, k: tg.cast(tg.where(k), x.dtype) * x[1, 1], _B, _B2),
+    ("segment_sum", lambda x, k: tg.math.segment_sum(x, k), _SEG, _SEG2),
+    ("unsorted_segment_sum", lambda x, k: tg.math.unsorted_segment_sum(x, k, 3), _SEG, _SEG2),
+    ("getitem_array", lambda x, k: x[k], _I, _I2),
+    ("getitem_mask", lambda x, k: x[k], _B, _B2),
+    ("getitem_scalar", lambda x, k: x[k], np.int32(1), np.int32(2)),
+    ("getitem_slice", lambda x, k: x[k:], np.int32(1), np.int32(2)),
+    ("sparse_softmax_xent", lambda x, k: tg.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=k % 3, logits=x[:3]), _I, _I2),
+    ("tile", lambda x, k: tg.tile(x, k), np.array([1, 2]), np.array([2, 1])),
+    ("reshape", lambda x, k: tg.reshape(x, k), np.array([3, 4]), np.array([2, 6])),
+    ("transpose", lambda x, k: tg.transpose(x, k), np.array([0, 1]), np.array([1, 0])),
+    ("pad", lambda x, k: tg.pad(x, k), np.array([[0, 1], [1, 0]]), np.array([[1, 1], [0, 0]])),
+    ("split", lambda x, k: tg.split(x, k, axis=0)[0], np.array([1, 3]), np.array([2, 2])),
+    ("broadcast_to", lambda x, k: tg.broadcast_to(x[0], k), np.array([2, 3]), np.array([1, 3])),
+    ("fill", lambda x, k: tg.fill(k, x[0, 0]), np.array([3, 4]), np.array([2, 6])),
+    ("reduce_axis", lambda x, k: tg.reduce_sum(x, axis=k), np.int32(0), np.int32(1)),
+    ("cast_mask", lambda x, k: x[:, 0] * tg.cast(k, x.dtype), _B, _B2),
+    ("one_hot_depth", lambda x, k: tg.one_hot([0, 1], k, dtype=x.dtype) * x[1, 1],
+     np.int32(3), np.int32(4)),
+    ("expand_dims_axis", lambda x, k: tg.expand_dims(x, k), np.int32(0), np.int32(1)),
+    ("concat_axis", lambda x, k: tg.concat([x, x], axis=k), np.int32(0), np.int32(1)),
+    ("cumsum_axis", lambda x, k: tg.cumsum(x, axis=k), np.int32(0), np.int32(1)),
+    ("gather_axis", lambda x, k: tg.gather(x, [0, 1], axis=k), np.int32(0), np.int32(1)),
+    ("top_k", lambda x, k: tg.math.top_k(x[1], k).values, np.int32(1), np.int32(2)),
+    ("roll", lambda x, k: tg.roll(x, k, 0), np.int32(1), np.int32(2)),
+    ("slice", lambda x, k: tg.slice(x, k, [2, 2]), np.array([0, 1]), np.array([1, 0])),
+    ("sequence_mask", lambda x, k: tg.cast(tg.sequence_mask(k, 4), x.dtype) * x[1, 1],
+     np.array([1, 2]), np.array([3, 0])),
+    ("bincount", lambda x, k: tg.cast(tg.math.bincount(k), x.dtype) * x[1, 1], _I, _I2),
+    ("leaky_relu_alpha", lambda x, k: tg.nn.leaky_relu(x - 0.5, alpha=k), np.float64(0.1),
+     np.float64(0.3)),
+]
+
+
+@pytest.mark.parametrize("case", INT_CASES, ids=lambda c: c[0])
+def test_integer_inputs_are_not_frozen(case):
+    _, fn, first, later = case
+    x = tg.constant(np.arange(12.0).reshape(4, 3) / 7.0)
+
+    def body(x, k):
+        with tg.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x, k)
+        return y, tape.gradient(y, x, unconnected_gradients="zero")
+
+    compiled = tg.function(body)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # an eager fallback would warn
+        for k in (first, later, first):
+            k = tg.constant(k)
+            _assert_same(compiled(x, k), body(x, k), f"{case[0]} with k = {k.numpy().tolist()}")

@@ -79,8 +79,8 @@ class IndexedSlices:
                 "Cannot convert IndexedSlices without dense_shape to a tensor; give dense_shape "
                 "when constructing it."
             )
-        indices = np.asarray(self.indices._value).reshape(-1)
-        return ops.scatter_rows(self.values, indices, self._shape)
+        # (reshaped by an op, so a compiled function follows the indices it is called with)
+        return ops.scatter_rows(self.values, _flat(self.indices)._value, self._shape)
 
     def numpy(self) -> np.ndarray:
         """The dense value as a NumPy array (duplicate rows added)."""
@@ -104,6 +104,11 @@ class IndexedSlices:
         )
 
 
+def _flat(indices: Tensor) -> Tensor:
+    """Indices as a 1-d tensor, by ops (never a NumPy copy a compiled function cannot follow)."""
+    return indices if indices.ndim == 1 else ops.reshape(indices, (-1,))
+
+
 def densify(value: Any) -> Any:
     """A dense Tensor for ``value`` (IndexedSlices are scattered; tensors pass through)."""
     if isinstance(value, IndexedSlices):
@@ -120,8 +125,6 @@ def add_cotangents(a: Any, b: Any) -> Any:
         and a._shape is not None
     ):
         values = ops.concat([a.values, b.values], 0)
-        indices = np.concatenate(
-            [np.asarray(a.indices._value).reshape(-1), np.asarray(b.indices._value).reshape(-1)]
-        )
+        indices = ops.concat([_flat(a.indices), _flat(b.indices)], 0)
         return IndexedSlices(values, indices, a.dense_shape)
     return ops.add(densify(a), densify(b))

@@ -19,10 +19,13 @@ What to know:
   from random values on the first call draw nothing on later calls, as eagerly).
 * Values are followed through ops and the arrays ops hand each other; a NumPy
   computation on ``tensor._value`` inside an op's wrapper would be invisible and
-  kept as a constant of the trace (the ops' wrappers use ops, or Python
-  conversions that become guards, for that reason). ``.numpy()`` and
-  ``np.asarray`` on a traced value are seen: the function then runs eagerly, with
-  a warning.
+  kept as a constant of the trace. So the ops' wrappers pass a tensor's own array
+  on (index arrays), or read it as Python values that become guards (shapes,
+  axes, paddings, slice bounds through ``int()``; index arrays that a wrapper
+  turns into other arrays in NumPy, such as ``gather_nd``'s, ``boolean_mask``'s
+  and segment ids, through ``ops._args.read_values``: new values trace a variant).
+  ``.numpy()`` and ``np.asarray`` on a traced value are seen: the function then
+  runs eagerly, with a warning.
 * A returned Variable comes back from compiled calls as a tensor of its value.
 * The tracing call keeps every intermediate array until it ends (array identities
   must stay unique); the generated program frees large arrays after their last use.

@@ -25,7 +25,7 @@ import operator
 import re
 from typing import Any
 
-from .trace import Assign, Guard, Load, Op, Trace
+from .trace import Assign, Guard, Load, Op, Trace, values
 
 __all__ = ["generate", "GuardFailed", "EFFECTS", "Program"]
 
@@ -48,11 +48,16 @@ class GuardFailed(Exception):
 
 
 def _guard(index: int, value: Any, how: str) -> None:
-    convert = {"bool": bool, "int": int, "float": float, "complex": complex}[how]
+    convert: Any = {"bool": bool, "int": int, "float": float, "complex": complex,
+                    "values": values}[how]
     raise GuardFailed(index, convert(value))
 
 
 def _same(value: Any, expected: Any, how: str) -> bool:
+    if how == "values":  # (a tuple: equal, nan matching nan)
+        items = values(value)
+        return items == expected or (len(items) == len(expected) and all(
+            a == b or (a != a and b != b) for a, b in zip(items, expected)))
     got = float(value) if how == "float" else complex(value)
     return got == expected or (got != got and expected != expected)
 

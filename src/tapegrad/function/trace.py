@@ -99,12 +99,18 @@ class Guard:
 
     def __init__(self, value, how, expected, line):
         self.value = value
-        self.how = how  # "bool", "int", "float" or "complex"
+        self.how = how  # "bool", "int", "float", "complex" or "values"
         self.expected = expected
         self.line = line
 
 
-_CONVERSIONS = {"bool()": bool, "int()": int, "float()": float, "complex()": complex}
+def values(value: Any) -> tuple:
+    """An array's values as a tuple of Python numbers (a shape, paddings, a mask)."""
+    return tuple(np.ravel(value).tolist())
+
+
+_CONVERSIONS: dict[str, Any] = {"bool()": bool, "int()": int, "float()": float,
+                                "complex()": complex, "values()": values}
 
 
 class Trace:
@@ -216,6 +222,13 @@ class Trace:
                 self._by_array[id(result._value)] = alias
                 self._keep.append(result._value)
                 return
+        if prim.name == "pow" and names[1][0] == "c" and names[0][0] != "c" and not params:
+            alias = self._power_one_or_zero(args, result)
+            if alias is not None:  # a gradient's ``x ** (2 - 1)`` is x, ``x ** 0`` ones
+                self._by_id[result._id] = alias
+                self._by_array[id(result._value)] = alias
+                self._keep.append(result._value)
+                return
         outputs = []
         for r in results:
             name = self._new()
@@ -233,6 +246,21 @@ class Trace:
                 self._by_array.get(id(v)) for v in value if v.__class__ is np.ndarray):
             return tuple((self._by_array.get(id(v)) if v.__class__ is np.ndarray else None)
                          or self.constant(v) for v in value)
+        return None
+
+    def _power_one_or_zero(self, args: tuple, result: Any) -> str | None:
+        """For ``x ** c`` with a constant ``c``: x's name where c is all ones, a constant of
+        ones where c is all zeros (exact for real dtypes, nan and inf included); else None."""
+        out, value, power = result._value, args[0]._value, args[1]._value
+        if (value.__class__ is not out.__class__ or out.__class__ is not np.ndarray
+                or not isinstance(power, (np.ndarray, np.generic))
+                or value.dtype != out.dtype or value.shape != out.shape
+                or out.dtype.kind not in "fiu"):
+            return None
+        if (power == 1).all():
+            return self.name_of(args[0])
+        if (power == 0).all():
+            return self.constant(out)
         return None
 
     def _times_one(self, args: tuple, names: list, result: Any) -> str | None:

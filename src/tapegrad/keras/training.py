@@ -314,8 +314,6 @@ class Trainer:
         eager = getattr(self, f"{kind}_step")
         if getattr(self, "run_eagerly", False) or not hasattr(tg, "function"):
             return eager
-        if not all(layer._compilable for layer in self._flatten_layers()):  # type: ignore
-            return eager
         if kind not in self._steps:
             self._steps[kind] = [0, tg.function(eager)]
         entry = self._steps[kind]

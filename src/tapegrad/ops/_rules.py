@@ -65,6 +65,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, INPUTS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._args import read_values
 from .casting import conj_p
 
 __all__ = [
@@ -145,7 +146,7 @@ def normalize_axes(axis: Any, ndim: int, op: str, *, shape: Any = None,
     if axis is None:
         return tuple(range(-ndim, 0))
     if isinstance(axis, Tensor):
-        axis = axis.numpy()
+        axis = read_values(axis)  # (a compiled function guards the axes it was traced with)
     if isinstance(axis, (np.ndarray, np.generic)):
         if axis.dtype.kind not in ("iub" if bools else "iu"):
             raise TypeError(f"{op}: axis must hold integers, got dtype {axis.dtype.name}.")

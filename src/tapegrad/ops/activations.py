@@ -15,6 +15,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._args import read_values
 from ._namespace import namespace, special
 from ._rules import elementwise
 from .arithmetic import less_p, where_p
@@ -240,7 +241,7 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: Any = None) -> Tensor:
     if x.dtype.kind in "iu":
         x = cast(x, np.float32)
     if isinstance(alpha, Tensor):
-        alpha = alpha.numpy()
+        alpha = read_values(alpha)
     if isinstance(alpha, np.ndarray):
         alpha = alpha.item()
     if not isinstance(alpha, numbers.Real):

@@ -35,6 +35,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._args import read_values
 from ._namespace import numpy_only
 from ._rules import linear
 from .shape import reshape_p, transpose_p
@@ -236,7 +237,7 @@ def _conv_filter_grad(x: Tensor, g: Tensor, ksize: tuple, geometry: dict) -> Ten
 # =====================================================================================
 def _ints(value: Any, name: str, op: str) -> list:
     if isinstance(value, Tensor):
-        value = value.numpy().tolist()
+        value = read_values(value).tolist()
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return [int(value)]
     message = f"{op}: {name} must be an int or a list of ints, got {value!r}."

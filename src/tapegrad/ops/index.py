@@ -26,6 +26,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.record import freeze
 from .._core.tensor import Tensor, _private, as_dtype, convert_to_tensor, float32
+from ._args import read_values
 from ._namespace import device_of, is_numpy, namespace, scatter_add, take, unsupported
 from ._rules import lead, nondifferentiable, normalize_axis
 from .arithmetic import where, where_p
@@ -174,7 +175,10 @@ def _rows_gradient(g: Tensor, rows: np.ndarray, x_shape: tuple, dtype: Any) -> I
     """TensorFlow's sparse gradient of a row gather: the cotangent's rows and their indices."""
     values_shape = (rows.size,) + x_shape[1:]
     values = g if tuple(g.shape) == values_shape else reshape_p.bind(g, shape=values_shape)
-    return IndexedSlices(values, rows.reshape(-1), np.asarray(x_shape, dtype=dtype))
+    indices = Tensor._wrap(rows)  # the traced array itself, flattened by an op
+    if rows.ndim != 1:
+        indices = reshape_p.bind(indices, shape=(rows.size,))
+    return IndexedSlices(values, indices, np.asarray(x_shape, dtype=dtype))
 
 
 # --- argument checks -----------------------------------------------------------------------
@@ -265,8 +269,16 @@ def _normalize_index(key: Any, shape: tuple) -> tuple:
         key = (key,)
     out: list[Any] = []
     for k in key:
-        if isinstance(k, Tensor):
-            k = k._value
+        if isinstance(k, Tensor):  # an int becomes a guard; a traced array is followed
+            if k.ndim == 0 and k.dtype.kind in "iu":
+                k = int(k)
+            elif k.dtype.kind == "b":
+                k = read_values(k)  # (its rows are found in NumPy)
+            elif k.dtype.kind in "iu" and k._value.__class__ is np.ndarray:
+                out.append(freeze(k)._value)
+                continue
+            else:
+                k = k._value
         if isinstance(k, (bool, np.bool_)) or (
             isinstance(k, np.ndarray) and k.dtype.kind == "b" and k.ndim == 0
         ):
@@ -305,7 +317,7 @@ def _slice_bound(b: Any) -> Any:
     if b is None:
         return None
     if isinstance(b, Tensor):
-        b = b._value
+        b = int(b) if b.ndim == 0 and b.dtype.kind in "iu" else b._value
     if not _is_int(b) and not (isinstance(b, np.ndarray) and b.ndim == 0 and b.dtype.kind in "iu"):
         raise TypeError(f"getitem: slice bounds must be integers or None, got {b!r}.")
     return int(b)
@@ -443,7 +455,7 @@ def gather(
         )
     raw_axis = batch_dims if axis is None else axis
     if isinstance(raw_axis, Tensor):
-        raw_axis = raw_axis.numpy()
+        raw_axis = read_values(raw_axis)
     if x.ndim == 0:
         raise InvalidArgumentError(
             f"gather: params must have rank >= 1, got a scalar (shape {x.shape})."
@@ -511,7 +523,7 @@ def gather_nd(
     [3.0, 2.0]
     """
     x = _params(params)
-    ind = _index_array(indices, "gather_nd", "indices")
+    ind = _index_array(read_values(indices), "gather_nd", "indices")  # (columns made in NumPy)
     policy = _policy(bad_indices_policy, "gather_nd")
     b = int(batch_dims)
     if ind.ndim == 0:
@@ -586,9 +598,9 @@ def scatter_nd(
     >>> tg.scatter_nd([[1], [3], [1]], tg.constant([1.0, 2.0, 3.0]), [4]).numpy().tolist()
     [0.0, 4.0, 0.0, 2.0]
     """
-    ind = _index_array(indices, "scatter_nd", "indices")
+    ind = _index_array(read_values(indices), "scatter_nd", "indices")  # (columns in NumPy)
     policy = _policy(bad_indices_policy, "scatter_nd")
-    dims = _index_array(shape, "scatter_nd", "shape")
+    dims = _index_array(read_values(shape), "scatter_nd", "shape")
     if dims.ndim != 1 or (dims < 0).any():
         raise InvalidArgumentError(
             f"scatter_nd: shape must be a list of non-negative ints, got {dims.tolist()}."
@@ -653,7 +665,7 @@ def boolean_mask(tensor: Any, mask: Any, axis: Any = None, name: Any = None) -> 
     [1.0, 3.0]
     """
     x = convert_to_tensor(tensor)
-    m = mask._value if isinstance(mask, Tensor) else np.asarray(mask)
+    m = np.asarray(read_values(mask))  # (its rows are found in NumPy)
     if m.dtype.kind not in "biu":
         raise TypeError(f"boolean_mask: mask must be a bool tensor, got dtype {m.dtype.name}.")
     m = m.astype(bool)
@@ -717,8 +729,8 @@ def one_hot(
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
     ind = _index_array(indices, "one_hot", "indices")
-    if isinstance(depth, Tensor):
-        depth = depth.numpy()
+    if isinstance(depth, Tensor):  # (int() of a tensor: a compiled function checks it)
+        depth = int(depth) if depth.ndim == 0 and depth.dtype.kind in "iu" else depth.numpy()
     if not _is_int(depth) or int(depth) < 0:
         raise InvalidArgumentError(f"one_hot: depth must be a non-negative int, got {depth!r}.")
     depth = int(depth)
@@ -746,9 +758,7 @@ def one_hot(
     default_on, default_off = (True, False) if out_dtype.kind == "b" else (1, 0)
     on = _hot_value(default_on if on_value is None else on_value, out_dtype, "on_value")
     off = _hot_value(default_off if off_value is None else off_value, out_dtype, "off_value")
-    ind = np.array(ind)
-    ind.flags.writeable = False
-    return one_hot_p.bind(on, off, indices=ind, depth=depth, axis=a)
+    return one_hot_p.bind(on, off, indices=ind, depth=depth, axis=a)  # (read-only already)
 
 
 def _value_dtype(value: Any) -> Any:

@@ -21,6 +21,7 @@ from .._core.errors import InvalidArgumentError
 from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._args import read_values
 from ._namespace import namespace, numpy_only
 from ._rules import linear, nondifferentiable, normalize_axis
 from .binary import less
@@ -44,7 +45,7 @@ _slice = builtins.slice  # ``slice`` below shadows the builtin
 
 
 def _int_list(value: Any, op: str, arg: str) -> list:
-    return [int(v) for v in _index_array(value, op, arg).reshape(-1)]
+    return [int(v) for v in _index_array(read_values(value), op, arg).reshape(-1)]  # (guarded)
 
 
 # --- slice -----------------------------------------------------------------------------
@@ -444,11 +445,11 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: Any = bool, name: Any
     [[True, False, False, False], [True, True, True, False]]
     """
     op = "sequence_mask"
-    n = _index_array(lengths, op, "lengths")
+    n = _index_array(read_values(lengths), op, "lengths")  # (a compiled function guards it)
     if maxlen is None:
         size = int(n.max()) if n.size else 0
     else:
-        m = _index_array(maxlen, op, "maxlen")
+        m = _index_array(read_values(maxlen), op, "maxlen")
         if m.ndim != 0:
             raise InvalidArgumentError(f"{op}: maxlen must be a scalar, got shape {m.shape}.")
         size = int(m)

@@ -16,6 +16,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._args import read_values
 from ._namespace import numpy_only
 from ._rules import normalize_axes, normalize_axis
 from .arithmetic import greater, less, not_equal, where
@@ -181,7 +182,7 @@ def bincount(
     [0, 2, 0, 1]
     """
     op = "bincount"
-    a = _index_array(arr, op, "arr")
+    a = _index_array(read_values(arr), op, "arr")  # (counted in NumPy: a guarded value)
     if a.size and a.min() < 0:
         raise InvalidArgumentError(
             f"{op}: arr must be non-negative, got {int(a.min())} (arr shape {a.shape}); counts "

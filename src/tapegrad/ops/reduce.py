@@ -31,6 +31,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, as_dtype, convert_to_tensor
+from ._args import read_values
 from ._namespace import dtype_for, namespace, numpy_dtype, numpy_only, unsupported
 from ._rules import lead, nondifferentiable
 from .arithmetic import equal_p, greater_equal_p, minimum_p, where_p
@@ -768,7 +769,7 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: Any = np.int3
     if x.ndim == 0:
         raise InvalidArgumentError("top_k: input must have rank >= 1, got a scalar.")
     if isinstance(k, Tensor):
-        k = k.numpy()
+        k = read_values(k)
     if not _is_int(k):
         raise TypeError(f"top_k: k must be an int or a scalar integer tensor, got {k!r}.")
     k = int(k)

@@ -14,6 +14,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor
+from ._args import read_values
 from ._rules import lead, linear
 from .arithmetic import where_p
 from .creation import zeros
@@ -24,7 +25,7 @@ __all__ = ["unsorted_segment_sum", "segment_sum"]
 
 
 def _segment_ids(segment_ids: Any, op: str) -> np.ndarray:
-    ids = segment_ids.numpy() if isinstance(segment_ids, Tensor) else np.asarray(segment_ids)
+    ids = np.asarray(read_values(segment_ids))  # (a compiled function guards these values)
     if ids.dtype.kind not in "iu" and not (ids.size == 0 and ids.dtype.kind == "f"):
         raise TypeError(f"{op}: segment_ids must be int32 or int64, got dtype {ids.dtype.name}.")
     return ids.astype(np.int64)
@@ -91,7 +92,7 @@ def unsorted_segment_sum(data: Any, segment_ids: Any, num_segments: Any, name: A
     x = _input(data, "fciu", op, "data")
     ids = _segment_ids(segment_ids, op)
     if isinstance(num_segments, Tensor):
-        num_segments = num_segments.numpy()
+        num_segments = read_values(num_segments)[()]
     if not _is_int(num_segments) or num_segments < 0:
         raise TypeError(f"{op}: num_segments must be a non-negative int, got {num_segments!r}.")
     num_segments = int(num_segments)

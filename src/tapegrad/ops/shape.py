@@ -22,6 +22,7 @@ from .._core.indexed_slices import IndexedSlices
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._args import read_values
 from ._namespace import dtype_for, namespace, numpy_dtype, scatter_add, take
 from ._rules import lead, linear, normalize_axes, normalize_axis, shape_of
 from .casting import conj_p, identity_p
@@ -149,7 +150,7 @@ def expand_dims(input: Any, axis: int, name: Any = None) -> Tensor:
     """
     x = convert_to_tensor(input)
     if isinstance(axis, Tensor):
-        axis = axis.numpy()
+        axis = read_values(axis)
     a = normalize_axis(axis, x.ndim + 1, "expand_dims") % (x.ndim + 1)
     return reshape_p.bind(x, shape=x._value.shape[:a] + (1,) + x._value.shape[a:])
 
@@ -401,7 +402,7 @@ def _single_axis(axis: Any, x: Tensor, op: str) -> int:
     if isinstance(axis, Tensor):
         if axis.ndim != 0:
             raise TypeError(f"{op}: axis must be a scalar, got a tensor of shape {axis.shape}.")
-        axis = axis.numpy()
+        axis = read_values(axis)
     if not _is_int(axis):
         raise TypeError(f"{op}: axis must be an int or a scalar integer tensor, got {axis!r}.")
     return _reduction_axes(axis, x, op)[0]
@@ -684,7 +685,7 @@ def concat(values: Sequence[Any], axis: int, name: Any = None) -> Tensor:
     if ndim == 0:
         raise InvalidArgumentError("concat: cannot concatenate scalars (shape ()); use stack.")
     if isinstance(axis, Tensor):
-        axis = axis.numpy()
+        axis = read_values(axis)
     axis = normalize_axis(axis, ndim, "concat")
     a = axis % ndim
     for i, x in enumerate(xs):
@@ -742,7 +743,7 @@ def split(
     if x.ndim == 0:
         raise InvalidArgumentError("split: value must have rank >= 1, got a scalar.")
     if isinstance(axis, Tensor):
-        axis = axis.numpy()
+        axis = read_values(axis)
     a = normalize_axis(axis, x.ndim, "split")
     length = x.shape[a]
     spec = num_or_size_splits

@@ -17,6 +17,7 @@ from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor, convert_to_tensor
 from ._args import ints_arg as _ints
+from ._args import read_values
 from ._namespace import numpy_only
 from ._rules import lead, linear, normalize_axis
 from .index import getitem_p
@@ -137,7 +138,7 @@ def pad(
         raise InvalidArgumentError(
             f'pad: mode must be one of "CONSTANT", "REFLECT" or "SYMMETRIC", got {mode!r}.'
         )
-    raw = paddings._value if isinstance(paddings, Tensor) else np.asarray(paddings)
+    raw = np.asarray(read_values(paddings))
     if raw.size and raw.dtype.kind not in "iu":
         raise TypeError(f"pad: paddings must be integers, got {paddings!r}.")
     if raw.size == 0 and x.ndim == 0:
@@ -166,9 +167,7 @@ def pad(
                 f"pad: SYMMETRIC paddings must be no greater than the dimension size: got "
                 f"{[b, a]} for axis {i} of size {size} (tensor shape {x.shape})."
             )
-    if isinstance(constant_values, Tensor):
-        constant_values = constant_values._value
-    fill = np.asarray(constant_values)
+    fill = np.asarray(read_values(constant_values))
     if fill.ndim != 0:
         raise InvalidArgumentError(
             f"pad: constant_values must be a scalar, got shape {fill.shape}."

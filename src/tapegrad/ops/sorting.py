@@ -16,6 +16,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import Primitive
 from .._core.tensor import Tensor
+from ._args import read_values
 from ._namespace import numpy_only
 from ._rules import linear, nondifferentiable, normalize_axis
 from .index import _params
@@ -43,7 +44,7 @@ def _sort_args(values: Any, axis: Any, direction: Any, op: str) -> tuple:
     if x.ndim == 0:
         raise InvalidArgumentError(f"{op}: values must have rank >= 1, got a scalar.")
     if isinstance(axis, Tensor):
-        axis = axis.numpy()
+        axis = read_values(axis)
     a = normalize_axis(axis, x.ndim, op)
     return x, a
 

@@ -291,10 +291,6 @@ class Embedding(Layer):
             embeddings_initializer=self.embeddings_initializer,
         )
 
-    # Compiled by tapegrad.function, a fit step of a model holding an Embedding gives other
-    # numbers than eager from the second batch on, so fit keeps such models eager.
-    _compilable = False
-
     def build(self, input_shape=None):
         self.embeddings = self.add_weight(
             shape=(self.input_dim, self.output_dim),

@@ -150,8 +150,6 @@ class Layer(tg.Module):
     ((2, 3), 1)
     """
 
-    _compilable = True  # fit may run a model of such layers through tapegrad.function
-
     def __init__(
         self,
         *,
