@@ -12,8 +12,11 @@ from .layer import InputSpec, Layer
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
 
-def _add_gamma_and_beta(layer: Layer, shape: tuple, *, center: bool) -> None:
-    """The scale ``gamma`` (when ``layer.scale``) and offset ``beta`` (when ``center``) weights."""
+def _add_gamma_and_beta(layer: Any, shape: tuple, *, center: bool) -> None:
+    """The scale ``gamma`` (when ``layer.scale``) and offset ``beta`` (when ``center``) weights.
+
+    ``layer`` is a BatchNormalization or LayerNormalization: both carry the gamma/beta settings.
+    """
     layer.gamma = (
         layer.add_weight(
             shape=shape,
