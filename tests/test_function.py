@@ -771,3 +771,19 @@ def test_powers_one_and_zero_of_gradients_are_folded_exactly():
     # a power that is not a constant 1 or 0 stays an op
     cube = tg.function(lambda v, p: v ** p)
     assert "pow(" in cube.get_concrete_function(x, tg.constant(1.0)).source
+
+
+def test_gather_checks_each_calls_indices_like_eager():
+    """An out-of-range or negative index in a later compiled call raises as eagerly (NumPy would
+    wrap -1 silently)."""
+    from tapegrad.ops.index import IndexOutOfRangeError
+
+    params = tg.constant([1.0, 2.0, 3.0])
+    f = tg.function(lambda i: tg.gather(params, i))
+    np.testing.assert_array_equal(f(tg.constant([0, 2])).numpy(), [1.0, 3.0])
+    for bad in ([0, 5], [0, -1]):
+        with pytest.raises(IndexOutOfRangeError, match=r"gather: indices\[1\]"):
+            tg.gather(params, tg.constant(bad))
+        with pytest.raises(IndexOutOfRangeError, match=r"gather: indices\[1\]"):
+            f(tg.constant(bad))
+    assert f.experimental_get_tracing_count() == 1

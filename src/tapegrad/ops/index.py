@@ -140,7 +140,20 @@ def _scatter_impl(g, idx, shape, lead_ndim=0):
     return _scatter(g, idx, tuple(shape), lead_ndim)
 
 
-def _take_primitive(name: str, scatter: Any) -> Primitive:
+def _gather_impl(x, idx, lead_ndim=0, sparse=None):
+    """``take`` after TensorFlow's range check of the gathered (last) index array.
+
+    ``gather`` checks its indices before binding, with a fuller message; this check is the one a
+    compiled function runs on each call's new indices (NumPy would wrap a negative one silently).
+    """
+    axis = lead_ndim + len(idx) - 1
+    _check_range(idx[-1], x.shape[axis], "gather",
+                 f"axis {axis - lead_ndim} of params with shape {tuple(x.shape[lead_ndim:])} "
+                 f"has size {x.shape[axis]}")
+    return _take(x, idx, lead_ndim)
+
+
+def _take_primitive(name: str, scatter: Any, impl: Any = _take_impl) -> Primitive:
     """A take op ``x[idx]``: JVP itself, VJP ``scatter`` (a callable returning the primitive)."""
 
     def vjp(g, ans, x, idx, lead_ndim=0, sparse=None):
@@ -153,7 +166,7 @@ def _take_primitive(name: str, scatter: Any) -> Primitive:
     def jvp(t, ans, x, idx, lead_ndim=0, sparse=None):  # the take of t, dense
         return prim.bind(t, idx=idx, lead_ndim=lead_ndim + lead(t, x.ndim))
 
-    prim = Primitive(name, _take_impl, vjps=(vjp,), jvps=(jvp,), reads=((),))
+    prim = Primitive(name, impl, vjps=(vjp,), jvps=(jvp,), reads=((),))
     return prim
 
 
@@ -406,7 +419,7 @@ def getitem(x: Any, key: Any) -> Tensor:
 
 
 # --- gather ----------------------------------------------------------------------------------
-gather_p: Primitive = _take_primitive("gather", lambda: getitem_grad_p)
+gather_p: Primitive = _take_primitive("gather", lambda: getitem_grad_p, _gather_impl)
 
 
 def gather(
