@@ -787,3 +787,15 @@ def test_gather_checks_each_calls_indices_like_eager():
         with pytest.raises(IndexOutOfRangeError, match=r"gather: indices\[1\]"):
             f(tg.constant(bad))
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_sharded_embedding_lookup_follows_each_calls_ids():
+    """The div partition of sharded tables is computed from the ids' values: a compiled function
+    guards them (retracing per value) instead of keeping the first call's partition."""
+    a = tg.constant(np.arange(6.0).reshape(3, 2))
+    b = tg.constant(np.arange(6.0, 12.0).reshape(3, 2))
+    f = tg.function(lambda i: tg.nn.embedding_lookup([a, b], i))
+    for ids in ([0, 4], [5, 1], [0, 4]):
+        np.testing.assert_array_equal(
+            f(tg.constant(ids)).numpy(), tg.nn.embedding_lookup([a, b], tg.constant(ids)).numpy()
+        )

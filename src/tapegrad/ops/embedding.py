@@ -13,6 +13,7 @@ import numpy as np
 
 from .._core.errors import InvalidArgumentError
 from .._core.tensor import Tensor, convert_to_tensor
+from ._args import read_values
 from .arithmetic import divide_p, greater_equal_p, greater_p, multiply_p, where_p
 from .creation import ones_like
 from .index import _check_range, _index_array, _params, gather, getitem_p
@@ -69,8 +70,8 @@ def embedding_lookup(params: Any, ids: Any, max_norm: Any = None, name: Any = No
                                                   else ""))
     if len(shards) == 1:
         out = gather(shards[0], ind)
-    else:
-        out = _sharded_lookup(shards, ind, total)
+    else:  # the partition is computed in NumPy: a compiled function guards the ids' values
+        out = _sharded_lookup(shards, read_values(ids) if isinstance(ids, Tensor) else ind, total)
     if max_norm is not None:
         out = _clip_rows(out, ind.ndim, max_norm)
     return out
