@@ -799,3 +799,36 @@ def test_sharded_embedding_lookup_follows_each_calls_ids():
         np.testing.assert_array_equal(
             f(tg.constant(ids)).numpy(), tg.nn.embedding_lookup([a, b], tg.constant(ids)).numpy()
         )
+
+
+_X3 = tg.constant([1.0, 2.0, 3.0])
+_INDEX_OPS = {
+    "gather": lambda i: tg.gather(_X3, i),
+    "tensor_scatter_nd_update": lambda i: tg.tensor_scatter_nd_update(
+        _X3, tg.reshape(i, (-1, 1)), tg.constant([9.0, 8.0])),
+    "tensor_scatter_nd_add": lambda i: tg.tensor_scatter_nd_add(
+        _X3, tg.reshape(i, (-1, 1)), tg.constant([9.0, 8.0])),
+    "tensor_scatter_nd_max": lambda i: tg.tensor_scatter_nd_max(
+        _X3, tg.reshape(i, (-1, 1)), tg.constant([9.0, 8.0])),
+    "gather_nd": lambda i: tg.gather_nd(_X3, tg.reshape(i, (-1, 1))),
+    "unsorted_segment_sum": lambda i: tg.math.unsorted_segment_sum(tg.constant([1.0, 2.0]), i, 3),
+    "one_hot": lambda i: tg.one_hot(i, 3),
+    "bincount": lambda i: tg.math.bincount(i, minlength=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_INDEX_OPS))
+def test_index_taking_ops_follow_each_calls_indices(name):
+    """New index values in later calls (valid, out of range, negative) give eager's result or
+    eager's exception class, never the first call's indices."""
+    fn = _INDEX_OPS[name]
+    compiled = tg.function(fn)
+    compiled(tg.constant([0, 1]))
+    for ids in ([2, 0], [1, 1], [0, 5], [0, -1]):
+        try:
+            expected = fn(tg.constant(ids)).numpy()
+        except Exception as err:  # the class is what is compared
+            with pytest.raises(type(err)):
+                compiled(tg.constant(ids))
+        else:
+            np.testing.assert_array_equal(compiled(tg.constant(ids)).numpy(), expected)

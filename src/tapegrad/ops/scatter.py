@@ -17,6 +17,7 @@ import numpy as np
 from .._core.errors import InvalidArgumentError
 from .._core.primitive import ANS, Primitive
 from .._core.tensor import Tensor, convert_to_tensor
+from ._args import read_values
 from ._namespace import numpy_only
 from ._rules import lead, linear
 from .binary import equal
@@ -129,7 +130,7 @@ tensor_scatter_nd_min_p: Primitive = _extremum("tensor_scatter_nd_min", np.minim
 def _arguments(tensor: Any, indices: Any, updates: Any, op: str) -> tuple:
     """The tensor, the index columns (validated, read-only) and the updates."""
     x = tensor if isinstance(tensor, Tensor) else convert_to_tensor(tensor)
-    ind = _index_array(indices, op, "indices")
+    ind = _index_array(read_values(indices), op, "indices")  # (columns made in NumPy: guarded)
     u = convert_to_tensor(updates, dtype_hint=x.dtype)
     if (u.dtype != x.dtype and not isinstance(updates, Tensor)
             and np.can_cast(u.dtype, x.dtype, "same_kind")):  # NumPy ints into a float tensor
