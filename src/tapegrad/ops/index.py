@@ -143,8 +143,8 @@ def _scatter_impl(g, idx, shape, lead_ndim=0):
 def _gather_impl(x, idx, lead_ndim=0, sparse=None):
     """``take`` after TensorFlow's range check of the gathered (last) index array.
 
-    ``gather`` checks its indices before binding, with a fuller message; this check is the one a
-    compiled function runs on each call's new indices (NumPy would wrap a negative one silently).
+    The check lives in the op so that a compiled function runs it on each call's new indices
+    (NumPy would wrap a negative one silently).
     """
     axis = lead_ndim + len(idx) - 1
     _check_range(idx[-1], x.shape[axis], "gather",
@@ -484,15 +484,16 @@ def gather(
             f"gather: with batch_dims={b}, params shape {x.shape} and indices shape {ind.shape} "
             f"must agree on their first {b} dimensions."
         )
-    _check_range(ind, x.shape[a], "gather", f"axis {a} of params with shape {x.shape} has "
-                 f"size {x.shape[a]}")
-    if b == 0:
+    if b == 0:  # (gather_p checks the indices' range: in eager calls and compiled ones alike)
         sparse = np.dtype(np.int32) if int(raw_axis) == 0 else None
         return gather_p.bind(x, idx=_prefix(a) + (ind,), sparse=sparse)
     idx = _batch_grids(ind.shape, b) + (ind,)
     if a == b:
         return gather_p.bind(x, idx=idx)
-    # Move ``axis`` next to the batch axes, gather there, then move the middle axes back.
+    # Move ``axis`` next to the batch axes, gather there, then move the middle axes back (the
+    # range is checked first, so the message names params' own shape rather than the transpose's).
+    _check_range(ind, x.shape[a], "gather", f"axis {a} of params with shape {x.shape} has "
+                 f"size {x.shape[a]}")
     perm = tuple(range(b)) + (a,) + tuple(range(b, a)) + tuple(range(a + 1, x.ndim))
     out = gather_p.bind(transpose_p.bind(x, perm=perm), idx=idx)
     r = ind.ndim - b
